@@ -1,0 +1,30 @@
+# Parley — the two commands: `make run` and `make test`.
+GO      ?= go
+PARLEY  := bin/parley
+
+.PHONY: run build test vet fuzz bench clean
+
+run: build ## start Parley on the embedded default (http://localhost:8080)
+	./$(PARLEY) serve
+
+build: ## build the binary into bin/
+	$(GO) build -o $(PARLEY) ./cmd/parley
+
+vet:
+	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+test: vet ## the full test suite (with CI=true, service-backed suites must run)
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+FUZZTIME ?= 30s
+fuzz: ## run each fuzz target for FUZZTIME
+	$(GO) test -run '^$$' -fuzz FuzzDecodeClientFrame -fuzztime $(FUZZTIME) ./internal/realtime
+	$(GO) test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime $(FUZZTIME) ./internal/httpapi
+	$(GO) test -run '^$$' -fuzz FuzzParseSeq -fuzztime $(FUZZTIME) ./internal/httpapi
+
+bench: ## micro-benchmarks of the hot path
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,584 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"parley/internal/chat"
+)
+
+// Event is one server event. Exactly the field matching Type is set.
+type Event struct {
+	Type     string // message, message_updated, receipts, read, room_added, room_removed, room_updated, error, ready
+	Message  *Message
+	Room     *RoomSummary // room_added
+	RoomInfo *Room        // room_updated
+	RoomID   RoomID       // room_removed
+	Receipts *chat.ReceiptsData
+	Read     *ReadPosition
+	Ready    *Ready
+	Err      *Error // error frames that answer no pending request
+	Raw      json.RawMessage
+}
+
+// Ready is the first frame of every connection.
+type Ready struct {
+	User  User          `json:"user"`
+	Rooms []RoomSummary `json:"rooms"`
+}
+
+// ConnectOptions tune a live connection.
+type ConnectOptions struct {
+	// LastSeqs resumes from a known position: for each room, the last seq the
+	// application has. Rooms not listed start at their last_seq when first seen.
+	LastSeqs map[RoomID]int64
+	// EventBuffer is the capacity of the Events channel (default 1024).
+	// Events the application has not taken yet wait in an unbounded queue
+	// behind it, so a slow consumer never stalls acks or the connection; the
+	// application owns that memory by reading Events.
+	EventBuffer int
+	// Dialer overrides the WebSocket dialer (source address, timeouts).
+	Dialer *websocket.Dialer
+	// MaxBackoff caps the wait between reconnect attempts (default 5 s).
+	MaxBackoff time.Duration
+}
+
+// Conn is a live connection that survives network drops and server restarts:
+// it reconnects with backoff, fetches what it missed over REST, drops what it
+// has already seen, and resends unacknowledged requests with the same id and
+// client_id. Events arrive on Events() in seq order per room, each message once.
+type Conn struct {
+	c      *Client
+	opts   ConnectOptions
+	events chan Event
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu       sync.Mutex
+	ws       *websocket.Conn
+	lastSeq  map[RoomID]int64
+	pending  map[string]*pending
+	order    []string // pending ids in send order, for resending after reconnect
+	nextID   int
+	err      error
+	connects int
+	ready    chan struct{} // closed at each ready frame, then replaced
+	wmu      sync.Mutex    // one writer at a time on ws
+
+	qmu     sync.Mutex
+	q       []Event       // events not yet on the channel
+	qsig    chan struct{} // wakes the pump
+	qclosed bool          // no more events will be queued
+}
+
+type pending struct {
+	frame []byte
+	reply chan reply
+}
+
+type reply struct {
+	data json.RawMessage
+	err  error
+}
+
+// Connect opens a live connection and returns once the first ready frame has
+// been processed. The connection lives until Close or ctx ends.
+func (c *Client) Connect(ctx context.Context, opts ConnectOptions) (*Conn, error) {
+	if opts.EventBuffer <= 0 {
+		opts.EventBuffer = 1024
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 5 * time.Second
+	}
+	if opts.Dialer == nil {
+		opts.Dialer = &websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 1024}
+	}
+	lctx, cancel := context.WithCancel(context.Background())
+	cn := &Conn{c: c, opts: opts, events: make(chan Event, opts.EventBuffer), ctx: lctx, cancel: cancel,
+		done: make(chan struct{}), lastSeq: map[RoomID]int64{}, pending: map[string]*pending{}, ready: make(chan struct{}),
+		qsig: make(chan struct{}, 1)}
+	for r, s := range opts.LastSeqs {
+		cn.lastSeq[r] = s
+	}
+	ws, err := cn.dial(ctx)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	ready := cn.readyChan()
+	go cn.pump()
+	go cn.run(ws)
+	select {
+	case <-ready:
+		return cn, nil
+	case <-cn.done:
+		return nil, cn.Err()
+	case <-ctx.Done():
+		cn.Close()
+		return nil, ctx.Err()
+	}
+}
+
+func (cn *Conn) readyChan() chan struct{} {
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	return cn.ready
+}
+
+// Events delivers server events. It is closed when the connection ends for
+// good (Close, or a close code that forbids reconnecting).
+func (cn *Conn) Events() <-chan Event { return cn.events }
+
+// Err is why the connection ended, once Events is closed.
+func (cn *Conn) Err() error {
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	return cn.err
+}
+
+// Connects counts successful (re)connections, for tests and the load generator.
+func (cn *Conn) Connects() int {
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	return cn.connects
+}
+
+// LastSeq is the last seq delivered on Events for room.
+func (cn *Conn) LastSeq(room RoomID) int64 {
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	return cn.lastSeq[room]
+}
+
+// Close ends the connection and closes Events.
+func (cn *Conn) Close() error {
+	cn.cancel()
+	cn.mu.Lock()
+	ws := cn.ws
+	cn.mu.Unlock()
+	if ws != nil {
+		ws.Close()
+	}
+	<-cn.done
+	return nil
+}
+
+// Drop cuts the current network connection without closing the Conn, as a
+// network failure would; the Conn reconnects and resumes. For tests.
+func (cn *Conn) Drop() {
+	cn.mu.Lock()
+	ws := cn.ws
+	cn.mu.Unlock()
+	if ws != nil {
+		ws.NetConn().Close()
+	}
+}
+
+func (cn *Conn) dial(ctx context.Context) (*websocket.Conn, error) {
+	u := "ws" + strings.TrimPrefix(cn.c.base, "http") + "/api/v1/ws"
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+cn.c.token)
+	ws, resp, err := cn.opts.Dialer.DialContext(ctx, u, h)
+	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
+			return nil, &Error{Status: 401, Code: "unauthorized", Message: "token refused"}
+		}
+		return nil, err
+	}
+	ws.SetReadLimit(64 << 20)
+	cn.mu.Lock()
+	cn.ws = ws
+	cn.mu.Unlock()
+	return ws, nil
+}
+
+func (cn *Conn) run(ws *websocket.Conn) {
+	defer close(cn.done)
+	defer cn.closeQueue()
+	backoff := 100 * time.Millisecond
+	for {
+		err := cn.readLoop(ws)
+		if cn.ctx.Err() != nil {
+			cn.finish(nil)
+			return
+		}
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) && ce.Code >= 4500 && ce.Code <= 4999 {
+			cn.finish(&Error{Code: "closed", Message: strconv.Itoa(ce.Code) + " " + ce.Text})
+			return
+		}
+		for {
+			wait := backoff/2 + rand.N(backoff/2+1)
+			select {
+			case <-cn.ctx.Done():
+				cn.finish(nil)
+				return
+			case <-time.After(wait):
+			}
+			backoff = min(backoff*2, cn.opts.MaxBackoff)
+			dctx, cancel := context.WithTimeout(cn.ctx, 10*time.Second)
+			ws, err = cn.dial(dctx)
+			cancel()
+			if err == nil {
+				backoff = 100 * time.Millisecond
+				break
+			}
+			if ErrorCode(err) == "unauthorized" {
+				cn.finish(err)
+				return
+			}
+		}
+	}
+}
+
+func (cn *Conn) finish(err error) {
+	cn.mu.Lock()
+	cn.err = err
+	for id, p := range cn.pending {
+		p.reply <- reply{err: errors.New("parley: connection closed")}
+		delete(cn.pending, id)
+	}
+	cn.order = nil
+	cn.mu.Unlock()
+}
+
+func (cn *Conn) readLoop(ws *websocket.Conn) error {
+	defer ws.Close()
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			return err
+		}
+		// One WebSocket message may carry several events, one per line.
+		for len(data) > 0 {
+			line := data
+			if i := bytes.IndexByte(data, '\n'); i >= 0 {
+				line, data = data[:i], data[i+1:]
+			} else {
+				data = nil
+			}
+			if len(line) > 0 {
+				if err := cn.handle(ws, line); err != nil {
+					return err
+				}
+			}
+		}
+	}
+}
+
+type serverFrame struct {
+	Type  string          `json:"type"`
+	ID    string          `json:"id"`
+	Data  json.RawMessage `json:"data"`
+	Error *struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func (cn *Conn) handle(ws *websocket.Conn, line []byte) error {
+	var f serverFrame
+	if err := json.Unmarshal(line, &f); err != nil {
+		return err
+	}
+	switch f.Type {
+	case "ack", "error":
+		var r reply
+		if f.Error != nil {
+			r.err = &Error{Code: f.Error.Code, Message: f.Error.Message}
+		} else {
+			r.data = f.Data
+		}
+		cn.mu.Lock()
+		p := cn.pending[f.ID]
+		if p != nil {
+			delete(cn.pending, f.ID)
+			cn.order = deleteString(cn.order, f.ID)
+		}
+		cn.mu.Unlock()
+		if p != nil {
+			p.reply <- r
+		} else if r.err != nil {
+			e := r.err.(*Error)
+			cn.emit(Event{Type: "error", Err: e, Raw: line})
+		}
+		return nil
+	case "ready":
+		return cn.onReady(ws, f.Data)
+	case "message":
+		var m Message
+		if err := json.Unmarshal(f.Data, &m); err != nil {
+			return err
+		}
+		return cn.onMessage(m)
+	}
+	ev := Event{Type: f.Type, Raw: f.Data}
+	var err error
+	switch f.Type {
+	case "message_updated":
+		ev.Message = new(Message)
+		err = json.Unmarshal(f.Data, ev.Message)
+	case "receipts":
+		ev.Receipts = new(chat.ReceiptsData)
+		err = json.Unmarshal(f.Data, ev.Receipts)
+	case "read":
+		ev.Read = new(ReadPosition)
+		err = json.Unmarshal(f.Data, ev.Read)
+	case "room_added":
+		ev.Room = new(RoomSummary)
+		if err = json.Unmarshal(f.Data, ev.Room); err == nil {
+			cn.mu.Lock()
+			if _, ok := cn.lastSeq[ev.Room.ID]; !ok {
+				cn.lastSeq[ev.Room.ID] = ev.Room.LastSeq
+			}
+			cn.mu.Unlock()
+		}
+	case "room_updated":
+		ev.RoomInfo = new(Room)
+		err = json.Unmarshal(f.Data, ev.RoomInfo)
+	case "room_removed":
+		var d chat.RoomRemovedData
+		err = json.Unmarshal(f.Data, &d)
+		ev.RoomID = d.RoomID
+	}
+	if err != nil {
+		return err
+	}
+	cn.emit(ev)
+	return nil
+}
+
+// onReady resumes: for every room it already knew, it fetches what was sent
+// while it was away; then it resends requests that were never answered.
+func (cn *Conn) onReady(ws *websocket.Conn, data json.RawMessage) error {
+	var r Ready
+	if err := json.Unmarshal(data, &r); err != nil {
+		return err
+	}
+	for _, room := range r.Rooms {
+		cn.mu.Lock()
+		last, known := cn.lastSeq[room.ID]
+		if !known {
+			cn.lastSeq[room.ID] = room.LastSeq
+		}
+		cn.mu.Unlock()
+		if known && room.LastSeq > last {
+			if err := cn.fetch(room.ID, last, room.LastSeq); err != nil {
+				return err
+			}
+		}
+	}
+	cn.mu.Lock()
+	cn.connects++
+	close(cn.ready)
+	cn.ready = make(chan struct{})
+	resend := make([][]byte, 0, len(cn.order))
+	for _, id := range cn.order {
+		resend = append(resend, cn.pending[id].frame)
+	}
+	cn.mu.Unlock()
+	for _, f := range resend {
+		if err := cn.write(ws, f); err != nil {
+			return err
+		}
+	}
+	cn.emit(Event{Type: "ready", Ready: &r, Raw: data})
+	return nil
+}
+
+// fetch delivers messages after `after` up to upTo from history.
+func (cn *Conn) fetch(room RoomID, after, upTo int64) error {
+	for after < upTo {
+		ctx, cancel := context.WithTimeout(cn.ctx, 30*time.Second)
+		page, err := cn.c.History(ctx, room, Page{After: after, Before: upTo + 1, Limit: 100, Asc: true})
+		cancel()
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		for _, m := range page {
+			m.Unread = nil // history carries counts; live messages do not, keep them alike
+			cn.deliver(m)
+		}
+		after = page[len(page)-1].Seq
+	}
+	return nil
+}
+
+func (cn *Conn) onMessage(m Message) error {
+	cn.mu.Lock()
+	last, known := cn.lastSeq[m.RoomID]
+	cn.mu.Unlock()
+	if known && m.Seq > last+1 {
+		if err := cn.fetch(m.RoomID, last, m.Seq-1); err != nil {
+			return err
+		}
+	}
+	cn.deliver(m)
+	return nil
+}
+
+// deliver emits m unless its seq was already delivered.
+func (cn *Conn) deliver(m Message) {
+	cn.mu.Lock()
+	if m.Seq <= cn.lastSeq[m.RoomID] {
+		cn.mu.Unlock()
+		return
+	}
+	cn.lastSeq[m.RoomID] = m.Seq
+	cn.mu.Unlock()
+	mm := m
+	cn.emit(Event{Type: "message", Message: &mm})
+}
+
+// emit queues ev for the application without ever blocking the reader.
+func (cn *Conn) emit(ev Event) {
+	cn.qmu.Lock()
+	cn.q = append(cn.q, ev)
+	cn.qmu.Unlock()
+	select {
+	case cn.qsig <- struct{}{}:
+	default:
+	}
+}
+
+func (cn *Conn) closeQueue() {
+	cn.qmu.Lock()
+	cn.qclosed = true
+	cn.qmu.Unlock()
+	select {
+	case cn.qsig <- struct{}{}:
+	default:
+	}
+}
+
+// pump moves queued events onto the Events channel, and closes it once the
+// connection has ended and everything queued was taken (or on Close).
+func (cn *Conn) pump() {
+	defer close(cn.events)
+	for {
+		cn.qmu.Lock()
+		batch, closed := cn.q, cn.qclosed
+		cn.q = nil
+		cn.qmu.Unlock()
+		if len(batch) == 0 {
+			if closed {
+				return
+			}
+			select {
+			case <-cn.qsig:
+			case <-cn.ctx.Done():
+				return
+			}
+			continue
+		}
+		for _, ev := range batch {
+			select {
+			case cn.events <- ev:
+			case <-cn.ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+func (cn *Conn) write(ws *websocket.Conn, frame []byte) error {
+	cn.wmu.Lock()
+	defer cn.wmu.Unlock()
+	ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	return ws.WriteMessage(websocket.TextMessage, frame)
+}
+
+// Request sends a frame and waits for its ack. If the connection drops first,
+// the frame is sent again after reconnecting: safe, because every request is
+// idempotent (sends by client_id).
+func (cn *Conn) Request(ctx context.Context, typ string, data any) (json.RawMessage, error) {
+	cn.mu.Lock()
+	if cn.err != nil || cn.ctx.Err() != nil {
+		cn.mu.Unlock()
+		return nil, errors.New("parley: connection closed")
+	}
+	cn.nextID++
+	id := strconv.Itoa(cn.nextID)
+	frame, err := json.Marshal(map[string]any{"id": id, "type": typ, "data": data})
+	if err != nil {
+		cn.mu.Unlock()
+		return nil, err
+	}
+	p := &pending{frame: frame, reply: make(chan reply, 1)}
+	cn.pending[id] = p
+	cn.order = append(cn.order, id)
+	ws := cn.ws
+	cn.mu.Unlock()
+	// A failed write is not an error: the frame is resent on reconnect.
+	_ = cn.write(ws, frame)
+	select {
+	case r := <-p.reply:
+		return r.data, r.err
+	case <-ctx.Done():
+		cn.mu.Lock()
+		delete(cn.pending, id)
+		cn.order = deleteString(cn.order, id)
+		cn.mu.Unlock()
+		return nil, ctx.Err()
+	}
+}
+
+// WriteRaw writes bytes as one frame without waiting for anything. For tests
+// of the server's handling of bad input.
+func (cn *Conn) WriteRaw(frame []byte) error {
+	cn.mu.Lock()
+	ws := cn.ws
+	cn.mu.Unlock()
+	return cn.write(ws, frame)
+}
+
+// Send sends a message and returns it once the server has stored it.
+// clientID makes it idempotent; empty picks a random one.
+func (cn *Conn) Send(ctx context.Context, room RoomID, clientID, text string) (Message, error) {
+	if clientID == "" {
+		clientID = randomID()
+	}
+	var m Message
+	data, err := cn.Request(ctx, "send", chat.SendRequest{RoomID: room, ClientID: clientID, Text: text})
+	if err == nil {
+		err = json.Unmarshal(data, &m)
+	}
+	return m, err
+}
+
+// MarkRead moves the read position of room to seq.
+func (cn *Conn) MarkRead(ctx context.Context, room RoomID, seq int64) (ReadPosition, error) {
+	var p ReadPosition
+	data, err := cn.Request(ctx, "read", map[string]any{"room_id": room, "seq": seq})
+	if err == nil {
+		err = json.Unmarshal(data, &p)
+	}
+	return p, err
+}
+
+func randomID() string {
+	return strconv.FormatUint(rand.Uint64(), 36) + strconv.FormatUint(rand.Uint64(), 36)
+}
+
+func deleteString(s []string, v string) []string {
+	for i, x := range s {
+		if x == v {
+			return append(s[:i], s[i+1:]...)
+		}
+	}
+	return s
+}

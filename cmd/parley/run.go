@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"parley/internal/chat"
+	"parley/internal/server"
+)
+
+const usage = `usage: parley <command> [flags]
+
+commands:
+  serve     run a Parley node (the default)
+  migrate   apply database migrations and exit
+
+Run 'parley <command> -h' for the flags of a command. Every flag can also be
+set by the environment variable named in its help.`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, getenv, stderr)
+	case "migrate":
+		return migrate(ctx, args, getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	fmt.Fprintln(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// flags binds flags whose defaults come from the environment, so the same
+// setting can be given either way (the flag wins).
+type flags struct {
+	fs     *flag.FlagSet
+	getenv func(string) string
+	errs   []error
+}
+
+func newFlags(name string, getenv func(string) string, out io.Writer) *flags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	return &flags{fs: fs, getenv: getenv}
+}
+
+func (f *flags) env(key, def string) string {
+	if v := f.getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func (f *flags) String(name, env, def, help string) *string {
+	return f.fs.String(name, f.env(env, def), help+" ($"+env+")")
+}
+
+func (f *flags) Int(name, env string, def int, help string) *int {
+	v, err := strconv.Atoi(f.env(env, strconv.Itoa(def)))
+	if err != nil {
+		f.errs = append(f.errs, fmt.Errorf("$%s: %w", env, err))
+	}
+	return f.fs.Int(name, v, help+" ($"+env+")")
+}
+
+func (f *flags) Float(name, env string, def float64, help string) *float64 {
+	v, err := strconv.ParseFloat(f.env(env, strconv.FormatFloat(def, 'f', -1, 64)), 64)
+	if err != nil {
+		f.errs = append(f.errs, fmt.Errorf("$%s: %w", env, err))
+	}
+	return f.fs.Float64(name, v, help+" ($"+env+")")
+}
+
+func (f *flags) Duration(name, env string, def time.Duration, help string) *time.Duration {
+	v, err := time.ParseDuration(f.env(env, def.String()))
+	if err != nil {
+		f.errs = append(f.errs, fmt.Errorf("$%s: %w", env, err))
+	}
+	return f.fs.Duration(name, v, help+" ($"+env+")")
+}
+
+func (f *flags) parse(args []string) error {
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	return errors.Join(f.errs...)
+}
+
+func list(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format must be text or json")
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	f := newFlags("serve", getenv, stderr)
+	d := chat.DefaultLimits()
+	addr := f.String("addr", "PARLEY_ADDR", ":8080", "listen address")
+	db := f.String("db", "PARLEY_DB", "data/parley.db", "SQLite database file")
+	logFormat := f.String("log-format", "PARLEY_LOG_FORMAT", "text", "log format: text or json")
+	logLevel := f.String("log-level", "PARLEY_LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	origins := f.String("allowed-origins", "PARLEY_ALLOWED_ORIGINS", "", "comma-separated browser origins allowed besides the server's own")
+	proxies := f.String("trusted-proxies", "PARLEY_TRUSTED_PROXIES", "", "comma-separated proxy addresses whose X-Forwarded-For is trusted")
+	maxBody := f.Int("max-body-bytes", "PARLEY_MAX_BODY_BYTES", 1<<20, "largest REST request body")
+	maxFrame := f.Int("max-frame-bytes", "PARLEY_MAX_FRAME_BYTES", 64<<10, "largest inbound WebSocket frame")
+	maxQueue := f.Int("max-queue-bytes", "PARLEY_MAX_QUEUE_BYTES", 4<<20, "outbound bytes queued per connection before it is closed as too slow")
+	maxMsg := f.Int("max-message-len", "PARLEY_MAX_MESSAGE_LEN", d.MaxMessageLen, "longest message, in characters")
+	maxMembers := f.Int("max-room-members", "PARLEY_MAX_ROOM_MEMBERS", d.MaxRoomMembers, "most members in one room")
+	maxRooms := f.Int("max-rooms-per-user", "PARLEY_MAX_ROOMS_PER_USER", d.MaxRoomsPerUser, "most rooms one user belongs to")
+	rate := f.Float("messages-per-second", "PARLEY_MESSAGES_PER_SECOND", d.MessagesPerSecond, "sustained sends per user")
+	burst := f.Int("message-burst", "PARLEY_MESSAGE_BURST", d.MessageBurst, "sends per user allowed in a burst")
+	receipts := f.Duration("receipt-window", "PARLEY_RECEIPT_WINDOW", d.ReceiptWindow, "read receipts of a room are coalesced over this window")
+	shutdown := f.Duration("shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", 15*time.Second, "how long to drain connections on SIGTERM")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	log, err := newLogger(*logFormat, *logLevel, stderr)
+	if err != nil {
+		return err
+	}
+	lim := d
+	lim.MaxMessageLen, lim.MaxRoomMembers, lim.MaxRoomsPerUser = *maxMsg, *maxMembers, *maxRooms
+	lim.MessagesPerSecond, lim.MessageBurst, lim.ReceiptWindow = *rate, *burst, *receipts
+	cfg := server.Config{
+		Addr: *addr, DB: *db, AllowedOrigins: list(*origins), TrustedProxies: list(*proxies),
+		MaxBodyBytes: int64(*maxBody), ShutdownTimeout: *shutdown, Limits: lim,
+	}
+	cfg.Realtime.ReadLimit = int64(*maxFrame)
+	cfg.Realtime.MaxQueueBytes = *maxQueue
+	cfg.Realtime.AllowedOrigins = cfg.AllowedOrigins
+	return server.Run(ctx, cfg, log, nil)
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("migrate", getenv, stderr)
+	db := f.String("db", "PARLEY_DB", "data/parley.db", "SQLite database file")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	s, err := server.OpenStore(ctx, *db) // opening applies the embedded migrations
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "migrations applied to", *db)
+	return s.Close()
+}

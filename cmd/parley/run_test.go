@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestServeStartsAndStopsOnCancel(t *testing.T) {
+	addr := freeAddr(t)
+	db := filepath.Join(t.TempDir(), "sub", "parley.db")
+	env := map[string]string{"PARLEY_DB": db} // the environment is read too
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", addr}, func(k string) string { return env[k] }, &bytes.Buffer{}, &stderr)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err == nil && resp.StatusCode == http.StatusOK {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready: %v\n%s", err, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run returned %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+	if !strings.Contains(stderr.String(), "parley serving") {
+		t.Fatalf("no start log line in %q", stderr.String())
+	}
+}
+
+func TestMigrateAndBadArguments(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "m.db")
+	noEnv := func(string) string { return "" }
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate", "--db", db}, noEnv, &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "migrations applied") {
+		t.Fatalf("migrate printed %q", out.String())
+	}
+	// Twice is fine: migrations are versioned.
+	if err := run(context.Background(), []string{"migrate", "--db", db}, noEnv, &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"frobnicate"}, {"serve", "--no-such-flag"}, {"serve", "--log-format", "xml"}} {
+		if err := run(context.Background(), args, noEnv, &out, &bytes.Buffer{}); err == nil {
+			t.Errorf("run %v succeeded, want an error", args)
+		}
+	}
+	badEnv := func(k string) string {
+		if k == "PARLEY_MESSAGE_BURST" {
+			return "lots"
+		}
+		return ""
+	}
+	if err := run(context.Background(), []string{"serve"}, badEnv, &out, &bytes.Buffer{}); err == nil {
+		t.Error("a malformed environment variable was accepted")
+	}
+}

@@ -1,0 +1,196 @@
+package chat
+
+import (
+	"context"
+	"sort"
+)
+
+// SendRequest is a new message from a client.
+type SendRequest struct {
+	RoomID   RoomID `json:"room_id"`
+	ClientID string `json:"client_id"`
+	Text     string `json:"text"`
+	ReplyTo  int64  `json:"reply_to"`
+}
+
+// Send stores a message and then publishes it. The returned message is the
+// acknowledgement: it is durable when Send returns. A repeated client_id gets
+// the original message back and publishes nothing new.
+func (s *Service) Send(ctx context.Context, caller UserID, r SendRequest) (Message, error) {
+	if err := validateMessageText(r.Text, s.limits.MaxMessageLen); err != nil {
+		return Message{}, err
+	}
+	if err := validateClientID(r.ClientID); err != nil {
+		return Message{}, err
+	}
+	if r.ReplyTo < 0 {
+		return Message{}, Errorf(Invalid, "reply_to must be a seq")
+	}
+	me, err := s.member(ctx, r.RoomID, caller)
+	if err != nil {
+		return Message{}, err
+	}
+	if !s.sends.Allow(string(caller)) {
+		return Message{}, Errorf(RateLimited, "sending too fast, slow down")
+	}
+	if r.ReplyTo > 0 {
+		if _, err := s.store.Message(ctx, r.RoomID, r.ReplyTo); ErrorCode(err) == NotFound {
+			return Message{}, Errorf(Invalid, "reply_to: no message %d in this room", r.ReplyTo)
+		} else if err != nil {
+			return Message{}, err
+		}
+	}
+	msg, dup, err := s.store.AppendMessage(ctx, NewMessage{
+		ID: newID(), RoomID: r.RoomID, SenderID: caller, ClientID: r.ClientID,
+		Kind: Text, Text: r.Text, ReplyTo: r.ReplyTo, CreatedAt: s.nowUTC(),
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	if dup {
+		if msg.RoomID != r.RoomID {
+			return Message{}, Errorf(Conflict, "client_id %q was already used for a message in another room", r.ClientID)
+		}
+		return msg, nil
+	}
+	s.publish(ctx, RoomTopic(r.RoomID), messageEvent(msg))
+	// Sending reads everything up to the new message: the sender's position
+	// moved, which the room and the sender's other devices hear about.
+	s.receipts.touch(r.RoomID, me.LastReadSeq, msg.Seq)
+	s.publish(ctx, UserTopic(caller), Event{Type: EvRead, Room: r.RoomID,
+		Data: raw(ReadPosition{RoomID: r.RoomID, UserID: caller, LastReadSeq: msg.Seq})})
+	return msg, nil
+}
+
+// History returns a page of a room's messages, each with its unread count.
+// Members see the whole history of a room, including messages from before
+// they joined, as in Slack channels (docs/decisions/0003-history-visibility.md).
+func (s *Service) History(ctx context.Context, caller UserID, room RoomID, p Page) ([]Message, error) {
+	if p.Limit == 0 {
+		p.Limit = 50
+	}
+	if p.Limit < 1 || p.Limit > 100 {
+		return nil, Errorf(Invalid, "limit must be 1 to 100")
+	}
+	if p.Before < 0 || p.After < 0 {
+		return nil, Errorf(Invalid, "before and after must not be negative")
+	}
+	if _, err := s.member(ctx, room, caller); err != nil {
+		return nil, err
+	}
+	msgs, err := s.store.Messages(ctx, room, p)
+	if err != nil || len(msgs) == 0 {
+		return msgs, err
+	}
+	hist, err := s.store.ReadCounts(ctx, room, nil)
+	if err != nil {
+		return nil, err
+	}
+	for i := range msgs {
+		n := unreadAt(hist, msgs[i].Seq)
+		msgs[i].Unread = &n
+	}
+	return msgs, nil
+}
+
+// unreadAt counts members whose read position is below seq; hist is sorted by Seq.
+func unreadAt(hist []ReadCount, seq int64) int {
+	i := sort.Search(len(hist), func(i int) bool { return hist[i].Seq >= seq })
+	n := 0
+	for _, h := range hist[:i] {
+		n += h.Count
+	}
+	return n
+}
+
+// Edit replaces the text of the caller's own message.
+func (s *Service) Edit(ctx context.Context, caller UserID, room RoomID, seq int64, text string) (Message, error) {
+	if err := validateMessageText(text, s.limits.MaxMessageLen); err != nil {
+		return Message{}, err
+	}
+	if _, err := s.member(ctx, room, caller); err != nil {
+		return Message{}, err
+	}
+	if !s.sends.Allow(string(caller)) {
+		return Message{}, Errorf(RateLimited, "editing too fast, slow down")
+	}
+	m, err := s.message(ctx, room, seq)
+	if err != nil {
+		return Message{}, err
+	}
+	if m.Kind != Text || m.SenderID != caller {
+		return Message{}, Errorf(Forbidden, "you can only edit your own messages")
+	}
+	if m.Deleted {
+		return Message{}, Errorf(Conflict, "message was deleted")
+	}
+	m, err = s.store.EditMessage(ctx, room, seq, text, s.nowUTC())
+	if err != nil {
+		return Message{}, err
+	}
+	s.publish(ctx, RoomTopic(room), Event{Type: EvMessageUpdated, Room: room, Data: raw(m)})
+	return m, nil
+}
+
+// Delete turns a message into a tombstone. The sender may delete their own
+// messages; the owner and admins of a group may delete anyone's.
+func (s *Service) Delete(ctx context.Context, caller UserID, room RoomID, seq int64) (Message, error) {
+	me, err := s.member(ctx, room, caller)
+	if err != nil {
+		return Message{}, err
+	}
+	m, err := s.message(ctx, room, seq)
+	if err != nil {
+		return Message{}, err
+	}
+	if m.Kind != Text {
+		return Message{}, Errorf(Forbidden, "system messages cannot be deleted")
+	}
+	if m.SenderID != caller {
+		room, err := s.store.Room(ctx, room)
+		if err != nil {
+			return Message{}, err
+		}
+		if room.Kind != Group || !me.Role.CanManage() {
+			return Message{}, Errorf(Forbidden, "you can only delete your own messages")
+		}
+	}
+	if m.Deleted {
+		return m, nil
+	}
+	m, err = s.store.DeleteMessage(ctx, room, seq, s.nowUTC())
+	if err != nil {
+		return Message{}, err
+	}
+	s.publish(ctx, RoomTopic(room), Event{Type: EvMessageUpdated, Room: room, Data: raw(m)})
+	return m, nil
+}
+
+func (s *Service) message(ctx context.Context, room RoomID, seq int64) (Message, error) {
+	if seq < 1 {
+		return Message{}, Errorf(Invalid, "seq must be at least 1")
+	}
+	m, err := s.store.Message(ctx, room, seq)
+	if ErrorCode(err) == NotFound {
+		return Message{}, Errorf(NotFound, "no message %d in this room", seq)
+	}
+	return m, err
+}
+
+// MissedMessages is for hubs that saw a seq jump: messages after seq, oldest
+// first, without membership checks (the hub checks delivery itself).
+func (s *Service) MissedMessages(ctx context.Context, room RoomID, after, upTo int64) ([]Message, error) {
+	var out []Message
+	for after < upTo {
+		page, err := s.store.Messages(ctx, room, Page{After: after, Before: upTo + 1, Limit: 100, Asc: true})
+		if err != nil {
+			return out, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		out = append(out, page...)
+		after = page[len(page)-1].Seq
+	}
+	return out, nil
+}

@@ -1,0 +1,123 @@
+package chat
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+)
+
+// MarkRead moves the caller's read position forward to seq (capped at the
+// room's last seq). The caller's other devices hear it at once; the room hears
+// it through the coalesced receipts event.
+func (s *Service) MarkRead(ctx context.Context, caller UserID, room RoomID, seq int64) (ReadPosition, error) {
+	if seq < 0 {
+		return ReadPosition{}, Errorf(Invalid, "seq must not be negative")
+	}
+	before, after, err := s.store.MarkRead(ctx, room, caller, seq)
+	if ErrorCode(err) == NotFound {
+		return ReadPosition{}, Errorf(NotFound, "room not found")
+	}
+	if err != nil {
+		return ReadPosition{}, err
+	}
+	pos := ReadPosition{RoomID: room, UserID: caller, LastReadSeq: after}
+	if after != before {
+		s.publish(ctx, UserTopic(caller), Event{Type: EvRead, Room: room, Data: raw(pos)})
+		s.receipts.touch(room, before, after)
+	}
+	return pos, nil
+}
+
+// Receipts returns the room's read-position histogram (see ReadCount).
+func (s *Service) Receipts(ctx context.Context, caller UserID, room RoomID) ([]ReadCount, error) {
+	if _, err := s.member(ctx, room, caller); err != nil {
+		return nil, err
+	}
+	return s.store.ReadCounts(ctx, room, nil)
+}
+
+func (s *Service) flushReceipts(room RoomID, seqs []int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	got, err := s.store.ReadCounts(ctx, room, seqs)
+	if err != nil {
+		s.log.Warn("receipts flush", "room", room, "err", err)
+		return
+	}
+	// Absolute counts, zero included, make the event idempotent: a client can
+	// apply it twice or late and still hold the right histogram.
+	counts := make([]ReadCount, 0, len(seqs))
+	for _, seq := range seqs {
+		c := ReadCount{Seq: seq}
+		if i := slices.IndexFunc(got, func(g ReadCount) bool { return g.Seq == seq }); i >= 0 {
+			c.Count = got[i].Count
+		}
+		counts = append(counts, c)
+	}
+	s.publish(ctx, RoomTopic(room), Event{Type: EvReceipts, Room: room, Data: raw(ReceiptsData{RoomID: room, Counts: counts})})
+}
+
+// receiptCoalescer gathers the read positions touched in a room and flushes
+// them once per window. However many members read, a room gets at most one
+// receipts event per window, so receipts never multiply the fan-out.
+type receiptCoalescer struct {
+	window time.Duration
+	flush  func(RoomID, []int64)
+
+	mu      sync.Mutex
+	pending map[RoomID]map[int64]struct{}
+	timers  map[RoomID]*time.Timer
+	stopped bool
+}
+
+func newReceiptCoalescer(window time.Duration, flush func(RoomID, []int64)) *receiptCoalescer {
+	return &receiptCoalescer{window: window, flush: flush,
+		pending: make(map[RoomID]map[int64]struct{}), timers: make(map[RoomID]*time.Timer)}
+}
+
+func (c *receiptCoalescer) touch(room RoomID, seqs ...int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		return
+	}
+	set := c.pending[room]
+	if set == nil {
+		set = make(map[int64]struct{})
+		c.pending[room] = set
+	}
+	for _, s := range seqs {
+		set[s] = struct{}{}
+	}
+	if c.timers[room] == nil {
+		c.timers[room] = time.AfterFunc(c.window, func() { c.fire(room) })
+	}
+}
+
+func (c *receiptCoalescer) fire(room RoomID) {
+	c.mu.Lock()
+	set := c.pending[room]
+	delete(c.pending, room)
+	delete(c.timers, room)
+	stopped := c.stopped
+	c.mu.Unlock()
+	if stopped || len(set) == 0 {
+		return
+	}
+	seqs := make([]int64, 0, len(set))
+	for s := range set {
+		seqs = append(seqs, s)
+	}
+	slices.Sort(seqs)
+	c.flush(room, seqs)
+}
+
+func (c *receiptCoalescer) stop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopped = true
+	for _, t := range c.timers {
+		t.Stop()
+	}
+}

@@ -1,0 +1,125 @@
+package chat
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Limits bound everything a client can make the server do. Zero values are
+// replaced by the defaults in DefaultLimits.
+type Limits struct {
+	MaxMessageLen      int           // runes of message text
+	MaxRoomNameLen     int           // runes
+	MaxAnnouncementLen int           // runes
+	MaxRoomMembers     int           // members of one room
+	MaxRoomsPerUser    int           // rooms one user belongs to
+	MaxInvite          int           // users named in one create or invite request
+	MessagesPerSecond  float64       // sustained sends per user (all rooms, edits included)
+	MessageBurst       int           // sends per user allowed in a burst
+	LoginFailures      int           // failed logins per username (and per 3× that per address) per LoginWindow
+	LoginWindow        time.Duration //
+	SessionTTL         time.Duration // how long a login lasts
+	ReceiptWindow      time.Duration // read updates of one room are coalesced over this window
+}
+
+func DefaultLimits() Limits {
+	return Limits{
+		MaxMessageLen:      4000,
+		MaxRoomNameLen:     100,
+		MaxAnnouncementLen: 1000,
+		MaxRoomMembers:     20000,
+		MaxRoomsPerUser:    1000,
+		MaxInvite:          100,
+		MessagesPerSecond:  10,
+		MessageBurst:       30,
+		LoginFailures:      10,
+		LoginWindow:        time.Minute,
+		SessionTTL:         30 * 24 * time.Hour,
+		ReceiptWindow:      250 * time.Millisecond,
+	}
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	set := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	set(&l.MaxMessageLen, d.MaxMessageLen)
+	set(&l.MaxRoomNameLen, d.MaxRoomNameLen)
+	set(&l.MaxAnnouncementLen, d.MaxAnnouncementLen)
+	set(&l.MaxRoomMembers, d.MaxRoomMembers)
+	set(&l.MaxRoomsPerUser, d.MaxRoomsPerUser)
+	set(&l.MaxInvite, d.MaxInvite)
+	set(&l.MessageBurst, d.MessageBurst)
+	set(&l.LoginFailures, d.LoginFailures)
+	if l.MessagesPerSecond <= 0 {
+		l.MessagesPerSecond = d.MessagesPerSecond
+	}
+	if l.LoginWindow <= 0 {
+		l.LoginWindow = d.LoginWindow
+	}
+	if l.SessionTTL <= 0 {
+		l.SessionTTL = d.SessionTTL
+	}
+	if l.ReceiptWindow <= 0 {
+		l.ReceiptWindow = d.ReceiptWindow
+	}
+	return l
+}
+
+// Service enforces Parley's rules: every room operation checks membership and
+// role here, so no transport can bypass them. It publishes an event for every
+// change after the change is durable.
+type Service struct {
+	store    Store
+	bus      Bus
+	log      *slog.Logger
+	limits   Limits
+	now      func() time.Time
+	sends    *keyedLimiter
+	receipts *receiptCoalescer
+}
+
+type Config struct {
+	Store  Store
+	Bus    Bus
+	Log    *slog.Logger
+	Limits Limits
+	Now    func() time.Time // for tests; time.Now by default
+}
+
+func NewService(c Config) *Service {
+	s := &Service{store: c.Store, bus: c.Bus, log: c.Log, limits: c.Limits.withDefaults(), now: c.Now}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.sends = newKeyedLimiter(s.limits.MessagesPerSecond, s.limits.MessageBurst, s.now)
+	s.receipts = newReceiptCoalescer(s.limits.ReceiptWindow, s.flushReceipts)
+	return s
+}
+
+// Limits returns the limits in force, defaults filled in.
+func (s *Service) Limits() Limits { return s.limits }
+
+// Close stops pending receipt flushes.
+func (s *Service) Close() { s.receipts.stop() }
+
+func (s *Service) publish(ctx context.Context, topic string, ev Event) {
+	// The change is already durable: a lost event is repaired by resume (clients)
+	// and by seq backfill (hubs), so a bus error is logged, not returned.
+	if err := s.bus.Publish(context.WithoutCancel(ctx), topic, ev); err != nil {
+		s.log.Warn("publish failed", "topic", topic, "type", ev.Type, "err", err)
+	}
+}
+
+func (s *Service) nowUTC() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }

@@ -1,0 +1,106 @@
+package chat
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the durable state. Both stores (internal/sqlite, internal/postgres)
+// pass internal/storetest; every method that changes a room also appends the
+// system message describing the change, in the same transaction, so a room's
+// seq orders memberships and messages alike.
+//
+// Errors: NotFound, Conflict and Unavailable are returned as *Error with those
+// codes; anything else is internal.
+type Store interface {
+	// Accounts.
+	CreateUser(ctx context.Context, u NewUser) (User, error) // Conflict if the username is taken
+	UserByID(ctx context.Context, id UserID) (User, error)
+	// UserByUsername returns the user and the stored password hash.
+	UserByUsername(ctx context.Context, username string) (User, string, error)
+	CreateSession(ctx context.Context, s Session) error
+	SessionByTokenHash(ctx context.Context, hash []byte) (Session, error)
+	DeleteSession(ctx context.Context, hash []byte) error
+
+	// Rooms. CreateRoom makes the creator the owner and everyone else a member,
+	// and appends a RoomCreated message (seq 1). For a direct room, DirectKey
+	// is unique: creating an existing pair returns Conflict.
+	CreateRoom(ctx context.Context, r NewRoom) (Room, Message, error)
+	DirectRoom(ctx context.Context, key string) (Room, error)
+	Room(ctx context.Context, id RoomID) (Room, error)
+	RoomsForUser(ctx context.Context, user UserID) ([]RoomSummary, error)
+	CountRoomsForUser(ctx context.Context, user UserID) (int, error)
+	// UpdateRoom applies the non-nil fields and appends msg (a system message).
+	UpdateRoom(ctx context.Context, id RoomID, u RoomUpdate, msg NewMessage) (Room, Message, error)
+
+	// Members. Member returns NotFound for a non-member.
+	Member(ctx context.Context, room RoomID, user UserID) (Member, error)
+	Members(ctx context.Context, room RoomID) ([]Member, error)
+	// AddMembers adds users as plain members (existing members are skipped),
+	// their read position starting at the new system message, and appends msg.
+	AddMembers(ctx context.Context, room RoomID, users []UserID, msg NewMessage) (Message, error)
+	// RemoveMember deletes the membership and appends msg.
+	RemoveMember(ctx context.Context, room RoomID, user UserID, msg NewMessage) (Message, error)
+	SetRole(ctx context.Context, room RoomID, user UserID, role Role, msg NewMessage) (Message, error)
+
+	// Messages. AppendMessage assigns the room's next seq in the same
+	// transaction that stores the message, moves the sender's read position to
+	// it, and is idempotent on (sender, client_id): a repeat returns the
+	// original message with dup = true.
+	AppendMessage(ctx context.Context, m NewMessage) (msg Message, dup bool, err error)
+	Messages(ctx context.Context, room RoomID, p Page) ([]Message, error)
+	Message(ctx context.Context, room RoomID, seq int64) (Message, error)
+	// EditMessage replaces the text and sets EditedAt; DeleteMessage empties the
+	// text and sets Deleted. Both return the updated message.
+	EditMessage(ctx context.Context, room RoomID, seq int64, text string, at time.Time) (Message, error)
+	DeleteMessage(ctx context.Context, room RoomID, seq int64, at time.Time) (Message, error)
+
+	// Reads. MarkRead moves the member's position forward to min(seq,
+	// room.LastSeq); it never moves back. It returns the position before and
+	// after (equal when nothing changed). NotFound for a non-member.
+	MarkRead(ctx context.Context, room RoomID, user UserID, seq int64) (before, after int64, err error)
+	// ReadCounts returns the histogram of read positions, restricted to seqs when
+	// seqs is non-empty (entries with a zero count are omitted).
+	ReadCounts(ctx context.Context, room RoomID, seqs []int64) ([]ReadCount, error)
+
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+type NewUser struct {
+	ID           UserID
+	Username     string
+	DisplayName  string
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+type NewRoom struct {
+	ID        RoomID
+	Kind      RoomKind
+	Name      string
+	DirectKey string // "userA:userB" sorted; empty for groups
+	Creator   UserID
+	Members   []UserID // besides the creator
+	CreatedAt time.Time
+	// Message is the RoomCreated system message; its RoomID is set by the store.
+	Message NewMessage
+}
+
+type RoomUpdate struct {
+	Name         *string
+	Announcement *string
+}
+
+// NewMessage is a message before the store assigns its seq.
+type NewMessage struct {
+	ID        string
+	RoomID    RoomID
+	SenderID  UserID
+	ClientID  string
+	Kind      MessageKind
+	Text      string
+	ReplyTo   int64
+	System    *SystemEvent
+	CreatedAt time.Time
+}

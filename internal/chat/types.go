@@ -1,0 +1,164 @@
+package chat
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// IDs are UUIDv7 strings: globally unique, time-ordered, opaque to clients.
+type (
+	UserID string
+	RoomID string
+)
+
+type User struct {
+	ID          UserID    `json:"id"`
+	Username    string    `json:"username"`
+	DisplayName string    `json:"display_name"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Session is a login. Only the SHA-256 of the bearer token is stored, so a
+// leaked database does not leak live tokens.
+type Session struct {
+	TokenHash []byte
+	UserID    UserID
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+type RoomKind string
+
+const (
+	Group  RoomKind = "group"
+	Direct RoomKind = "direct"
+)
+
+type Role string
+
+const (
+	RoleOwner  Role = "owner"
+	RoleAdmin  Role = "admin"
+	RoleMember Role = "member"
+)
+
+// CanManage reports whether the role may rename, announce, remove and promote.
+func (r Role) CanManage() bool { return r == RoleOwner || r == RoleAdmin }
+
+type Room struct {
+	ID           RoomID    `json:"id"`
+	Kind         RoomKind  `json:"kind"`
+	Name         string    `json:"name"`
+	Announcement string    `json:"announcement"`
+	CreatedAt    time.Time `json:"created_at"`
+	// LastSeq is the seq of the newest message; messages are 1..LastSeq with no gaps.
+	LastSeq       int64     `json:"last_seq"`
+	LastMessageAt time.Time `json:"last_message_at"`
+	MemberCount   int       `json:"member_count"`
+}
+
+type Member struct {
+	RoomID      RoomID    `json:"room_id"`
+	UserID      UserID    `json:"user_id"`
+	Username    string    `json:"username"`
+	DisplayName string    `json:"display_name"`
+	Role        Role      `json:"role"`
+	LastReadSeq int64     `json:"last_read_seq"`
+	JoinedAt    time.Time `json:"joined_at"`
+}
+
+// RoomSummary is one entry of a user's room list: the room as that user sees it.
+type RoomSummary struct {
+	Room
+	Role        Role     `json:"role"`
+	LastReadSeq int64    `json:"last_read_seq"`
+	Unread      int64    `json:"unread"`
+	LastMessage *Message `json:"last_message,omitempty"`
+	// Peer is the other person of a direct room; clients show it as the room's name.
+	Peer *User `json:"peer,omitempty"`
+}
+
+type MessageKind string
+
+const (
+	Text   MessageKind = "text"
+	System MessageKind = "system"
+)
+
+type Message struct {
+	ID       string      `json:"id"`
+	RoomID   RoomID      `json:"room_id"`
+	Seq      int64       `json:"seq"`
+	SenderID UserID      `json:"sender_id,omitempty"`
+	ClientID string      `json:"client_id,omitempty"`
+	Kind     MessageKind `json:"kind"`
+	Text     string      `json:"text"`
+	// ReplyTo is the seq of the quoted message in the same room, 0 for none.
+	ReplyTo   int64        `json:"reply_to,omitempty"`
+	System    *SystemEvent `json:"system,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+	EditedAt  *time.Time   `json:"edited_at,omitempty"`
+	// Deleted messages keep their seq slot as a tombstone with empty text.
+	Deleted bool `json:"deleted,omitempty"`
+	// Unread is how many members have not read this message yet
+	// ("unread by N"); filled in history pages, live updates come as receipts events.
+	Unread *int `json:"unread,omitempty"`
+}
+
+type SystemType string
+
+const (
+	RoomCreated         SystemType = "room_created"
+	MembersAdded        SystemType = "members_added"
+	MemberLeft          SystemType = "member_left"
+	MemberRemoved       SystemType = "member_removed"
+	RoleChanged         SystemType = "role_changed"
+	RoomRenamed         SystemType = "room_renamed"
+	AnnouncementChanged SystemType = "announcement_changed"
+)
+
+// SystemEvent describes a change to a room. It is stored as a message so that
+// seq is the one ordering of everything that happened in the room.
+type SystemEvent struct {
+	Type  SystemType `json:"type"`
+	Actor UserID     `json:"actor"`
+	Users []UserID   `json:"users,omitempty"`
+	Role  Role       `json:"role,omitempty"`
+	Name  string     `json:"name,omitempty"`
+	Text  string     `json:"text,omitempty"`
+}
+
+// Page selects a slice of a room's history by seq.
+type Page struct {
+	Before int64 // messages with seq < Before; 0 = no upper bound
+	After  int64 // messages with seq > After
+	Limit  int
+	// Asc returns oldest first. The default is newest first, which is how a
+	// client scrolls back.
+	Asc bool
+}
+
+// ReadCount is how many members have last_read_seq == Seq. The histogram of a
+// room's read positions is all a client needs to show "unread by N" for every
+// message: N(seq) = sum of Count over entries with Seq < seq.
+type ReadCount struct {
+	Seq   int64 `json:"seq"`
+	Count int   `json:"count"`
+}
+
+// ReadPosition is one member's read position.
+type ReadPosition struct {
+	RoomID      RoomID `json:"room_id"`
+	UserID      UserID `json:"user_id"`
+	LastReadSeq int64  `json:"last_read_seq"`
+}
+
+// raw is a helper for building event payloads.
+func raw(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Every payload is a plain struct of this package; failure is a programming error.
+		panic("chat: marshal event payload: " + err.Error())
+	}
+	return b
+}

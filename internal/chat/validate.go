@@ -1,0 +1,78 @@
+package chat
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ValidateUsername: 3–32 of [a-z0-9_.].
+func ValidateUsername(s string) error {
+	if n := len(s); n < 3 || n > 32 {
+		return Errorf(Invalid, "username must be 3 to 32 characters")
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '.') {
+			return Errorf(Invalid, "username may only contain a-z, 0-9, _ and .")
+		}
+	}
+	return nil
+}
+
+func ValidatePassword(s string) error {
+	if utf8.RuneCountInString(s) < 8 {
+		return Errorf(Invalid, "password must be at least 8 characters")
+	}
+	if len(s) > 256 {
+		return Errorf(Invalid, "password must be at most 256 bytes")
+	}
+	return nil
+}
+
+// validateText rejects invalid UTF-8, control characters other than newline,
+// carriage return and tab, and text longer than max runes.
+func validateText(field, s string, max int) error {
+	if !utf8.ValidString(s) {
+		return Errorf(Invalid, "%s is not valid UTF-8", field)
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return Errorf(Invalid, "%s is %d characters, the limit is %d", field, n, max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
+			return Errorf(Invalid, "%s contains a control character", field)
+		}
+	}
+	return nil
+}
+
+func validateMessageText(s string, max int) error {
+	if strings.TrimSpace(s) == "" {
+		return Errorf(Invalid, "text is empty")
+	}
+	return validateText("text", s, max)
+}
+
+// validateClientID: optional, up to 64 printable ASCII characters without spaces.
+func validateClientID(s string) error {
+	if len(s) > 64 {
+		return Errorf(Invalid, "client_id must be at most 64 characters")
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return Errorf(Invalid, "client_id must be printable ASCII without spaces")
+		}
+	}
+	return nil
+}
+
+func validateRoomName(s string, max int) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", Errorf(Invalid, "room name is empty")
+	}
+	if strings.ContainsAny(s, "\n\r\t") {
+		return "", Errorf(Invalid, "room name must be one line")
+	}
+	return s, validateText("name", s, max)
+}

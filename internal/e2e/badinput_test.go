@@ -1,0 +1,177 @@
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"parley/internal/server"
+	"parley/internal/testserver"
+)
+
+// raw sends body as-is and returns the status and error code.
+func raw(t testing.TB, srv *testserver.Server, token, method, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	var e struct{ Error struct{ Code string } }
+	json.Unmarshal(data, &e)
+	return resp.StatusCode, e.Error.Code
+}
+
+func TestBadRESTInput(t *testing.T) {
+	srv := testserver.Start(t)
+	alice, bob := srv.NewUser(t, "alice"), srv.NewUser(t, "bob")
+	room := newRoom(t, alice, "bad", bob)
+	r := "/api/v1/rooms/" + string(room.ID)
+	long := strings.Repeat("x", 4001)
+	cases := []struct {
+		name, token, method, path, body string
+		status                          int
+		code                            string
+	}{
+		{"signup malformed json", "", "POST", "/api/v1/auth/signup", `{"username":`, 400, "invalid"},
+		{"signup not an object", "", "POST", "/api/v1/auth/signup", `["x"]`, 400, "invalid"},
+		{"signup short username", "", "POST", "/api/v1/auth/signup", `{"username":"ab","password":"12345678"}`, 400, "invalid"},
+		{"signup long username", "", "POST", "/api/v1/auth/signup", `{"username":"` + strings.Repeat("a", 33) + `","password":"12345678"}`, 400, "invalid"},
+		{"signup uppercase username", "", "POST", "/api/v1/auth/signup", `{"username":"Alice2","password":"12345678"}`, 400, "invalid"},
+		{"signup short password", "", "POST", "/api/v1/auth/signup", `{"username":"zed","password":"1234567"}`, 400, "invalid"},
+		{"signup wrong type", "", "POST", "/api/v1/auth/signup", `{"username":5,"password":"12345678"}`, 400, "invalid"},
+		{"signup trailing data", "", "POST", "/api/v1/auth/signup", `{"username":"zed","password":"12345678"} {}`, 400, "invalid"},
+		{"signup huge body", "", "POST", "/api/v1/auth/signup", `{"username":"` + strings.Repeat("a", 2<<20) + `"}`, 413, "too_large"},
+		{"login empty", "", "POST", "/api/v1/auth/login", ``, 400, "invalid"},
+		{"no token", "", "GET", "/api/v1/rooms", ``, 401, "unauthorized"},
+		{"bad token", "nope", "GET", "/api/v1/rooms", ``, 401, "unauthorized"},
+		{"unknown route", alice.Token(), "GET", "/api/v1/nothing", ``, 404, "not_found"},
+		{"wrong method", alice.Token(), "PUT", "/api/v1/rooms", ``, 405, "invalid"},
+		{"create room no name", alice.Token(), "POST", "/api/v1/rooms", `{"name":"  "}`, 400, "invalid"},
+		{"create room name too long", alice.Token(), "POST", "/api/v1/rooms", `{"name":"` + strings.Repeat("n", 101) + `"}`, 400, "invalid"},
+		{"create room unknown member", alice.Token(), "POST", "/api/v1/rooms", `{"name":"x","members":["ghost"]}`, 400, "invalid"},
+		{"create room members wrong type", alice.Token(), "POST", "/api/v1/rooms", `{"name":"x","members":"bob"}`, 400, "invalid"},
+		{"direct with self", alice.Token(), "POST", "/api/v1/rooms/direct", `{"username":"alice"}`, 400, "invalid"},
+		{"direct unknown", alice.Token(), "POST", "/api/v1/rooms/direct", `{"username":"ghost"}`, 400, "invalid"},
+		{"unknown room", alice.Token(), "GET", "/api/v1/rooms/nope", ``, 404, "not_found"},
+		{"update nothing", alice.Token(), "PATCH", r, `{}`, 400, "invalid"},
+		{"invite existing", alice.Token(), "POST", r + "/members", `{"members":["bob"]}`, 409, "conflict"},
+		{"set role owner", alice.Token(), "PUT", r + "/members/" + string(bob.ID) + "/role", `{"role":"owner"}`, 400, "invalid"},
+		{"remove self", alice.Token(), "DELETE", r + "/members/" + string(alice.ID), ``, 400, "invalid"},
+		{"send empty", alice.Token(), "POST", r + "/messages", `{"text":"   "}`, 400, "invalid"},
+		{"send too long", alice.Token(), "POST", r + "/messages", `{"text":"` + long + `"}`, 400, "invalid"},
+		{"send bad client_id", alice.Token(), "POST", r + "/messages", `{"text":"x","client_id":"has space"}`, 400, "invalid"},
+		{"send control char", alice.Token(), "POST", r + "/messages", `{"text":"a\u0000b"}`, 400, "invalid"},
+		{"send reply_to negative", alice.Token(), "POST", r + "/messages", `{"text":"x","reply_to":-1}`, 400, "invalid"},
+		{"history bad before", alice.Token(), "GET", r + "/messages?before=x", ``, 400, "invalid"},
+		{"history negative after", alice.Token(), "GET", r + "/messages?after=-1", ``, 400, "invalid"},
+		{"history limit 0", alice.Token(), "GET", r + "/messages?limit=0", ``, 400, "invalid"},
+		{"history bad order", alice.Token(), "GET", r + "/messages?order=sideways", ``, 400, "invalid"},
+		{"edit seq 0", alice.Token(), "PATCH", r + "/messages/0", `{"text":"x"}`, 400, "invalid"},
+		{"edit seq junk", alice.Token(), "PATCH", r + "/messages/abc", `{"text":"x"}`, 400, "invalid"},
+		{"edit missing", alice.Token(), "PATCH", r + "/messages/99", `{"text":"x"}`, 404, "not_found"},
+		{"edit system message", alice.Token(), "PATCH", r + "/messages/1", `{"text":"x"}`, 403, "forbidden"},
+		{"read negative", alice.Token(), "POST", r + "/read", `{"seq":-5}`, 400, "invalid"},
+		{"read wrong type", alice.Token(), "POST", r + "/read", `{"seq":"5"}`, 400, "invalid"},
+		{"member renames", bob.Token(), "PATCH", r, `{"name":"mine"}`, 403, "forbidden"},
+		{"member removes owner", bob.Token(), "DELETE", r + "/members/" + string(alice.ID), ``, 403, "forbidden"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, code := raw(t, srv, c.token, c.method, c.path, c.body)
+			if status != c.status || code != c.code {
+				t.Fatalf("got %d %q, want %d %q", status, code, c.status, c.code)
+			}
+		})
+	}
+}
+
+func TestBadFramesGetErrorsAndTheConnectionSurvives(t *testing.T) {
+	srv := testserver.Start(t)
+	alice, bob := srv.NewUser(t, "alice"), srv.NewUser(t, "bob")
+	room := newRoom(t, alice, "frames", bob)
+	ac := alice.Connect(t)
+	bc := bob.Connect(t)
+	rid := string(room.ID)
+	cases := []struct{ name, frame, code string }{
+		{"not json", `hello`, "invalid"},
+		{"array", `[1,2]`, "invalid"},
+		{"no type", `{"id":"1"}`, "invalid"},
+		{"unknown type", `{"id":"2","type":"dance"}`, "invalid"},
+		{"send without data", `{"id":"3","type":"send"}`, "invalid"},
+		{"send data wrong type", `{"id":"4","type":"send","data":"text"}`, "invalid"},
+		{"send text wrong type", `{"id":"5","type":"send","data":{"room_id":"` + rid + `","text":5}}`, "invalid"},
+		{"send empty text", `{"id":"6","type":"send","data":{"room_id":"` + rid + `","text":""}}`, "invalid"},
+		{"send too long", `{"id":"7","type":"send","data":{"room_id":"` + rid + `","text":"` + strings.Repeat("y", 4001) + `"}}`, "invalid"},
+		{"send unknown room", `{"id":"8","type":"send","data":{"room_id":"nope","text":"x"}}`, "not_found"},
+		{"read negative", `{"id":"9","type":"read","data":{"room_id":"` + rid + `","seq":-1}}`, "invalid"},
+		{"edit missing", `{"id":"10","type":"edit","data":{"room_id":"` + rid + `","seq":77,"text":"x"}}`, "not_found"},
+		{"delete system", `{"id":"11","type":"delete","data":{"room_id":"` + rid + `","seq":1}}`, "forbidden"},
+		{"id too long", `{"id":"` + strings.Repeat("i", 65) + `","type":"ping"}`, "invalid"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := ac.WriteRaw([]byte(c.frame)); err != nil {
+				t.Fatal(err)
+			}
+			ev := next(t, ac, isType("error"))
+			if ev.Err.Code != c.code {
+				t.Fatalf("error code %q (%s), want %q", ev.Err.Code, ev.Err.Message, c.code)
+			}
+		})
+	}
+	// The connection still works, for alice and for everyone else.
+	if _, err := ac.Send(ctxT(t), room.ID, "", "still here"); err != nil {
+		t.Fatal(err)
+	}
+	next(t, bc, isMessage(room.ID, "still here"))
+	if ac.Connects() != 1 {
+		t.Fatalf("alice reconnected %d times; bad frames must not drop the connection", ac.Connects()-1)
+	}
+}
+
+func TestOversizedFrameClosesOnlyThatConnection(t *testing.T) {
+	srv := testserver.Start(t)
+	alice, bob := srv.NewUser(t, "alice"), srv.NewUser(t, "bob")
+	room := newRoom(t, alice, "big", bob)
+	ac, bc := alice.Connect(t), bob.Connect(t)
+	ac.WriteRaw([]byte(`{"type":"ping","pad":"` + strings.Repeat("p", 70<<10) + `"}`))
+	deadline := time.Now().Add(10 * time.Second)
+	for ac.Connects() < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if ac.Connects() < 2 {
+		t.Fatal("oversized frame did not close the connection")
+	}
+	if _, err := ac.Send(ctxT(t), room.ID, "", "after reconnect"); err != nil {
+		t.Fatal(err)
+	}
+	next(t, bc, isMessage(room.ID, "after reconnect"))
+}
+
+func TestSendRateLimit(t *testing.T) {
+	srv := testserver.Start(t, func(c *server.Config) {
+		c.Limits.MessagesPerSecond = 1
+		c.Limits.MessageBurst = 3
+	})
+	alice := srv.NewUser(t, "alice")
+	room := newRoom(t, alice, "limited")
+	var err error
+	for range 5 {
+		if _, err = alice.SendMessage(ctxT(t), room.ID, "", "x", 0); err != nil {
+			break
+		}
+	}
+	mustCode(t, err, "rate_limited")
+}

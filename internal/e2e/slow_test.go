@@ -1,0 +1,64 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"parley/internal/server"
+	"parley/internal/testserver"
+)
+
+// A client that stops reading is disconnected once its bounded queue fills
+// (or a write to it times out), and everyone else keeps receiving.
+func TestSlowClientIsDisconnectedOthersUnaffected(t *testing.T) {
+	srv := testserver.Start(t, func(c *server.Config) { c.Realtime.MaxQueueBytes = 64 << 10 })
+	alice, bob, slow := srv.NewUser(t, "alice"), srv.NewUser(t, "bob"), srv.NewUser(t, "slow")
+	room := newRoom(t, alice, "firehose", bob, slow)
+	ac, bc := alice.Connect(t), bob.Connect(t)
+
+	// The slow client shrinks its receive buffer and never reads.
+	dialer := websocket.Dialer{NetDialContext: (&net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		return serr
+	}}).DialContext}
+	ws, _, err := dialer.Dial("ws://"+srv.Addr+"/api/v1/ws?token="+slow.Token(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+
+	text := strings.Repeat("z", 3000)
+	const total = 2500 // 7.5 MB: more than kernel buffers and the 64 KiB queue hold
+	for i := range total {
+		if _, err := ac.Send(context.Background(), room.ID, fmt.Sprint(i), text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := collectSeqs(t, bc, room.ID, total, 30*time.Second); len(got) != total {
+		t.Fatalf("bob received %d of %d while another client stalled", len(got), total)
+	}
+	// Now read what the slow client was sent: some events, then close 4001.
+	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		_, _, err := ws.ReadMessage()
+		if err == nil {
+			continue
+		}
+		// 4001 when the close frame still fits in the socket; when even that
+		// cannot be written the server cuts the connection (1006).
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || (ce.Code != 4001 && ce.Code != websocket.CloseAbnormalClosure) {
+			t.Fatalf("slow client ended with %v, want close 4001 or a cut connection", err)
+		}
+		return
+	}
+}

@@ -1,0 +1,111 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"parley/internal/chat"
+)
+
+// bind decodes the request body into a T, answering the error itself.
+func bind[T any](c *gin.Context, d Deps) (T, bool) {
+	var v T
+	if err := decodeJSON(c.Request.Body, &v); err != nil {
+		fail(c, d.Log, err)
+		return v, false
+	}
+	return v, true
+}
+
+// reply answers with status and v, or with err in the error shape.
+func reply(c *gin.Context, d Deps, status int, v any, err error) {
+	if err != nil {
+		fail(c, d.Log, err)
+		return
+	}
+	if v == nil {
+		c.Status(status)
+		return
+	}
+	c.JSON(status, v)
+}
+
+func roomParam(c *gin.Context) chat.RoomID { return chat.RoomID(c.Param("room")) }
+
+func handleHealth() gin.HandlerFunc {
+	return func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+}
+
+func handleReady(ready func(ctx context.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if ready != nil {
+			if err := ready(c.Request.Context()); err != nil {
+				c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": chat.ErrorMessage(err)})
+				return
+			}
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	}
+}
+
+type loginResponse struct {
+	Token string    `json:"token"`
+	User  chat.User `json:"user"`
+}
+
+func handleSignup(d Deps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		req, ok := bind[chat.SignupRequest](c, d)
+		if !ok {
+			return
+		}
+		u, err := d.Accounts.Signup(c.Request.Context(), req)
+		reply(c, d, http.StatusCreated, u, err)
+	}
+}
+
+func handleLogin(d Deps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		req, ok := bind[chat.LoginRequest](c, d)
+		if !ok {
+			return
+		}
+		req.Addr = c.ClientIP()
+		token, u, err := d.Accounts.Login(c.Request.Context(), req)
+		reply(c, d, http.StatusOK, loginResponse{Token: token, User: u}, err)
+	}
+}
+
+func handleLogout(d Deps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		reply(c, d, http.StatusNoContent, nil, d.Accounts.Logout(c.Request.Context(), session(c)))
+	}
+}
+
+func handleMe(d Deps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u, err := d.Accounts.User(c.Request.Context(), caller(c))
+		reply(c, d, http.StatusOK, u, err)
+	}
+}
+
+func handleUser(d Deps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u, err := d.Accounts.UserByUsername(c.Request.Context(), c.Param("username"))
+		reply(c, d, http.StatusOK, u, err)
+	}
+}
+
+func handleWebSocket(d Deps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		s := session(c)
+		u, err := d.Accounts.User(c.Request.Context(), s.UserID)
+		if err != nil {
+			fail(c, d.Log, err)
+			return
+		}
+		d.Realtime.Serve(c.Writer, c.Request, s, u)
+	}
+}

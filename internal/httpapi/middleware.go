@@ -1,0 +1,93 @@
+package httpapi
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"parley/internal/chat"
+)
+
+const sessionKey = "parley.session"
+
+// requireSession authenticates the bearer token. allowQuery lets the
+// WebSocket handshake carry it as ?token=, since browsers cannot set headers
+// on a WebSocket; request logs never include the query string.
+func requireSession(d Deps, allowQuery bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		token, ok := bearer(c.GetHeader("Authorization"))
+		if !ok && allowQuery {
+			token = c.Query("token")
+		}
+		s, err := d.Accounts.Authenticate(c.Request.Context(), strings.TrimSpace(token))
+		if err != nil {
+			c.Header("WWW-Authenticate", `Bearer realm="parley"`)
+			fail(c, d.Log, err)
+			return
+		}
+		c.Set(sessionKey, s)
+		c.Next()
+	}
+}
+
+// bearer extracts the token of an "Authorization: Bearer" header; the scheme
+// name is case-insensitive (RFC 9110).
+func bearer(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return token, true
+}
+
+func session(c *gin.Context) chat.Session {
+	return c.MustGet(sessionKey).(chat.Session)
+}
+
+func caller(c *gin.Context) chat.UserID { return session(c).UserID }
+
+func limitBody(n int64) gin.HandlerFunc {
+	if n <= 0 {
+		n = 1 << 20
+	}
+	return func(c *gin.Context) {
+		if c.Request.Body != nil {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		}
+		c.Next()
+	}
+}
+
+// logRequests logs method, route, status and duration, never the query string
+// (it may hold a token).
+func logRequests(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		log.Debug("http", "method", c.Request.Method, "route", route, "status", c.Writer.Status(),
+			"dur_ms", time.Since(start).Milliseconds())
+	}
+}
+
+// recoverer turns a panic into a logged 500 in the error shape.
+func recoverer(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				fail(c, log, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		c.Next()
+	}
+}

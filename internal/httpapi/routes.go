@@ -1,0 +1,77 @@
+// Package httpapi is Parley's REST API on Gin: the routes, the handlers that
+// turn requests into domain calls, authentication, and the one map from
+// domain errors to HTTP statuses.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"parley/internal/chat"
+	"parley/internal/realtime"
+)
+
+// Deps is everything the API needs, passed in by the server that builds it.
+type Deps struct {
+	Accounts     *chat.Accounts
+	Chat         *chat.Service
+	Realtime     *realtime.Server
+	Log          *slog.Logger
+	MaxBodyBytes int64
+	// Ready reports whether the node can serve (store reachable).
+	Ready          func(ctx context.Context) error
+	TrustedProxies []string // addresses whose X-Forwarded-For is believed
+}
+
+// New returns the HTTP handler with every route.
+func New(d Deps) (*gin.Engine, error) {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, err
+	}
+	r.HandleMethodNotAllowed = true
+	r.NoRoute(func(c *gin.Context) { fail(c, d.Log, chat.Errorf(chat.NotFound, "no such endpoint")) })
+	r.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody(chat.Errorf(chat.Invalid, "method not allowed")))
+	})
+	r.Use(recoverer(d.Log), logRequests(d.Log), limitBody(d.MaxBodyBytes))
+	addRoutes(r, d)
+	return r, nil
+}
+
+func addRoutes(r *gin.Engine, d Deps) {
+	r.GET("/healthz", handleHealth())
+	r.GET("/readyz", handleReady(d.Ready))
+
+	api := r.Group("/api/v1")
+	api.POST("/auth/signup", handleSignup(d))
+	api.POST("/auth/login", handleLogin(d))
+	api.GET("/ws", requireSession(d, true), handleWebSocket(d))
+
+	authed := api.Group("", requireSession(d, false))
+	authed.POST("/auth/logout", handleLogout(d))
+	authed.GET("/me", handleMe(d))
+	authed.GET("/users/:username", handleUser(d))
+
+	authed.GET("/rooms", handleListRooms(d))
+	authed.POST("/rooms", handleCreateRoom(d))
+	authed.POST("/rooms/direct", handleOpenDirect(d))
+	authed.GET("/rooms/:room", handleGetRoom(d))
+	authed.PATCH("/rooms/:room", handleUpdateRoom(d))
+	authed.POST("/rooms/:room/leave", handleLeave(d))
+	authed.GET("/rooms/:room/members", handleListMembers(d))
+	authed.POST("/rooms/:room/members", handleInvite(d))
+	authed.DELETE("/rooms/:room/members/:user", handleRemoveMember(d))
+	authed.PUT("/rooms/:room/members/:user/role", handleSetRole(d))
+
+	authed.GET("/rooms/:room/messages", handleHistory(d))
+	authed.POST("/rooms/:room/messages", handleSend(d))
+	authed.PATCH("/rooms/:room/messages/:seq", handleEdit(d))
+	authed.DELETE("/rooms/:room/messages/:seq", handleDelete(d))
+	authed.POST("/rooms/:room/read", handleMarkRead(d))
+	authed.GET("/rooms/:room/receipts", handleReceipts(d))
+}

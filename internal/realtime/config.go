@@ -1,0 +1,66 @@
+package realtime
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// Config bounds each connection. Zero values take the defaults.
+type Config struct {
+	MaxQueueBytes   int           // outbound bytes queued per connection before it is closed as too slow
+	MaxFrameBytes   int           // outbound: events packed into one WebSocket message up to this size
+	ReadLimit       int64         // inbound frame size; larger closes the connection (1009)
+	WriteTimeout    time.Duration // one batch write
+	PongWait        time.Duration // silence after which a connection is considered dead
+	PingInterval    time.Duration //
+	FramesPerSecond float64       // inbound frames per connection
+	FrameBurst      int
+	AllowedOrigins  []string // browser origins allowed to open a WebSocket besides the server's own host
+	Metrics         *Stats
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxQueueBytes <= 0 {
+		c.MaxQueueBytes = 4 << 20
+	}
+	if c.MaxFrameBytes <= 0 {
+		c.MaxFrameBytes = 64 << 10
+	}
+	if c.ReadLimit <= 0 {
+		c.ReadLimit = 64 << 10
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.PongWait <= 0 {
+		c.PongWait = 60 * time.Second
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = c.PongWait * 4 / 10
+	}
+	if c.FramesPerSecond <= 0 {
+		c.FramesPerSecond = 50
+	}
+	if c.FrameBurst <= 0 {
+		c.FrameBurst = 100
+	}
+	if c.Metrics == nil {
+		c.Metrics = &Stats{}
+	}
+	return c
+}
+
+// Stats are the hub's counters, read by the metrics endpoint.
+type Stats struct {
+	Conns       atomic.Int64
+	Frames      atomic.Int64 // events written to connections
+	SlowCloses  atomic.Int64
+	Backfills   atomic.Int64
+	FramesIn    atomic.Int64
+	ErrorFrames atomic.Int64
+}
+
+func (s *Stats) Connected(d int64) { s.Conns.Add(d) }
+func (s *Stats) Delivered(n int)   { s.Frames.Add(int64(n)) }
+func (s *Stats) SlowClose()        { s.SlowCloses.Add(1) }
+func (s *Stats) Backfilled(n int)  { s.Backfills.Add(int64(n)) }

@@ -1,0 +1,200 @@
+package realtime
+
+import (
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"parley/internal/chat"
+)
+
+// Close codes: 4000–4499 tell the client to reconnect and resume,
+// 4500–4999 not to (docs/protocol.md).
+const (
+	CloseRestart      = 4000 // server shutting down or draining
+	CloseTooSlow      = 4001 // outbound queue overflowed
+	CloseIdle         = 4002 // no frame or pong within the pong wait
+	CloseSessionEnded = 4500 // logged out or token revoked
+)
+
+// Conn is one client connection. Outbound frames go through a queue bounded in
+// bytes; a writer goroutine exists only while the queue has data, so an idle
+// connection costs its reader goroutine and buffers, nothing more.
+type Conn struct {
+	ws      *websocket.Conn
+	user    chat.UserID
+	session string
+	cfg     *Config
+
+	mu        sync.Mutex
+	queue     [][]byte
+	queued    int
+	writing   bool
+	held      bool   // until the ready frame is queued, events wait without a writer
+	closeCode int    // set once: the writer sends this close frame after the queue drains
+	closeMsg  string //
+	done      chan struct{}
+	finished  bool
+
+	roomsMu sync.Mutex
+	rooms   map[*roomEntry]struct{} // the rooms delivering to this connection, for detach
+}
+
+func (c *Conn) remember(r *roomEntry) {
+	c.roomsMu.Lock()
+	if c.rooms == nil {
+		c.rooms = make(map[*roomEntry]struct{})
+	}
+	c.rooms[r] = struct{}{}
+	c.roomsMu.Unlock()
+}
+
+func (c *Conn) forget(r *roomEntry) {
+	c.roomsMu.Lock()
+	delete(c.rooms, r)
+	c.roomsMu.Unlock()
+}
+
+func (c *Conn) joined() []*roomEntry {
+	c.roomsMu.Lock()
+	defer c.roomsMu.Unlock()
+	out := make([]*roomEntry, 0, len(c.rooms))
+	for r := range c.rooms {
+		out = append(out, r)
+	}
+	return out
+}
+
+func newConn(ws *websocket.Conn, user chat.UserID, session string, cfg *Config) *Conn {
+	return &Conn{ws: ws, user: user, session: session, cfg: cfg, done: make(chan struct{}), held: true}
+}
+
+func (c *Conn) User() chat.UserID { return c.user }
+
+// enqueue hands a frame to the writer. It never blocks: a connection whose
+// queue is full is closed with CloseTooSlow and resumes after reconnecting,
+// so one slow reader never delays a room.
+func (c *Conn) enqueue(frame []byte) {
+	c.mu.Lock()
+	if c.closeCode != 0 {
+		c.mu.Unlock()
+		return
+	}
+	if c.queued+len(frame) > c.cfg.MaxQueueBytes {
+		c.queue, c.queued = nil, 0
+		c.closeCode, c.closeMsg = CloseTooSlow, "too slow: reconnect and resume"
+		c.cfg.Metrics.SlowClose()
+		c.startWriterLocked()
+		c.mu.Unlock()
+		return
+	}
+	c.queue = append(c.queue, frame)
+	c.queued += len(frame)
+	c.startWriterLocked()
+	c.mu.Unlock()
+}
+
+// Close asks the writer to send a close frame after what is queued.
+func (c *Conn) Close(code int, msg string) {
+	c.mu.Lock()
+	if c.closeCode == 0 {
+		c.closeCode, c.closeMsg = code, msg
+		c.startWriterLocked()
+	}
+	c.mu.Unlock()
+}
+
+// release queues first ahead of everything that arrived while held, and starts
+// writing: the ready frame is always the first frame a client sees.
+func (c *Conn) release(first []byte) {
+	c.mu.Lock()
+	c.queue = append([][]byte{first}, c.queue...)
+	c.queued += len(first)
+	c.held = false
+	c.startWriterLocked()
+	c.mu.Unlock()
+}
+
+func (c *Conn) startWriterLocked() {
+	if c.held && c.closeCode == 0 {
+		return
+	}
+	if !c.writing && !c.finished {
+		c.writing = true
+		go c.writeLoop()
+	}
+}
+
+func (c *Conn) writeLoop() {
+	for {
+		c.mu.Lock()
+		batch := c.queue
+		c.queue, c.queued = nil, 0
+		code, msg := c.closeCode, c.closeMsg
+		if len(batch) == 0 {
+			c.writing = false
+			if code != 0 && !c.finished {
+				c.finished = true
+				c.mu.Unlock()
+				c.sendClose(code, msg)
+				return
+			}
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		if err := c.writeBatch(batch); err != nil {
+			c.mu.Lock()
+			c.finished, c.writing = true, false
+			c.queue, c.queued = nil, 0
+			c.mu.Unlock()
+			c.ws.Close() // the reader sees the error and unregisters
+			close(c.done)
+			return
+		}
+	}
+}
+
+// writeBatch packs frames into as few WebSocket messages as fit MaxFrameBytes,
+// events separated by newlines (protocol principle 9).
+func (c *Conn) writeBatch(batch [][]byte) error {
+	c.ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
+	for len(batch) > 0 {
+		w, err := c.ws.NextWriter(websocket.TextMessage)
+		if err != nil {
+			return err
+		}
+		size := 0
+		n := 0
+		for n < len(batch) && (n == 0 || size+len(batch[n])+1 <= c.cfg.MaxFrameBytes) {
+			if n > 0 {
+				w.Write(newline)
+				size++
+			}
+			w.Write(batch[n])
+			size += len(batch[n])
+			n++
+		}
+		if err := w.Close(); err != nil {
+			return err
+		}
+		c.cfg.Metrics.Delivered(n)
+		batch = batch[n:]
+	}
+	return nil
+}
+
+var newline = []byte{'\n'}
+
+func (c *Conn) sendClose(code int, msg string) {
+	deadline := time.Now().Add(time.Second)
+	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, msg), deadline)
+	c.ws.Close()
+	close(c.done)
+}
+
+// ping is called by the hub's pinger; WriteControl is safe alongside the writer.
+func (c *Conn) ping() {
+	c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.cfg.WriteTimeout))
+}

@@ -1,0 +1,120 @@
+// Package realtime holds the live half of Parley: the hub that routes events
+// to local connections, the connections with their bounded queues and batching
+// writers, and the WebSocket transport.
+package realtime
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"parley/internal/chat"
+)
+
+// ClientFrame is one request from a client. Data is decoded by type.
+type ClientFrame struct {
+	ID   string          `json:"id"`
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+// Payloads of client frames other than send (which is chat.SendRequest).
+type (
+	ReadFrame struct {
+		RoomID chat.RoomID `json:"room_id"`
+		Seq    int64       `json:"seq"`
+	}
+	EditFrame struct {
+		RoomID chat.RoomID `json:"room_id"`
+		Seq    int64       `json:"seq"`
+		Text   string      `json:"text"`
+	}
+	DeleteFrame struct {
+		RoomID chat.RoomID `json:"room_id"`
+		Seq    int64       `json:"seq"`
+	}
+)
+
+// DecodeClientFrame parses one client frame. It never panics: any input is
+// either a frame or a chat.Invalid error.
+func DecodeClientFrame(b []byte) (ClientFrame, error) {
+	var f ClientFrame
+	if err := json.Unmarshal(b, &f); err != nil {
+		return f, chat.Errorf(chat.Invalid, "frame is not a JSON object: %s", jsonErr(err))
+	}
+	if len(f.ID) > 64 {
+		return ClientFrame{Type: f.Type}, chat.Errorf(chat.Invalid, "id must be at most 64 characters")
+	}
+	if f.Type == "" {
+		return f, chat.Errorf(chat.Invalid, "frame has no type")
+	}
+	return f, nil
+}
+
+// DecodeData decodes a frame's data into v; a missing data object is an error.
+func DecodeData(f ClientFrame, v any) error {
+	if len(f.Data) == 0 || bytes.Equal(f.Data, []byte("null")) {
+		return chat.Errorf(chat.Invalid, "%s frame needs a data object", f.Type)
+	}
+	if err := json.Unmarshal(f.Data, v); err != nil {
+		return chat.Errorf(chat.Invalid, "%s data: %s", f.Type, jsonErr(err))
+	}
+	return nil
+}
+
+// jsonErr names what was wrong without echoing arbitrary input back.
+func jsonErr(err error) string {
+	switch e := err.(type) {
+	case *json.UnmarshalTypeError:
+		return "field " + e.Field + " has the wrong type"
+	case *json.SyntaxError:
+		return "malformed JSON"
+	}
+	return "malformed JSON"
+}
+
+// Server frames. Event frames are built from bytes the bus already carries, so
+// an event is encoded once per node however many connections receive it.
+
+type serverFrame struct {
+	Type  string     `json:"type"`
+	ID    string     `json:"id,omitempty"`
+	Data  any        `json:"data,omitempty"`
+	Error *wireError `json:"error,omitempty"`
+}
+
+type wireError struct {
+	Code    chat.Code `json:"code"`
+	Message string    `json:"message"`
+}
+
+// ReadyData is the payload of the ready frame, the first frame on every connection.
+type ReadyData struct {
+	User  chat.User          `json:"user"`
+	Rooms []chat.RoomSummary `json:"rooms"`
+}
+
+func encodeFrame(f serverFrame) []byte {
+	b, err := json.Marshal(f)
+	if err != nil {
+		b, _ = json.Marshal(serverFrame{Type: "error", ID: f.ID, Error: &wireError{Code: chat.Internal, Message: "internal error"}})
+	}
+	return b
+}
+
+func ackFrame(id string, data any) []byte {
+	return encodeFrame(serverFrame{Type: "ack", ID: id, Data: data})
+}
+
+func errorFrame(id string, err error) []byte {
+	return encodeFrame(serverFrame{Type: "error", ID: id, Error: &wireError{Code: chat.ErrorCode(err), Message: chat.ErrorMessage(err)}})
+}
+
+// eventFrame wraps an event's payload: {"type":T,"data":D}.
+func eventFrame(ev chat.Event) []byte {
+	b := make([]byte, 0, len(ev.Data)+len(ev.Type)+20)
+	b = append(b, `{"type":"`...)
+	b = append(b, ev.Type...)
+	b = append(b, `","data":`...)
+	b = append(b, ev.Data...)
+	return append(b, '}')
+}

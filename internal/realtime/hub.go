@@ -1,0 +1,385 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"parley/internal/chat"
+)
+
+// Backfill returns a room's messages with after < seq <= upTo, oldest first.
+// The hub calls it when it sees a seq jump, so clients never see a gap.
+type Backfill func(ctx context.Context, room chat.RoomID, after, upTo int64) ([]chat.Message, error)
+
+// Hub routes bus events to the connections on this node. It subscribes to the
+// topic of each connected user and of each room they belong to, delivers a
+// room's messages in seq order, and applies membership changes at the seq
+// where they happened, so a removed member gets nothing after their removal.
+//
+// Lock order: roomEntry.mu before Hub.mu; userEntry.conns is an atomic
+// snapshot read under either.
+type Hub struct {
+	bus      chat.Bus
+	backfill Backfill
+	log      *slog.Logger
+	cfg      *Config
+
+	mu    sync.Mutex
+	users map[chat.UserID]*userEntry
+	rooms map[chat.RoomID]*roomEntry
+	all   map[*Conn]struct{}
+}
+
+type userEntry struct {
+	conns  atomic.Pointer[[]*Conn] // copy-on-write, read without locks
+	cancel func()
+}
+
+func (u *userEntry) list() []*Conn {
+	if p := u.conns.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+type roomEntry struct {
+	id     chat.RoomID
+	cancel func()
+
+	mu        sync.Mutex
+	dead      bool  // dropped from the hub; a joiner must look the room up again
+	delivered int64 // highest seq handed to local connections
+	members   map[chat.UserID][]*Conn
+	flat      []*Conn // all member connections; rebuilt when membership changes
+	dirty     bool
+	// removedAt remembers at which seq a user left, so a connection set up
+	// from an older snapshot is not added back after the removal.
+	removedAt map[chat.UserID]int64
+}
+
+func NewHub(bus chat.Bus, backfill Backfill, log *slog.Logger, cfg Config) *Hub {
+	c := cfg.withDefaults()
+	return &Hub{bus: bus, backfill: backfill, log: log, cfg: &c,
+		users: make(map[chat.UserID]*userEntry), rooms: make(map[chat.RoomID]*roomEntry), all: make(map[*Conn]struct{})}
+}
+
+// attach registers c before its rooms are loaded, so no personal event (a room
+// added or removed) between the load and the registration is missed. load
+// returns the user's rooms; the hub starts delivering them and returns them for
+// the ready frame.
+func (h *Hub) attach(ctx context.Context, c *Conn, load func() ([]chat.RoomSummary, error)) ([]chat.RoomSummary, error) {
+	h.mu.Lock()
+	h.all[c] = struct{}{}
+	u := h.users[c.user]
+	if u == nil {
+		u = &userEntry{}
+		h.users[c.user] = u
+		user := c.user
+		u.cancel = h.bus.Subscribe(chat.UserTopic(user), func(ev chat.Event) { h.onUserEvent(user, ev) })
+	}
+	next := append(slices.Clone(u.list()), c)
+	u.conns.Store(&next)
+	h.mu.Unlock()
+	h.cfg.Metrics.Connected(1)
+
+	return load()
+}
+
+// start begins delivery of rooms to c; called after the ready frame is queued.
+func (h *Hub) start(ctx context.Context, c *Conn, rooms []chat.RoomSummary) {
+	for _, r := range rooms {
+		h.joinRoom(ctx, r.ID, r.LastSeq, []*Conn{c}, c.user)
+	}
+}
+
+func (h *Hub) detach(c *Conn) {
+	h.mu.Lock()
+	if _, ok := h.all[c]; !ok {
+		h.mu.Unlock()
+		return
+	}
+	delete(h.all, c)
+	if u := h.users[c.user]; u != nil {
+		next := slices.DeleteFunc(slices.Clone(u.list()), func(x *Conn) bool { return x == c })
+		u.conns.Store(&next)
+		if len(next) == 0 {
+			u.cancel()
+			delete(h.users, c.user)
+		}
+	}
+	h.mu.Unlock()
+	h.cfg.Metrics.Connected(-1)
+	for _, r := range c.joined() {
+		r.mu.Lock()
+		if cs, ok := r.members[c.user]; ok {
+			cs = slices.DeleteFunc(slices.Clone(cs), func(x *Conn) bool { return x == c })
+			if len(cs) == 0 {
+				delete(r.members, c.user)
+			} else {
+				r.members[c.user] = cs
+			}
+			r.dirty = true
+		}
+		empty := len(r.members) == 0
+		r.mu.Unlock()
+		if empty {
+			h.dropRoomIfEmpty(r)
+		}
+	}
+}
+
+// room returns the entry for id, creating and subscribing it if needed.
+func (h *Hub) room(id chat.RoomID, seq int64) (*roomEntry, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if r := h.rooms[id]; r != nil {
+		return r, false
+	}
+	r := &roomEntry{id: id, delivered: seq, members: make(map[chat.UserID][]*Conn), removedAt: make(map[chat.UserID]int64)}
+	h.rooms[id] = r
+	r.cancel = h.bus.Subscribe(chat.RoomTopic(id), func(ev chat.Event) { h.onRoomEvent(r, ev) })
+	return r, true
+}
+
+func (h *Hub) dropRoomIfEmpty(r *roomEntry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.members) != 0 || r.dead {
+		return
+	}
+	r.dead = true
+	h.mu.Lock()
+	if h.rooms[r.id] == r {
+		delete(h.rooms, r.id)
+	}
+	h.mu.Unlock()
+	r.cancel()
+}
+
+// joinRoom starts delivering room to conns of user, who is a member as of seq.
+func (h *Hub) joinRoom(ctx context.Context, id chat.RoomID, seq int64, conns []*Conn, user chat.UserID) {
+	r, created := h.room(id, seq)
+	r.mu.Lock()
+	for r.dead { // dropped between lookup and lock: take the fresh entry
+		r.mu.Unlock()
+		r, created = h.room(id, seq)
+		r.mu.Lock()
+	}
+	if r.removedAt[user] > seq {
+		r.mu.Unlock()
+		return // removed after the snapshot this join came from
+	}
+	if created {
+		// Messages may have been published between the snapshot and the
+		// subscription; catch up now rather than at the next message.
+		h.catchUp(ctx, r, 0)
+	}
+	var fresh []*Conn
+	for _, c := range conns {
+		if !slices.Contains(r.members[user], c) {
+			fresh = append(fresh, c)
+		}
+	}
+	if len(fresh) > 0 {
+		r.members[user] = append(slices.Clone(r.members[user]), fresh...)
+		r.dirty = true
+		for _, c := range fresh {
+			c.remember(r)
+		}
+		// The room is ahead of the snapshot these connections were told about:
+		// send them what they would otherwise miss.
+		if r.delivered > seq {
+			msgs, err := h.backfill(ctx, id, seq, r.delivered)
+			if err != nil {
+				h.log.Warn("backfill for joining connection", "room", id, "err", err)
+			}
+			for _, m := range msgs {
+				ev := chat.Event{Type: chat.EvMessage, Room: id, Seq: m.Seq, Data: mustJSON(m)}
+				f := eventFrame(ev)
+				for _, c := range fresh {
+					c.enqueue(f)
+				}
+			}
+		}
+	}
+	r.mu.Unlock()
+}
+
+// catchUp delivers messages after r.delivered up to upTo (0 = the latest).
+// Called with r.mu held.
+func (h *Hub) catchUp(ctx context.Context, r *roomEntry, upTo int64) {
+	if upTo == 0 {
+		upTo = 1 << 62
+	}
+	msgs, err := h.backfill(ctx, r.id, r.delivered, upTo)
+	if err != nil {
+		h.log.Warn("backfill", "room", r.id, "err", err)
+		return
+	}
+	if len(msgs) > 0 {
+		h.cfg.Metrics.Backfilled(len(msgs))
+	}
+	for _, m := range msgs {
+		added, removed := chat.MembershipChange(m)
+		h.deliverLocked(r, chat.Event{Type: chat.EvMessage, Room: r.id, Seq: m.Seq, Added: added, Removed: removed, Data: mustJSON(m)})
+	}
+}
+
+func (h *Hub) onRoomEvent(r *roomEntry, ev chat.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ev.Type != chat.EvMessage {
+		h.fanOut(r, eventFrame(ev))
+		return
+	}
+	if ev.Seq <= r.delivered {
+		return // already delivered, through backfill or a duplicate publish
+	}
+	if ev.Seq > r.delivered+1 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		h.catchUp(ctx, r, ev.Seq-1)
+		cancel()
+	}
+	h.deliverLocked(r, ev)
+}
+
+// deliverLocked hands a sequenced message to the room's connections, applying
+// the membership change it carries. Called with r.mu held.
+func (h *Hub) deliverLocked(r *roomEntry, ev chat.Event) {
+	if ev.Seq <= r.delivered {
+		return
+	}
+	r.delivered = ev.Seq
+	for _, u := range ev.Added {
+		delete(r.removedAt, u)
+		h.mu.Lock()
+		ue := h.users[u]
+		h.mu.Unlock()
+		if ue == nil {
+			continue
+		}
+		for _, c := range ue.list() {
+			if !slices.Contains(r.members[u], c) {
+				r.members[u] = append(slices.Clone(r.members[u]), c)
+				r.dirty = true
+				c.remember(r)
+			}
+		}
+	}
+	h.fanOut(r, eventFrame(ev))
+	for _, u := range ev.Removed {
+		r.removedAt[u] = ev.Seq
+		if cs, ok := r.members[u]; ok {
+			for _, c := range cs {
+				c.forget(r)
+			}
+			delete(r.members, u)
+			r.dirty = true
+		}
+	}
+}
+
+// fanOut enqueues the same bytes on every member connection: one encoding per
+// event per node, no allocation per recipient.
+func (h *Hub) fanOut(r *roomEntry, frame []byte) {
+	if r.dirty {
+		r.flat = r.flat[:0]
+		for _, cs := range r.members {
+			r.flat = append(r.flat, cs...)
+		}
+		r.dirty = false
+	}
+	for _, c := range r.flat {
+		c.enqueue(frame)
+	}
+}
+
+func (h *Hub) onUserEvent(user chat.UserID, ev chat.Event) {
+	h.mu.Lock()
+	u := h.users[user]
+	h.mu.Unlock()
+	if u == nil {
+		return
+	}
+	conns := u.list()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	switch ev.Type {
+	case chat.EvSessionEnded:
+		for _, c := range conns {
+			if c.session == ev.Session {
+				c.Close(CloseSessionEnded, "session ended")
+			}
+		}
+		return
+	case chat.EvRoomAdded:
+		f := eventFrame(ev)
+		for _, c := range conns {
+			c.enqueue(f)
+		}
+		h.joinRoom(ctx, ev.Room, ev.Seq, conns, user)
+		return
+	case chat.EvRoomRemoved:
+		h.leaveRoom(ev.Room, ev.Seq, user)
+	}
+	f := eventFrame(ev)
+	for _, c := range conns {
+		c.enqueue(f)
+	}
+}
+
+// leaveRoom stops delivering room to user's connections here.
+func (h *Hub) leaveRoom(id chat.RoomID, seq int64, user chat.UserID) {
+	h.mu.Lock()
+	r := h.rooms[id]
+	h.mu.Unlock()
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	if r.removedAt[user] < seq {
+		r.removedAt[user] = seq
+	}
+	if cs, ok := r.members[user]; ok {
+		for _, c := range cs {
+			c.forget(r)
+		}
+		delete(r.members, user)
+		r.dirty = true
+	}
+	empty := len(r.members) == 0
+	r.mu.Unlock()
+	if empty {
+		h.dropRoomIfEmpty(r)
+	}
+}
+
+func (h *Hub) conns() []*Conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]*Conn, 0, len(h.all))
+	for c := range h.all {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Connections is the number of open connections on this node.
+func (h *Hub) Connections() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.all)
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("realtime: marshal: " + err.Error())
+	}
+	return b
+}

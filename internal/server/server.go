@@ -1,0 +1,118 @@
+// Package server assembles a Parley node from its parts — store, bus, domain
+// services, hub, HTTP API — and runs it until its context ends.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"parley/internal/chat"
+	"parley/internal/httpapi"
+	"parley/internal/inmem"
+	"parley/internal/realtime"
+	"parley/internal/sqlite"
+)
+
+// Config is a node's configuration; cmd/parley fills it from flags and env.
+type Config struct {
+	Addr            string // listen address, ":8080"
+	DB              string // SQLite file path
+	AllowedOrigins  []string
+	TrustedProxies  []string
+	MaxBodyBytes    int64
+	ShutdownTimeout time.Duration
+	Limits          chat.Limits
+	Realtime        realtime.Config
+}
+
+// Run serves until ctx is done, then shuts down in reverse order of start:
+// stop accepting, drain WebSockets (each finishes the frame it is handling
+// and is told to reconnect), close the store. onListen, if set, is called
+// with the bound address once the node accepts connections.
+func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr string)) error {
+	store, err := OpenStore(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	bus := inmem.NewBus()
+	dc := chat.Config{Store: store, Bus: bus, Log: log, Limits: cfg.Limits}
+	svc := chat.NewService(dc)
+	defer svc.Close()
+	accounts := chat.NewAccounts(dc)
+
+	hub := realtime.NewHub(bus, svc.MissedMessages, log, cfg.Realtime)
+	rt := realtime.NewServer(hub, svc)
+
+	handler, err := httpapi.New(httpapi.Deps{
+		Accounts: accounts, Chat: svc, Realtime: rt, Log: log,
+		MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
+		Ready: store.Ping,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	pingCtx, stopPing := context.WithCancel(context.Background())
+	defer stopPing()
+	go rt.Run(pingCtx)
+	log.Info("parley serving", "addr", ln.Addr().String(), "db", cfg.DB)
+	if onListen != nil {
+		onListen(ln.Addr().String())
+	}
+
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("parley shutting down")
+	timeout := cfg.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	// http.Server.Shutdown stops the listener and idle REST connections but
+	// does not track hijacked WebSockets: the realtime server drains those.
+	shutErr := srv.Shutdown(sctx)
+	if err := rt.Shutdown(sctx); err != nil {
+		shutErr = errors.Join(shutErr, err)
+	}
+	if shutErr != nil {
+		log.Warn("shutdown", "err", shutErr)
+	}
+	return nil
+}
+
+// OpenStore opens (and migrates) the store named by dsn.
+func OpenStore(ctx context.Context, dsn string) (chat.Store, error) {
+	if dsn == "" {
+		return nil, fmt.Errorf("no database configured")
+	}
+	if dir := filepath.Dir(dsn); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	s, err := sqlite.Open(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+	}
+	return s, nil
+}

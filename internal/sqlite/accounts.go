@@ -1,0 +1,72 @@
+package sqlite
+
+import (
+	"context"
+
+	"parley/internal/chat"
+)
+
+func (s *Store) CreateUser(ctx context.Context, u chat.NewUser) (chat.User, error) {
+	_, err := s.w.ExecContext(ctx,
+		`INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+		string(u.ID), u.Username, u.DisplayName, u.PasswordHash, toMS(u.CreatedAt))
+	if err != nil {
+		return chat.User{}, translate(err, "username "+u.Username)
+	}
+	return chat.User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, CreatedAt: norm(u.CreatedAt)}, nil
+}
+
+func (s *Store) UserByID(ctx context.Context, id chat.UserID) (chat.User, error) {
+	u, _, err := scanUser(s.r.QueryRowContext(ctx,
+		`SELECT id, username, display_name, created_at, password_hash FROM users WHERE id = ?`, string(id)))
+	return u, translate(err, "user")
+}
+
+func (s *Store) UserByUsername(ctx context.Context, username string) (chat.User, string, error) {
+	u, hash, err := scanUser(s.r.QueryRowContext(ctx,
+		`SELECT id, username, display_name, created_at, password_hash FROM users WHERE username = ?`, username))
+	return u, hash, translate(err, "user")
+}
+
+func scanUser(sc scanner) (chat.User, string, error) {
+	var (
+		u       chat.User
+		created int64
+		hash    string
+	)
+	if err := sc.Scan(&u.ID, &u.Username, &u.DisplayName, &created, &hash); err != nil {
+		return chat.User{}, "", err
+	}
+	u.CreatedAt = fromMS(created)
+	return u, hash, nil
+}
+
+func (s *Store) CreateSession(ctx context.Context, se chat.Session) error {
+	_, err := s.w.ExecContext(ctx,
+		`INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		se.TokenHash, string(se.UserID), toMS(se.CreatedAt), toMS(se.ExpiresAt))
+	return translate(err, "session")
+}
+
+// SessionByTokenHash returns the session even when it has expired: expiry is
+// the caller's rule, so it can tell "expired" from "unknown".
+func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (chat.Session, error) {
+	var (
+		se               chat.Session
+		created, expires int64
+	)
+	err := s.r.QueryRowContext(ctx,
+		`SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = ?`, hash).
+		Scan(&se.TokenHash, &se.UserID, &created, &expires)
+	if err != nil {
+		return chat.Session{}, translate(err, "session")
+	}
+	se.CreatedAt, se.ExpiresAt = fromMS(created), fromMS(expires)
+	return se, nil
+}
+
+// DeleteSession is idempotent: logging out twice is not an error.
+func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
+	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hash)
+	return translate(err, "session")
+}

@@ -1,0 +1,69 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"parley/internal/chat"
+)
+
+// MarkRead moves the read position forward only, and never past the room's
+// last seq, so Unread can never go negative and a stale device cannot undo a
+// newer read.
+func (s *Store) MarkRead(ctx context.Context, room chat.RoomID, user chat.UserID, seq int64) (before, after int64, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var last int64
+		err := tx.QueryRowContext(ctx,
+			`SELECT m.last_read_seq, r.last_seq FROM members m JOIN rooms r ON r.id = m.room_id
+			 WHERE m.room_id = ? AND m.user_id = ?`, string(room), string(user)).Scan(&before, &last)
+		if err != nil {
+			return translate(err, "member")
+		}
+		after = max(before, min(seq, last))
+		if after == before {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx,
+			`UPDATE members SET last_read_seq = ? WHERE room_id = ? AND user_id = ?`, after, string(room), string(user))
+		return translate(err, "member")
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return before, after, nil
+}
+
+// ReadCounts is the histogram of the room's read positions, ascending by seq.
+func (s *Store) ReadCounts(ctx context.Context, room chat.RoomID, seqs []int64) ([]chat.ReadCount, error) {
+	var q strings.Builder
+	args := make([]any, 0, 1+len(seqs))
+	args = append(args, string(room))
+	q.WriteString(`SELECT last_read_seq, count(*) FROM members WHERE room_id = ?`)
+	if len(seqs) > 0 {
+		q.WriteString(` AND last_read_seq IN (`)
+		for i, seq := range seqs {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteByte('?')
+			args = append(args, seq)
+		}
+		q.WriteByte(')')
+	}
+	q.WriteString(` GROUP BY last_read_seq ORDER BY last_read_seq`)
+	rows, err := s.r.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, translate(err, "read counts")
+	}
+	defer rows.Close()
+	var out []chat.ReadCount
+	for rows.Next() {
+		var rc chat.ReadCount
+		if err := rows.Scan(&rc.Seq, &rc.Count); err != nil {
+			return nil, translate(err, "read counts")
+		}
+		out = append(out, rc)
+	}
+	return out, translate(rows.Err(), "read counts")
+}

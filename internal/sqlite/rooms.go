@@ -1,0 +1,166 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"parley/internal/chat"
+)
+
+const roomCols = `id, kind, name, announcement, created_at, last_seq, last_message_at, member_count`
+
+// CreateRoom inserts the room, its RoomCreated message (seq 1) and its
+// members in one transaction. Every member's read position starts at seq 1:
+// nobody has unread messages in a room they just got. Members repeating the
+// creator or each other are added once.
+func (s *Store) CreateRoom(ctx context.Context, r chat.NewRoom) (room chat.Room, msg chat.Message, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var directKey sql.NullString
+		if r.DirectKey != "" {
+			directKey = sql.NullString{String: r.DirectKey, Valid: true}
+		}
+		created := toMS(r.CreatedAt)
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO rooms (id, kind, name, announcement, direct_key, created_at, last_seq, last_message_at, member_count)
+			 VALUES (?, ?, ?, '', ?, ?, 0, ?, 0)`,
+			string(r.ID), string(r.Kind), r.Name, directKey, created, created)
+		if err != nil {
+			return translate(err, "room")
+		}
+		m := r.Message
+		m.RoomID = r.ID
+		if msg, _, err = appendMessage(ctx, tx, m); err != nil {
+			return err
+		}
+		if err := addMember(ctx, tx, r.ID, r.Creator, chat.RoleOwner, msg.Seq, created); err != nil {
+			return err
+		}
+		for _, u := range r.Members {
+			if err := addMember(ctx, tx, r.ID, u, chat.RoleMember, msg.Seq, created); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE rooms SET member_count = (SELECT count(*) FROM members WHERE room_id = ?) WHERE id = ?`,
+			string(r.ID), string(r.ID)); err != nil {
+			return translate(err, "room")
+		}
+		room, err = roomByID(ctx, tx, r.ID)
+		return err
+	})
+	return room, msg, err
+}
+
+func (s *Store) DirectRoom(ctx context.Context, key string) (chat.Room, error) {
+	r, err := scanRoom(s.r.QueryRowContext(ctx, `SELECT `+roomCols+` FROM rooms WHERE direct_key = ?`, key))
+	return r, translate(err, "room")
+}
+
+func (s *Store) Room(ctx context.Context, id chat.RoomID) (chat.Room, error) {
+	return roomByID(ctx, s.r, id)
+}
+
+func roomByID(ctx context.Context, q querier, id chat.RoomID) (chat.Room, error) {
+	r, err := scanRoom(q.QueryRowContext(ctx, `SELECT `+roomCols+` FROM rooms WHERE id = ?`, string(id)))
+	return r, translate(err, "room")
+}
+
+func scanRoom(sc scanner) (chat.Room, error) {
+	var (
+		r                      chat.Room
+		created, lastMessageAt int64
+	)
+	if err := sc.Scan(&r.ID, &r.Kind, &r.Name, &r.Announcement, &created, &r.LastSeq, &lastMessageAt, &r.MemberCount); err != nil {
+		return chat.Room{}, err
+	}
+	r.CreatedAt, r.LastMessageAt = fromMS(created), fromMS(lastMessageAt)
+	return r, nil
+}
+
+// RoomsForUser is one query, however many rooms: each room's newest message
+// is found by its primary key (room_id, last_seq), and a direct room's peer
+// through the other membership row.
+func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.RoomSummary, error) {
+	rows, err := s.r.QueryContext(ctx, `
+		SELECT r.id, r.kind, r.name, r.announcement, r.created_at, r.last_seq, r.last_message_at, r.member_count,
+		       m.role, m.last_read_seq,
+		       lm.room_id, lm.seq, lm.id, lm.sender_id, lm.client_id, lm.kind, lm.text, lm.reply_to,
+		       lm.system, lm.created_at, lm.edited_at, lm.deleted,
+		       pu.id, pu.username, pu.display_name, pu.created_at
+		FROM members m
+		JOIN rooms r ON r.id = m.room_id
+		LEFT JOIN messages lm ON lm.room_id = r.id AND lm.seq = r.last_seq
+		LEFT JOIN members pm ON r.kind = 'direct' AND pm.room_id = r.id AND pm.user_id <> m.user_id
+		LEFT JOIN users pu ON pu.id = pm.user_id
+		WHERE m.user_id = ?
+		ORDER BY r.last_message_at DESC, r.id`, string(user))
+	if err != nil {
+		return nil, translate(err, "rooms")
+	}
+	defer rows.Close()
+	var out []chat.RoomSummary
+	for rows.Next() {
+		var (
+			sum                    chat.RoomSummary
+			created, lastMessageAt int64
+			last                   msgRow
+			peerID, peerName       sql.NullString
+			peerDisplay            sql.NullString
+			peerCreated            sql.NullInt64
+		)
+		dest := []any{&sum.ID, &sum.Kind, &sum.Name, &sum.Announcement, &created, &sum.LastSeq,
+			&lastMessageAt, &sum.MemberCount, &sum.Role, &sum.LastReadSeq}
+		dest = append(dest, last.dest()...)
+		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, translate(err, "rooms")
+		}
+		sum.CreatedAt, sum.LastMessageAt = fromMS(created), fromMS(lastMessageAt)
+		sum.Unread = max(sum.LastSeq-sum.LastReadSeq, 0)
+		if m, ok, err := last.message(); err != nil {
+			return nil, err
+		} else if ok {
+			sum.LastMessage = &m
+		}
+		if peerID.Valid {
+			sum.Peer = &chat.User{
+				ID: chat.UserID(peerID.String), Username: peerName.String,
+				DisplayName: peerDisplay.String, CreatedAt: fromMS(peerCreated.Int64),
+			}
+		}
+		out = append(out, sum)
+	}
+	return out, translate(rows.Err(), "rooms")
+}
+
+func (s *Store) CountRoomsForUser(ctx context.Context, user chat.UserID) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM members WHERE user_id = ?`, string(user)).Scan(&n)
+	return n, translate(err, "rooms")
+}
+
+func (s *Store) UpdateRoom(ctx context.Context, id chat.RoomID, u chat.RoomUpdate, m chat.NewMessage) (room chat.Room, msg chat.Message, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		m.RoomID = id
+		if msg, _, err = appendMessage(ctx, tx, m); err != nil {
+			return err
+		}
+		// A NULL argument keeps the column: nil fields are left unchanged,
+		// while a pointer to "" clears.
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE rooms SET name = COALESCE(?, name), announcement = COALESCE(?, announcement) WHERE id = ?`,
+			nullString(u.Name), nullString(u.Announcement), string(id)); err != nil {
+			return translate(err, "room")
+		}
+		room, err = roomByID(ctx, tx, id)
+		return err
+	})
+	return room, msg, err
+}
+
+func nullString(p *string) sql.NullString {
+	if p == nil {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: *p, Valid: true}
+}

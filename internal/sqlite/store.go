@@ -1,0 +1,174 @@
+// Package sqlite is the embedded chat.Store: one SQLite file in WAL mode, no
+// setup, no cgo (modernc.org/sqlite).
+//
+// All writes go through one connection, so writers queue in Go instead of
+// fighting over SQLite's file lock (no SQLITE_BUSY between them); reads use a
+// separate pool of read-only connections, which WAL lets run alongside the
+// writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"parley/internal/chat"
+)
+
+var _ chat.Store = (*Store)(nil)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store implements chat.Store on one SQLite database file.
+type Store struct {
+	w *sql.DB // the single writer connection
+	r *sql.DB // read-only pool
+}
+
+// Open opens (creating if needed) the database file at path, applies any
+// pending migrations and returns a ready store. This is the one entry point
+// for both `parley serve` and `parley migrate` (which opens and closes).
+// path must name a file: the writer and the readers are separate
+// connections, so ":memory:" would give each its own empty database.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || path == ":memory:" {
+		return nil, errors.New("sqlite: a database file path is required")
+	}
+	// Absolute, so the URI's path cannot be read as its authority.
+	path, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	w, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open writer: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// The writer connects first: it creates the file and switches it to WAL
+	// before any reader opens it.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := Migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
+
+	r, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxLifetime(0)
+	r.SetConnMaxIdleTime(0)
+	if err := r.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return &Store{w: w, r: r}, nil
+}
+
+// Migrate applies the embedded migrations that db has not seen yet. db must
+// be a writable modernc.org/sqlite handle; Open calls it for you.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	// No global registry: this package's migrations are only the embedded files.
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	// p.Close would close db, which the caller owns.
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	return nil
+}
+
+// dsn builds a modernc.org/sqlite URI; the path is escaped so names holding
+// '?', '#' or '%' stay file names.
+func dsn(path string, writer bool) string {
+	q := url.Values{}
+	// busy_timeout still matters with one writer: a checkpoint or a second
+	// process (parley migrate beside a running server) can hold the lock briefly.
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if writer {
+		q.Add("_pragma", "journal_mode(WAL)")
+		// NORMAL in WAL mode: a commit survives a crash of the process; only
+		// power loss can drop the last transactions, never corrupt the file.
+		q.Add("_pragma", "synchronous(NORMAL)")
+		// Take the write lock at BEGIN, so a transaction never fails halfway
+		// on a lock upgrade.
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: q.Encode()}
+	return u.String()
+}
+
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return translate(err, "database")
+	}
+	return translate(s.r.PingContext(ctx), "database")
+}
+
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// write runs fn in one transaction on the writer connection. fn must use
+// only tx: the writer pool has one connection, which tx holds.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err, "database")
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return translate(tx.Commit(), "database")
+}
+
+// querier is what both *sql.DB and *sql.Tx offer, so a read helper can run on
+// the read pool or inside a write transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+// Times are stored as unix milliseconds: ordered, compact, and the precision
+// every client sees.
+func toMS(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// norm is t as it will read back from the database.
+func norm(t time.Time) time.Time { return fromMS(toMS(t)) }

@@ -1,0 +1,134 @@
+package sqlite_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"parley/internal/chat"
+	"parley/internal/sqlite"
+	"parley/internal/storetest"
+)
+
+func openTemp(tb testing.TB) *sqlite.Store {
+	tb.Helper()
+	s, err := sqlite.Open(tb.Context(), filepath.Join(tb.TempDir(), "parley.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return s
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) chat.Store { return openTemp(t) })
+}
+
+func TestOpenTwiceKeepsData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "parley.db")
+	s, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.CreateUser(t.Context(), chat.NewUser{ID: "u1", Username: "alice", DisplayName: "A", PasswordHash: "h", CreatedAt: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The second Open finds the migrations applied and the data kept.
+	s, err = sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got, err := s.UserByID(t.Context(), u.ID); err != nil || got.Username != "alice" {
+		t.Errorf("UserByID after reopening = %+v, %v", got, err)
+	}
+}
+
+// benchRoom makes a room with one member, who is the sender.
+func benchRoom(b *testing.B, s *sqlite.Store, user chat.UserID) chat.RoomID {
+	b.Helper()
+	id := chat.RoomID(uuid.Must(uuid.NewV7()).String())
+	_, _, err := s.CreateRoom(b.Context(), chat.NewRoom{
+		ID: id, Kind: chat.Group, Name: "bench", Creator: user, CreatedAt: time.Now(),
+		Message: chat.NewMessage{ID: uuid.Must(uuid.NewV7()).String(), Kind: chat.System,
+			System: &chat.SystemEvent{Type: chat.RoomCreated, Actor: user}, CreatedAt: time.Now()},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return id
+}
+
+func benchUser(b *testing.B, s *sqlite.Store, name string) chat.UserID {
+	b.Helper()
+	id := chat.UserID(uuid.Must(uuid.NewV7()).String())
+	if _, err := s.CreateUser(b.Context(), chat.NewUser{ID: id, Username: name, DisplayName: name, PasswordHash: "h", CreatedAt: time.Now()}); err != nil {
+		b.Fatal(err)
+	}
+	return id
+}
+
+// BenchmarkAppendMessage measures committed sends, each its own transaction
+// with a client_id (so the idempotency lookup is paid too), as the service
+// issues them.
+func BenchmarkAppendMessage(b *testing.B) {
+	b.Run("OneRoom", func(b *testing.B) {
+		s := openTemp(b)
+		user := benchUser(b, s, "sender")
+		room := benchRoom(b, s, user)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			_, _, err := s.AppendMessage(b.Context(), chat.NewMessage{
+				ID: uuid.Must(uuid.NewV7()).String(), RoomID: room, SenderID: user, ClientID: fmt.Sprint("c", i),
+				Kind: chat.Text, Text: "hello, world", CreatedAt: time.Now(),
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
+
+	b.Run("ParallelManyRooms", func(b *testing.B) {
+		const rooms = 64
+		s := openTemp(b)
+		users := make([]chat.UserID, rooms)
+		ids := make([]chat.RoomID, rooms)
+		for i := range rooms {
+			users[i] = benchUser(b, s, fmt.Sprint("sender", i))
+			ids[i] = benchRoom(b, s, users[i])
+		}
+		var next, sent atomic.Int64
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			r := int(next.Add(1)-1) % rooms
+			for pb.Next() {
+				n := sent.Add(1)
+				_, _, err := s.AppendMessage(b.Context(), chat.NewMessage{
+					ID: uuid.Must(uuid.NewV7()).String(), RoomID: ids[r], SenderID: users[r], ClientID: fmt.Sprint("c", n),
+					Kind: chat.Text, Text: "hello, world", CreatedAt: time.Now(),
+				})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	})
+}

@@ -1,0 +1,116 @@
+package storetest
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"parley/internal/chat"
+)
+
+func testCreateUser(t *testing.T, f *fixture) {
+	nu := chat.NewUser{
+		ID: chat.UserID(newID()), Username: "alice", DisplayName: "Alice Liddell",
+		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", CreatedAt: f.tick(),
+	}
+	want := chat.User{ID: nu.ID, Username: nu.Username, DisplayName: nu.DisplayName, CreatedAt: nu.CreatedAt}
+	check := func(what string, got chat.User) {
+		t.Helper()
+		checkTime(t, what+".CreatedAt", got.CreatedAt, want.CreatedAt)
+		got.CreatedAt = want.CreatedAt
+		if got != want {
+			t.Errorf("%s = %+v, want %+v", what, got, want)
+		}
+	}
+
+	u, err := f.s.CreateUser(f.ctx, nu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("CreateUser", u)
+
+	u, err = f.s.UserByID(f.ctx, nu.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("UserByID", u)
+
+	u, hash, err := f.s.UserByUsername(f.ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("UserByUsername", u)
+	if hash != nu.PasswordHash {
+		t.Errorf("UserByUsername hash = %q, want %q", hash, nu.PasswordHash)
+	}
+}
+
+func testDuplicateUsername(t *testing.T, f *fixture) {
+	first := f.user("alice")
+	_, err := f.s.CreateUser(f.ctx, chat.NewUser{
+		ID: chat.UserID(newID()), Username: "alice", DisplayName: "Impostor", PasswordHash: "x", CreatedAt: f.tick(),
+	})
+	wantCode(t, "second CreateUser(alice)", err, chat.Conflict)
+
+	u, _, err := f.s.UserByUsername(f.ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.ID != first.ID || u.DisplayName != first.DisplayName {
+		t.Errorf("alice is now %+v, want the first account %+v", u, first)
+	}
+}
+
+func testUnknownUser(t *testing.T, f *fixture) {
+	f.user("alice")
+	for _, c := range []struct {
+		name string
+		call func() error
+	}{
+		{"UserByID", func() error { _, err := f.s.UserByID(f.ctx, chat.UserID(newID())); return err }},
+		{"UserByUsername", func() error { _, _, err := f.s.UserByUsername(f.ctx, "bob"); return err }},
+		{"UserByUsernameIsExact", func() error { _, _, err := f.s.UserByUsername(f.ctx, "alic"); return err }},
+	} {
+		t.Run(c.name, func(t *testing.T) { wantCode(t, c.name, c.call(), chat.NotFound) })
+	}
+}
+
+func testSessions(t *testing.T, f *fixture) {
+	alice := f.user("alice")
+	now := f.tick()
+	a := chat.Session{TokenHash: bytes.Repeat([]byte{0xa1}, 32), UserID: alice.ID, CreatedAt: now, ExpiresAt: now.Add(30 * 24 * time.Hour)}
+	b := chat.Session{TokenHash: bytes.Repeat([]byte{0xb2}, 32), UserID: alice.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	for _, s := range []chat.Session{a, b} {
+		if err := f.s.CreateSession(f.ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	got, err := f.s.SessionByTokenHash(f.ctx, a.TokenHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.TokenHash, a.TokenHash) || got.UserID != a.UserID {
+		t.Errorf("SessionByTokenHash = %+v, want %+v", got, a)
+	}
+	checkTime(t, "CreatedAt", got.CreatedAt, a.CreatedAt)
+	checkTime(t, "ExpiresAt", got.ExpiresAt, a.ExpiresAt)
+
+	_, err = f.s.SessionByTokenHash(f.ctx, bytes.Repeat([]byte{0xc3}, 32))
+	wantCode(t, "unknown token", err, chat.NotFound)
+
+	if err := f.s.DeleteSession(f.ctx, a.TokenHash); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.s.SessionByTokenHash(f.ctx, a.TokenHash)
+	wantCode(t, "deleted session", err, chat.NotFound)
+	if _, err := f.s.SessionByTokenHash(f.ctx, b.TokenHash); err != nil {
+		t.Errorf("the other session went with it: %v", err)
+	}
+}
+
+func testPing(t *testing.T, f *fixture) {
+	if err := f.s.Ping(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+}

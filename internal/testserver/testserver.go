@@ -1,0 +1,169 @@
+// Package testserver starts a real Parley node on a loopback port for tests,
+// and gives them users that talk to it through the public Go client.
+package testserver
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"parley/client"
+	"parley/internal/server"
+)
+
+// Server is a running node.
+type Server struct {
+	URL  string
+	Addr string
+	DB   string
+	stop context.CancelFunc
+	done chan error
+
+	validator http.RoundTripper
+}
+
+// Option adjusts the node's configuration before it starts.
+type Option func(*server.Config)
+
+// Start runs a node on 127.0.0.1:0 with a fresh SQLite file and stops it when
+// the test ends.
+func Start(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	cfg := Config("127.0.0.1:0", filepath.Join(t.TempDir(), "parley.db"))
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return StartConfig(t, cfg)
+}
+
+// Config is the test configuration of a node at addr storing in db.
+func Config(addr, db string) server.Config {
+	cfg := server.Config{Addr: addr, DB: db, ShutdownTimeout: 5 * time.Second}
+	// Tests send in bursts; the per-user rate limit has its own test.
+	cfg.Limits.MessagesPerSecond = 10000
+	cfg.Limits.MessageBurst = 10000
+	cfg.Limits.ReceiptWindow = 50 * time.Millisecond
+	cfg.Realtime.FramesPerSecond = 10000
+	cfg.Realtime.FrameBurst = 10000
+	return cfg
+}
+
+// StartConfig runs a node with exactly cfg (Addr and DB must be set).
+func StartConfig(t testing.TB, cfg server.Config) *Server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan string, 1)
+	s := &Server{DB: cfg.DB, stop: cancel, done: make(chan error, 1)}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	go func() { s.done <- server.Run(ctx, cfg, log, func(a string) { addrc <- a }) }()
+	select {
+	case s.Addr = <-addrc:
+	case err := <-s.done:
+		cancel()
+		t.Fatalf("server did not start: %v", err)
+	case <-time.After(20 * time.Second):
+		cancel()
+		t.Fatal("server did not start in 20s")
+	}
+	s.URL = "http://" + s.Addr
+	s.validator = newValidatingTransport(t, s.URL)
+	waitHealthy(t, s.URL)
+	t.Cleanup(func() { s.Stop(t) })
+	return s
+}
+
+// Stop shuts the node down gracefully and waits for it; safe to call twice.
+func (s *Server) Stop(t testing.TB) {
+	t.Helper()
+	if s.stop == nil {
+		return
+	}
+	s.stop()
+	s.stop = nil
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Errorf("server stopped with error: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("server did not stop in 30s")
+	}
+}
+
+func waitHealthy(t testing.TB, url string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s/healthz not OK within 10s", url)
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}
+
+// Client returns an unauthenticated client of the node whose every response
+// is checked against api/openapi.yaml.
+func (s *Server) Client() *client.Client {
+	return client.New(s.URL).WithHTTPClient(&http.Client{Transport: s.validator})
+}
+
+// User is a signed-up, logged-in user.
+type User struct {
+	*client.Client
+	client.User
+	Password string
+}
+
+// NewUser signs up and logs in username (password "password-<username>").
+func (s *Server) NewUser(t testing.TB, username string) *User {
+	t.Helper()
+	ctx := context.Background()
+	pw := "password-" + username
+	if _, err := s.Client().Signup(ctx, username, pw, "User "+username); err != nil {
+		t.Fatalf("signup %s: %v", username, err)
+	}
+	c, u, err := s.Client().Login(ctx, username, pw)
+	if err != nil {
+		t.Fatalf("login %s: %v", username, err)
+	}
+	return &User{Client: c, User: u, Password: pw}
+}
+
+// Connect opens a live connection for u, closed when the test ends.
+func (u *User) Connect(t testing.TB) *client.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := u.Client.Connect(ctx, client.ConnectOptions{})
+	if err != nil {
+		t.Fatalf("connect %s: %v", u.Username, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// StartConfigAt starts a node on the address and database of a stopped one:
+// a restart, as clients see it.
+func StartConfigAt(t testing.TB, old *Server) *Server {
+	t.Helper()
+	return StartConfig(t, Config(old.Addr, old.DB))
+}
