@@ -23,8 +23,9 @@ type Store interface {
 	DeleteSession(ctx context.Context, hash []byte) error
 
 	// Rooms. CreateRoom makes the creator the owner and everyone else a member,
-	// and appends a RoomCreated message (seq 1). For a direct room, DirectKey
-	// is unique: creating an existing pair returns Conflict.
+	// all with read position 1, and appends a RoomCreated message (seq 1). For a
+	// direct room, DirectKey is unique: creating an existing pair returns Conflict.
+	// RoomsForUser orders by LastMessageAt, newest first, then by id.
 	CreateRoom(ctx context.Context, r NewRoom) (Room, Message, error)
 	DirectRoom(ctx context.Context, key string) (Room, error)
 	Room(ctx context.Context, id RoomID) (Room, error)
@@ -39,14 +40,17 @@ type Store interface {
 	// AddMembers adds users as plain members (existing members are skipped),
 	// their read position starting at the new system message, and appends msg.
 	AddMembers(ctx context.Context, room RoomID, users []UserID, msg NewMessage) (Message, error)
-	// RemoveMember deletes the membership and appends msg.
+	// RemoveMember deletes the membership and appends msg. RemoveMember and
+	// SetRole on a non-member return NotFound and append nothing.
 	RemoveMember(ctx context.Context, room RoomID, user UserID, msg NewMessage) (Message, error)
 	SetRole(ctx context.Context, room RoomID, user UserID, role Role, msg NewMessage) (Message, error)
 
 	// Messages. AppendMessage assigns the room's next seq in the same
 	// transaction that stores the message, moves the sender's read position to
 	// it, and is idempotent on (sender, client_id): a repeat returns the
-	// original message with dup = true.
+	// original message with dup = true (whatever room it was in).
+	// Messages applies Limit in the requested order: newest first keeps the
+	// Limit newest of the range, Asc the Limit oldest; Limit <= 0 is unlimited.
 	AppendMessage(ctx context.Context, m NewMessage) (msg Message, dup bool, err error)
 	Messages(ctx context.Context, room RoomID, p Page) ([]Message, error)
 	Message(ctx context.Context, room RoomID, seq int64) (Message, error)
