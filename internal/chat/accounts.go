@@ -20,9 +20,9 @@ type Accounts struct {
 	limits  Limits
 	now     func() time.Time
 	hasher  *hasher
-	byName  *keyedLimiter // failed logins per username
-	byAddr  *keyedLimiter // failed logins per client address
-	dummyPW string        // verified against for unknown usernames, so timing does not reveal them
+	byName  RateLimiter // failed logins per username
+	byAddr  RateLimiter // failed logins per client address
+	dummyPW string      // verified against for unknown usernames, so timing does not reveal them
 }
 
 func NewAccounts(c Config) *Accounts {
@@ -38,8 +38,8 @@ func NewAccounts(c Config) *Accounts {
 	a := &Accounts{
 		store: c.Store, bus: c.Bus, log: c.Log, limits: l, now: now,
 		hasher: newHasher(runtime.GOMAXPROCS(0)),
-		byName: newKeyedLimiter(perSec, l.LoginFailures, now),
-		byAddr: newKeyedLimiter(3*perSec, 3*l.LoginFailures, now),
+		byName: c.limiter("login-name", perSec, l.LoginFailures, now),
+		byAddr: c.limiter("login-addr", 3*perSec, 3*l.LoginFailures, now),
 	}
 	a.dummyPW, _ = a.hasher.hash(context.Background(), "parley-dummy-password")
 	return a

@@ -85,3 +85,10 @@ func MembershipChange(m Message) (added, removed []UserID) {
 	}
 	return nil, nil
 }
+
+// Reconnector is implemented by buses that can miss events while cut off from
+// their broker (Redis). fn runs after every reconnection, so a hub can
+// backfill what it may have missed from the store.
+type Reconnector interface {
+	OnReconnect(fn func())
+}

@@ -81,7 +81,7 @@ type Service struct {
 	log      *slog.Logger
 	limits   Limits
 	now      func() time.Time
-	sends    *keyedLimiter
+	sends    RateLimiter
 	receipts *receiptCoalescer
 }
 
@@ -91,6 +91,24 @@ type Config struct {
 	Log    *slog.Logger
 	Limits Limits
 	Now    func() time.Time // for tests; time.Now by default
+	// RateLimiters makes limits shared by every node (Redis). Nil keeps
+	// them in this process, which is exact for a single node.
+	RateLimiters func(name string, perSecond float64, burst int) RateLimiter
+}
+
+// RateLimiter is a token bucket per key. Allow takes a token; Exhausted
+// reports whether none is left without taking one. A limiter whose backend is
+// unreachable allows: a rate limit is not worth an outage.
+type RateLimiter interface {
+	Allow(key string) bool
+	Exhausted(key string) bool
+}
+
+func (c Config) limiter(name string, perSecond float64, burst int, now func() time.Time) RateLimiter {
+	if c.RateLimiters != nil {
+		return c.RateLimiters(name, perSecond, burst)
+	}
+	return newKeyedLimiter(perSecond, burst, now)
 }
 
 func NewService(c Config) *Service {
@@ -101,7 +119,7 @@ func NewService(c Config) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.sends = newKeyedLimiter(s.limits.MessagesPerSecond, s.limits.MessageBurst, s.now)
+	s.sends = c.limiter("sends", s.limits.MessagesPerSecond, s.limits.MessageBurst, s.now)
 	s.receipts = newReceiptCoalescer(s.limits.ReceiptWindow, s.flushReceipts)
 	return s
 }
