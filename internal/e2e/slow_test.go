@@ -62,3 +62,32 @@ func TestSlowClientIsDisconnectedOthersUnaffected(t *testing.T) {
 		return
 	}
 }
+
+// A peer that answers no ping is reaped after the pong wait with 4002.
+func TestSilentPeerIsReaped(t *testing.T) {
+	srv := testserver.Start(t, func(c *server.Config) {
+		c.Realtime.PongWait = 600 * time.Millisecond
+		c.Realtime.PingInterval = 200 * time.Millisecond
+	})
+	u := srv.NewUser(t, "quiet")
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+srv.Addr+"/api/v1/ws?token="+u.Token(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	// gorilla answers pings only while reading; not reading = a dead peer.
+	time.Sleep(1500 * time.Millisecond)
+	ws.SetPingHandler(func(string) error { return nil }) // and no pongs from here on
+	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		_, _, err := ws.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != 4002 {
+			t.Fatalf("silent peer ended with %v, want close 4002", err)
+		}
+		return
+	}
+}

@@ -50,6 +50,16 @@ func handleReady(ready func(ctx context.Context) error) gin.HandlerFunc {
 	}
 }
 
+func handleMetrics(h http.Handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if h == nil {
+			c.AbortWithStatusJSON(http.StatusNotFound, errorBody(chat.Errorf(chat.NotFound, "metrics are off")))
+			return
+		}
+		h.ServeHTTP(c.Writer, c.Request)
+	}
+}
+
 type loginResponse struct {
 	Token string    `json:"token"`
 	User  chat.User `json:"user"`

@@ -23,7 +23,8 @@ type Deps struct {
 	MaxBodyBytes int64
 	// Ready reports whether the node can serve (store reachable).
 	Ready          func(ctx context.Context) error
-	TrustedProxies []string // addresses whose X-Forwarded-For is believed
+	TrustedProxies []string     // addresses whose X-Forwarded-For is believed
+	Metrics        http.Handler // Prometheus exposition, served at /metrics
 }
 
 // New returns the HTTP handler with every route.
@@ -46,6 +47,7 @@ func New(d Deps) (*gin.Engine, error) {
 func addRoutes(r *gin.Engine, d Deps) {
 	r.GET("/healthz", handleHealth())
 	r.GET("/readyz", handleReady(d.Ready))
+	r.GET("/metrics", handleMetrics(d.Metrics))
 
 	api := r.Group("/api/v1")
 	api.POST("/auth/signup", handleSignup(d))

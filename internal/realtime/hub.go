@@ -383,3 +383,46 @@ func mustJSON(v any) []byte {
 	}
 	return b
 }
+
+// Resync repairs what a bus outage may have cost: every room catches up from
+// the store, and every connected user's room set is reloaded so rooms added or
+// removed during the outage start or stop delivering. Called after the bus
+// reconnects.
+func (h *Hub) Resync(ctx context.Context, rooms func(ctx context.Context, user chat.UserID) ([]chat.RoomSummary, error)) {
+	h.mu.Lock()
+	entries := make([]*roomEntry, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		entries = append(entries, r)
+	}
+	users := make(map[chat.UserID][]*Conn, len(h.users))
+	for id, u := range h.users {
+		users[id] = u.list()
+	}
+	h.mu.Unlock()
+	for _, r := range entries {
+		r.mu.Lock()
+		if !r.dead {
+			h.catchUp(ctx, r, 0)
+		}
+		r.mu.Unlock()
+	}
+	for user, conns := range users {
+		list, err := rooms(ctx, user)
+		if err != nil {
+			h.log.Warn("resync rooms", "user", user, "err", err)
+			continue
+		}
+		have := map[chat.RoomID]bool{}
+		for _, rs := range list {
+			have[rs.ID] = true
+			h.joinRoom(ctx, rs.ID, rs.LastSeq, conns, user)
+		}
+		for _, c := range conns {
+			for _, r := range c.joined() {
+				if !have[r.id] {
+					h.leaveRoom(r.id, 0, user)
+				}
+			}
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"parley/internal/chat"
 	"parley/internal/httpapi"
 	"parley/internal/inmem"
+	"parley/internal/metrics"
 	"parley/internal/realtime"
 	"parley/internal/sqlite"
 )
@@ -43,19 +44,25 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 	}
 	defer store.Close()
 
-	bus := inmem.NewBus()
+	m := metrics.New()
+	store = m.Store(store)
+	bus := m.Bus(inmem.NewBus())
 	dc := chat.Config{Store: store, Bus: bus, Log: log, Limits: cfg.Limits}
 	svc := chat.NewService(dc)
 	defer svc.Close()
 	accounts := chat.NewAccounts(dc)
 
+	if cfg.Realtime.Metrics == nil {
+		cfg.Realtime.Metrics = &realtime.Stats{}
+	}
+	m.WatchHub(cfg.Realtime.Metrics)
 	hub := realtime.NewHub(bus, svc.MissedMessages, log, cfg.Realtime)
 	rt := realtime.NewServer(hub, svc)
 
 	handler, err := httpapi.New(httpapi.Deps{
 		Accounts: accounts, Chat: svc, Realtime: rt, Log: log,
 		MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
-		Ready: store.Ping,
+		Ready: store.Ping, Metrics: m.Handler(),
 	})
 	if err != nil {
 		return err
