@@ -127,7 +127,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	f := newFlags("serve", getenv, stderr)
 	d := chat.DefaultLimits()
 	addr := f.String("addr", "PARLEY_ADDR", ":8080", "listen address")
-	db := f.String("db", "PARLEY_DB", "data/parley.db", "SQLite database file")
+	db := f.String("db", "PARLEY_DB", "data/parley.db", "SQLite database file, or a postgres:// URL")
+	redisURL := f.String("redis", "PARLEY_REDIS", "", "redis:// URL: the event bus, session cache and rate limits shared by all nodes (empty: single node)")
 	logFormat := f.String("log-format", "PARLEY_LOG_FORMAT", "text", "log format: text or json")
 	logLevel := f.String("log-level", "PARLEY_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	origins := f.String("allowed-origins", "PARLEY_ALLOWED_ORIGINS", "", "comma-separated browser origins allowed besides the server's own")
@@ -153,7 +154,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	lim.MaxMessageLen, lim.MaxRoomMembers, lim.MaxRoomsPerUser = *maxMsg, *maxMembers, *maxRooms
 	lim.MessagesPerSecond, lim.MessageBurst, lim.ReceiptWindow = *rate, *burst, *receipts
 	cfg := server.Config{
-		Addr: *addr, DB: *db, AllowedOrigins: list(*origins), TrustedProxies: list(*proxies),
+		Addr: *addr, DB: *db, Redis: *redisURL, AllowedOrigins: list(*origins), TrustedProxies: list(*proxies),
 		MaxBodyBytes: int64(*maxBody), ShutdownTimeout: *shutdown, Limits: lim,
 	}
 	cfg.Realtime.ReadLimit = int64(*maxFrame)
@@ -164,7 +165,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	f := newFlags("migrate", getenv, stderr)
-	db := f.String("db", "PARLEY_DB", "data/parley.db", "SQLite database file")
+	db := f.String("db", "PARLEY_DB", "data/parley.db", "SQLite database file, or a postgres:// URL")
 	if err := f.parse(args); err != nil {
 		return err
 	}

@@ -18,13 +18,15 @@ import (
 	"parley/internal/inmem"
 	"parley/internal/metrics"
 	"parley/internal/realtime"
+	"parley/internal/redis"
 	"parley/internal/sqlite"
 )
 
 // Config is a node's configuration; cmd/parley fills it from flags and env.
 type Config struct {
 	Addr            string // listen address, ":8080"
-	DB              string // SQLite file path
+	DB              string // SQLite file path, or a postgres:// URL
+	Redis           string // redis:// URL; empty = single node (in-process bus and limits)
 	AllowedOrigins  []string
 	TrustedProxies  []string
 	MaxBodyBytes    int64
@@ -45,9 +47,34 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 	defer store.Close()
 
 	m := metrics.New()
+	var bus chat.Bus = inmem.NewBus()
+	var limiters func(string, float64, int) chat.RateLimiter
+	redisPing := func(context.Context) error { return nil }
+	if cfg.Redis != "" {
+		rb, err := redis.NewBus(ctx, cfg.Redis, log)
+		if err != nil {
+			return err
+		}
+		defer rb.Close()
+		rc, err := redis.NewClient(cfg.Redis)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		m.CounterFunc("parley_bus_reconnects_total", "Times the Redis bus reconnected.", func() float64 { return float64(rb.Stats().Reconnects) })
+		bus = rb
+		store = redis.NewSessionCache(store, rc, 10*time.Minute)
+		limiters = redis.NewLimiters(rc, "v1")
+		redisPing = func(ctx context.Context) error {
+			if err := rc.Do(ctx, rc.B().Ping().Build()).Error(); err != nil {
+				return chat.Wrap(chat.Unavailable, err, "redis unreachable")
+			}
+			return nil
+		}
+	}
 	store = m.Store(store)
-	bus := m.Bus(inmem.NewBus())
-	dc := chat.Config{Store: store, Bus: bus, Log: log, Limits: cfg.Limits}
+	bus = m.Bus(bus)
+	dc := chat.Config{Store: store, Bus: bus, Log: log, Limits: cfg.Limits, RateLimiters: limiters}
 	svc := chat.NewService(dc)
 	defer svc.Close()
 	accounts := chat.NewAccounts(dc)
@@ -58,11 +85,26 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 	m.WatchHub(cfg.Realtime.Metrics)
 	hub := realtime.NewHub(bus, svc.MissedMessages, log, cfg.Realtime)
 	rt := realtime.NewServer(hub, svc)
+	if r, ok := bus.(chat.Reconnector); ok {
+		// Events published while the bus was cut off are lost to this node:
+		// catch every room up from the store and reload who is in which room.
+		r.OnReconnect(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			hub.Resync(ctx, svc.Rooms)
+		})
+	}
 
 	handler, err := httpapi.New(httpapi.Deps{
 		Accounts: accounts, Chat: svc, Realtime: rt, Log: log,
 		MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
-		Ready: store.Ping, Metrics: m.Handler(),
+		Metrics: m.Handler(),
+		Ready: func(ctx context.Context) error {
+			if err := store.Ping(ctx); err != nil {
+				return err
+			}
+			return redisPing(ctx)
+		},
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,509 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/rueidis"
+
+	"parley/internal/chat"
+)
+
+var (
+	_ chat.Bus         = (*Bus)(nil)
+	_ chat.Reconnector = (*Bus)(nil)
+)
+
+const (
+	defaultChannelPrefix = "parley:"
+	defaultQueueSize     = 8192
+	// publishTimeout bounds a Publish whose context has no deadline.
+	publishTimeout = 2 * time.Second
+	// commandTimeout bounds a (UN)SUBSCRIBE on the pub/sub connection; past
+	// it the connection is taken for dead and replaced.
+	commandTimeout = 5 * time.Second
+	// subscribeBatch caps the channels named in one (UN)SUBSCRIBE.
+	subscribeBatch = 500
+	minBackoff     = 50 * time.Millisecond
+	maxBackoff     = 5 * time.Second
+)
+
+// ErrClosed is returned by Sync once the bus is closed.
+var ErrClosed = errors.New("redis bus: closed")
+
+// BusStats are monotonically increasing counters for metrics.
+type BusStats struct {
+	Published  uint64 // events published successfully
+	Received   uint64 // messages received from Redis (including dropped ones)
+	Reconnects uint64 // pub/sub connections re-established after a loss
+	Dropped    uint64 // messages dropped because the delivery queue was full
+}
+
+// Option configures a Bus.
+type Option func(*busOptions)
+
+type busOptions struct {
+	prefix string
+	queue  int
+}
+
+// WithChannelPrefix replaces the "parley:" prefix of the Redis channels, e.g.
+// to keep test runs or deployments sharing one Redis apart.
+func WithChannelPrefix(p string) Option { return func(o *busOptions) { o.prefix = p } }
+
+// WithQueueSize sets how many received messages may wait for delivery
+// (default 8192). Past it messages are dropped and the OnReconnect functions
+// run, as after a reconnection, so hubs backfill from the store.
+func WithQueueSize(n int) Option {
+	return func(o *busOptions) {
+		if n > 0 {
+			o.queue = n
+		}
+	}
+}
+
+// Bus is a chat.Bus on Redis Pub/Sub: every node publishes to and subscribes
+// to the channels "parley:<topic>".
+//
+// One dedicated connection carries this node's subscriptions. Subscribe and
+// cancel only change the local subscriber table and wake the connection's
+// goroutine, which brings the Redis subscriptions in line with the table
+// (SUBSCRIBE a topic's channel when it gets its first local subscriber,
+// UNSUBSCRIBE it when its last one cancels). So Subscribe never waits on the
+// network, and there is a short window (one round trip to Redis, longer while
+// Redis is unreachable) between Subscribe returning and the channel being
+// active, during which published events are not seen: hubs backfill such gaps
+// from the store. Sync waits for the window to close.
+//
+// Messages are queued by the connection's reader in the order Redis sent them
+// and delivered by a single goroutine, so each channel's events reach each
+// subscriber in Redis order, each decoded once and passed to every local
+// subscriber of the topic in subscription order. A slow subscriber delays
+// delivery but not the connection; if the bounded queue overflows, messages
+// are dropped and counted, and the OnReconnect functions run.
+//
+// When the connection drops, a goroutine reconnects with backoff, subscribes
+// again to every topic that still has local subscribers, then runs the
+// OnReconnect functions (on their own goroutine, one run at a time).
+type Bus struct {
+	client rueidis.Client
+	log    *slog.Logger
+	prefix string
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+
+	mu        sync.RWMutex
+	subs      map[string][]*busSub // topic → local subscribers, copy-on-write
+	onRecon   []func()
+	gen       uint64        // bumped whenever the set of subscribed topics changes
+	applied   uint64        // the gen last brought in line on the live connection
+	connected bool          // a pub/sub connection is up and in line with applied
+	changed   chan struct{} // closed and replaced when applied or connected change
+
+	kick   chan struct{} // (cap 1) the set of topics changed
+	notify chan struct{} // (cap 1) run the OnReconnect functions
+	queue  chan rueidis.PubSubMessage
+
+	clientID                                 atomic.Int64 // CLIENT ID of the live pub/sub connection
+	published, received, reconnects, dropped atomic.Uint64
+	overflow                                 atomic.Bool
+}
+
+type busSub struct {
+	fn        func(chat.Event)
+	cancelled atomic.Bool
+}
+
+// NewBus connects to Redis at url (redis://host:port/db) and starts the
+// subscription and delivery goroutines. ctx bounds the first connection only;
+// the bus runs until Close.
+func NewBus(ctx context.Context, url string, log *slog.Logger, opts ...Option) (*Bus, error) {
+	o := busOptions{prefix: defaultChannelPrefix, queue: defaultQueueSize}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	client, err := NewClient(url)
+	if err != nil {
+		return nil, fmt.Errorf("redis bus: connect: %w", err)
+	}
+	b := &Bus{
+		client:  client,
+		log:     log,
+		prefix:  o.prefix,
+		subs:    make(map[string][]*busSub),
+		changed: make(chan struct{}),
+		kick:    make(chan struct{}, 1),
+		notify:  make(chan struct{}, 1),
+		queue:   make(chan rueidis.PubSubMessage, o.queue),
+	}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	c, err := b.connect(ctx)
+	if err != nil {
+		b.cancel()
+		client.Close()
+		return nil, fmt.Errorf("redis bus: pub/sub connection: %w", err)
+	}
+	b.wg.Add(3)
+	go b.run(c)
+	go b.deliverLoop()
+	go b.notifyLoop()
+	return b, nil
+}
+
+// Close stops the goroutines and closes the connections. It must not be
+// called from a subscriber or an OnReconnect function.
+func (b *Bus) Close() {
+	b.once.Do(func() {
+		b.cancel()
+		b.wg.Wait()
+		b.client.Close()
+	})
+}
+
+// Publish sends ev to every node subscribed to topic. It fails when Redis is
+// unreachable; the event is then lost (hubs backfill from the store).
+func (b *Bus) Publish(ctx context.Context, topic string, ev chat.Event) error {
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("redis bus: encode event: %w", err)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, publishTimeout)
+		defer cancel()
+	}
+	cmd := b.client.B().Publish().Channel(b.prefix + topic).Message(rueidis.BinaryString(payload)).Build()
+	if err := b.client.Do(ctx, cmd).Error(); err != nil {
+		return fmt.Errorf("redis bus: publish %s: %w", topic, err)
+	}
+	b.published.Add(1)
+	return nil
+}
+
+// Subscribe calls fn for every event on topic until cancel is called. It does
+// not wait for Redis (see Bus). fn runs on the delivery goroutine: it must
+// not block for long, nor call Close. A fn may see one more event if cancel
+// races with its delivery, as with the in-process bus.
+func (b *Bus) Subscribe(topic string, fn func(chat.Event)) (cancel func()) {
+	s := &busSub{fn: fn}
+	b.mu.Lock()
+	old := b.subs[topic]
+	next := make([]*busSub, len(old), len(old)+1)
+	copy(next, old)
+	b.subs[topic] = append(next, s)
+	first := len(old) == 0
+	if first {
+		b.gen++
+	}
+	b.mu.Unlock()
+	if first {
+		poke(b.kick)
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.cancelled.Store(true)
+			b.mu.Lock()
+			old := b.subs[topic]
+			next := make([]*busSub, 0, len(old))
+			for _, x := range old {
+				if x != s {
+					next = append(next, x)
+				}
+			}
+			last := len(next) == 0
+			if last {
+				delete(b.subs, topic)
+				b.gen++
+			} else {
+				b.subs[topic] = next
+			}
+			b.mu.Unlock()
+			if last {
+				poke(b.kick)
+			}
+		})
+	}
+}
+
+// OnReconnect registers fn to run after every reconnection of the pub/sub
+// connection (once its channels are subscribed again) and after messages were
+// dropped on overflow. fn runs on a goroutine of its own, never concurrently
+// with itself; it must not call Close.
+func (b *Bus) OnReconnect(fn func()) {
+	b.mu.Lock()
+	b.onRecon = append(b.onRecon, fn)
+	b.mu.Unlock()
+}
+
+// Sync waits until every Subscribe and cancel made before the call is in
+// effect on a live Redis connection: events published from then on reach
+// this node's subscribers.
+func (b *Bus) Sync(ctx context.Context) error {
+	b.mu.RLock()
+	target := b.gen
+	b.mu.RUnlock()
+	for {
+		b.mu.RLock()
+		ok := b.connected && b.applied >= target
+		changed := b.changed
+		b.mu.RUnlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-b.ctx.Done():
+			return ErrClosed
+		}
+	}
+}
+
+// Stats returns the counters.
+func (b *Bus) Stats() BusStats {
+	return BusStats{
+		Published:  b.published.Load(),
+		Received:   b.received.Load(),
+		Reconnects: b.reconnects.Load(),
+		Dropped:    b.dropped.Load(),
+	}
+}
+
+func poke(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// psConn is one pub/sub connection; broken yields (or is closed) when it dies.
+type psConn struct {
+	dc     rueidis.DedicatedClient
+	broken <-chan error
+}
+
+func (b *Bus) connect(ctx context.Context) (*psConn, error) {
+	dc, _ := b.client.Dedicate() // dc.Close closes the connection and releases it
+	broken := dc.SetPubSubHooks(rueidis.PubSubHooks{OnMessage: b.enqueue})
+	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
+	defer cancel()
+	id, err := dc.Do(ctx, dc.B().ClientId().Build()).AsInt64()
+	if err != nil {
+		dc.Close()
+		return nil, err
+	}
+	b.clientID.Store(id)
+	return &psConn{dc: dc, broken: broken}, nil
+}
+
+// run owns the pub/sub connection: it keeps its subscriptions in line with
+// the local table and replaces it, with backoff, when it dies.
+func (b *Bus) run(c *psConn) {
+	defer b.wg.Done()
+	backoff := minBackoff
+	reconnect := false // the first connection is not a reconnection
+	for {
+		if c != nil {
+			if b.serve(c, reconnect) {
+				backoff = minBackoff
+			}
+			c.dc.Close()
+			b.setDisconnected()
+			c = nil
+			reconnect = true
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-b.ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		backoff = min(2*backoff, maxBackoff)
+		var err error
+		if c, err = b.connect(b.ctx); err != nil {
+			if b.ctx.Err() != nil {
+				return
+			}
+			b.log.Debug("redis bus: reconnect failed", "err", err, "retry_in", backoff)
+			c = nil
+		}
+	}
+}
+
+// serve subscribes c to every topic with local subscribers, then follows
+// changes of the table until c dies or the bus closes. It reports whether
+// the subscriptions were restored.
+func (b *Bus) serve(c *psConn, reconnect bool) bool {
+	active := make(map[string]bool)
+	if err := b.reconcile(c.dc, active); err != nil {
+		if b.ctx.Err() == nil {
+			b.log.Warn("redis bus: subscribe failed", "err", err)
+		}
+		return false
+	}
+	if reconnect {
+		b.reconnects.Add(1)
+		b.log.Info("redis bus: pub/sub reconnected", "topics", len(active))
+		poke(b.notify)
+	}
+	for {
+		select {
+		case <-b.kick:
+			if err := b.reconcile(c.dc, active); err != nil {
+				if b.ctx.Err() == nil {
+					b.log.Warn("redis bus: subscription change failed, reconnecting", "err", err)
+				}
+				return true
+			}
+		case err := <-c.broken:
+			if b.ctx.Err() == nil {
+				b.log.Warn("redis bus: pub/sub connection lost", "err", err)
+			}
+			return true
+		case <-b.ctx.Done():
+			return true
+		}
+	}
+}
+
+// reconcile SUBSCRIBEs the topics with local subscribers that active lacks
+// and UNSUBSCRIBEs those without, then marks the table's generation applied.
+func (b *Bus) reconcile(dc rueidis.DedicatedClient, active map[string]bool) error {
+	b.mu.RLock()
+	gen := b.gen
+	var add, remove []string
+	for topic := range b.subs {
+		if !active[topic] {
+			add = append(add, b.prefix+topic)
+		}
+	}
+	for topic := range active {
+		if _, ok := b.subs[topic]; !ok {
+			remove = append(remove, b.prefix+topic)
+		}
+	}
+	b.mu.RUnlock()
+	for len(add) > 0 {
+		n := min(len(add), subscribeBatch)
+		if err := b.do(dc, dc.B().Subscribe().Channel(add[:n]...).Build()); err != nil {
+			return err
+		}
+		for _, ch := range add[:n] {
+			active[strings.TrimPrefix(ch, b.prefix)] = true
+		}
+		add = add[n:]
+	}
+	for len(remove) > 0 {
+		n := min(len(remove), subscribeBatch)
+		if err := b.do(dc, dc.B().Unsubscribe().Channel(remove[:n]...).Build()); err != nil {
+			return err
+		}
+		for _, ch := range remove[:n] {
+			delete(active, strings.TrimPrefix(ch, b.prefix))
+		}
+		remove = remove[n:]
+	}
+	b.mu.Lock()
+	b.applied, b.connected = gen, true
+	close(b.changed)
+	b.changed = make(chan struct{})
+	b.mu.Unlock()
+	return nil
+}
+
+func (b *Bus) do(dc rueidis.DedicatedClient, cmd rueidis.Completed) error {
+	ctx, cancel := context.WithTimeout(b.ctx, commandTimeout)
+	defer cancel()
+	return dc.Do(ctx, cmd).Error()
+}
+
+func (b *Bus) setDisconnected() {
+	b.mu.Lock()
+	b.connected = false
+	close(b.changed)
+	b.changed = make(chan struct{})
+	b.mu.Unlock()
+}
+
+// enqueue runs on the connection's reader goroutine, in Redis order.
+func (b *Bus) enqueue(m rueidis.PubSubMessage) {
+	b.received.Add(1)
+	select {
+	case b.queue <- m:
+	default:
+		b.dropped.Add(1)
+		if !b.overflow.Swap(true) {
+			b.log.Warn("redis bus: delivery queue full, dropping events", "capacity", cap(b.queue))
+		}
+		poke(b.notify)
+	}
+}
+
+func (b *Bus) deliverLoop() {
+	defer b.wg.Done()
+	for {
+		select {
+		case m := <-b.queue:
+			b.deliver(m)
+		case <-b.ctx.Done():
+			return
+		}
+	}
+}
+
+func (b *Bus) deliver(m rueidis.PubSubMessage) {
+	topic, ok := strings.CutPrefix(m.Channel, b.prefix)
+	if !ok {
+		return
+	}
+	b.mu.RLock()
+	subs := b.subs[topic] // copy-on-write: safe to range after unlock
+	b.mu.RUnlock()
+	if len(subs) == 0 {
+		return // unsubscribed meanwhile
+	}
+	var ev chat.Event
+	if err := json.Unmarshal([]byte(m.Message), &ev); err != nil {
+		b.log.Warn("redis bus: undecodable event", "channel", m.Channel, "err", err)
+		return
+	}
+	for _, s := range subs {
+		if !s.cancelled.Load() {
+			s.fn(ev)
+		}
+	}
+}
+
+func (b *Bus) notifyLoop() {
+	defer b.wg.Done()
+	for {
+		select {
+		case <-b.notify:
+			b.overflow.Store(false)
+			b.mu.RLock()
+			fns := b.onRecon[:len(b.onRecon):len(b.onRecon)]
+			b.mu.RUnlock()
+			for _, fn := range fns {
+				fn()
+			}
+		case <-b.ctx.Done():
+			return
+		}
+	}
+}

@@ -1,0 +1,324 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"parley/internal/chat"
+)
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// newTestBus starts a bus on channels private to the test (prefix).
+func newTestBus(t *testing.T, prefix string, opts ...Option) *Bus {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	b, err := NewBus(ctx, testURL(), quietLog(), append([]Option{WithChannelPrefix(prefix)}, opts...)...)
+	requireRedis(t, err)
+	t.Cleanup(b.Close)
+	return b
+}
+
+func syncBus(t *testing.T, b *Bus) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := b.Sync(ctx); err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+}
+
+// recorder collects the seqs of the events it is given.
+type recorder struct {
+	mu   sync.Mutex
+	seqs []int64
+	more chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{more: make(chan struct{}, 1)} }
+
+func (r *recorder) fn(ev chat.Event) {
+	r.mu.Lock()
+	r.seqs = append(r.seqs, ev.Seq)
+	r.mu.Unlock()
+	select {
+	case r.more <- struct{}{}:
+	default:
+	}
+}
+
+func (r *recorder) got() []int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int64(nil), r.seqs...)
+}
+
+func (r *recorder) waitFor(t *testing.T, n int) []int64 {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		if got := r.got(); len(got) >= n {
+			return got
+		}
+		select {
+		case <-r.more:
+		case <-deadline:
+			t.Fatalf("got %d events, want %d", len(r.got()), n)
+		}
+	}
+}
+
+func event(seq int64) chat.Event {
+	return chat.Event{Type: chat.EvMessage, Room: "r1", Seq: seq, Data: json.RawMessage(fmt.Sprintf(`{"seq":%d}`, seq))}
+}
+
+func publish(t *testing.T, b *Bus, topic string, seq int64) {
+	t.Helper()
+	if err := b.Publish(t.Context(), topic, event(seq)); err != nil {
+		t.Fatalf("publish %d: %v", seq, err)
+	}
+}
+
+func TestBusAcrossNodesInOrder(t *testing.T) {
+	t.Parallel()
+	prefix := "parley:test:" + uniq(t) + ":"
+	node1, node2 := newTestBus(t, prefix), newTestBus(t, prefix)
+	const topic, n = "room.r1", 1000
+	r1, r2, local := newRecorder(), newRecorder(), newRecorder()
+	node2.Subscribe(topic, r1.fn)
+	node2.Subscribe(topic, r2.fn)
+	node1.Subscribe(topic, local.fn) // the publisher's node sees its own events too
+	syncBus(t, node1)
+	syncBus(t, node2)
+
+	for seq := int64(1); seq <= n; seq++ {
+		publish(t, node1, topic, seq)
+	}
+	for _, r := range []*recorder{r1, r2, local} {
+		got := r.waitFor(t, n)
+		for i, seq := range got {
+			if seq != int64(i+1) {
+				t.Fatalf("event %d has seq %d: want each event once, in order", i, seq)
+			}
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // no duplicates arrive late
+	if got := len(r1.got()); got != n {
+		t.Fatalf("subscriber got %d events, want %d", got, n)
+	}
+
+	if s := node1.Stats(); s.Published != n || s.Received != n {
+		t.Errorf("node1 stats %+v, want %d published and received", s, n)
+	}
+	if s := node2.Stats(); s.Received != n || s.Published != 0 {
+		t.Errorf("node2 stats %+v, want %d received (decoded once for both subscribers)", s, n)
+	}
+}
+
+func TestBusEventRoundTrip(t *testing.T) {
+	t.Parallel()
+	prefix := "parley:test:" + uniq(t) + ":"
+	node1, node2 := newTestBus(t, prefix), newTestBus(t, prefix)
+	got := make(chan chat.Event, 1)
+	node2.Subscribe("user.u1", func(ev chat.Event) { got <- ev })
+	syncBus(t, node2)
+	sent := chat.Event{Type: chat.EvMessage, Room: "r9", Seq: 7, Added: []chat.UserID{"a", "b"},
+		Removed: []chat.UserID{"c"}, Session: "s1", Data: json.RawMessage(`{"text":"hi"}`)}
+	if err := node1.Publish(t.Context(), "user.u1", sent); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-got:
+		a, _ := json.Marshal(ev)
+		b, _ := json.Marshal(sent)
+		if string(a) != string(b) {
+			t.Fatalf("got %s, want %s", a, b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("event not delivered")
+	}
+}
+
+func numsub(t *testing.T, channel string) int64 {
+	t.Helper()
+	c := testClient(t)
+	m, err := c.Do(t.Context(), c.B().PubsubNumsub().Channel(channel).Build()).AsIntMap()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m[channel]
+}
+
+func TestBusCancel(t *testing.T) {
+	t.Parallel()
+	prefix := "parley:test:" + uniq(t) + ":"
+	pub, node := newTestBus(t, prefix), newTestBus(t, prefix)
+	const topic = "room.r1"
+	r1, r2 := newRecorder(), newRecorder()
+	cancel1 := node.Subscribe(topic, r1.fn)
+	cancel2 := node.Subscribe(topic, r2.fn)
+	syncBus(t, node)
+	if n := numsub(t, prefix+topic); n != 1 {
+		t.Fatalf("numsub = %d, want 1 (one Redis subscription for two local subscribers)", n)
+	}
+	publish(t, pub, topic, 1)
+	r1.waitFor(t, 1)
+	r2.waitFor(t, 1)
+
+	cancel1()
+	cancel1() // idempotent
+	publish(t, pub, topic, 2)
+	r2.waitFor(t, 2)
+	if got := r1.got(); len(got) != 1 {
+		t.Fatalf("cancelled subscriber got %v", got)
+	}
+	if n := numsub(t, prefix+topic); n != 1 {
+		t.Fatalf("numsub = %d with one local subscriber left, want 1", n)
+	}
+
+	cancel2()
+	syncBus(t, node)
+	if n := numsub(t, prefix+topic); n != 0 {
+		t.Fatalf("numsub = %d after the last cancel, want 0", n)
+	}
+	before := node.Stats().Received
+	publish(t, pub, topic, 3)
+	time.Sleep(100 * time.Millisecond)
+	if got := r2.got(); len(got) != 2 {
+		t.Fatalf("cancelled subscriber got %v", got)
+	}
+	if after := node.Stats().Received; after != before {
+		t.Fatalf("node still receives the channel: %d → %d", before, after)
+	}
+
+	// Subscribing again works.
+	r3 := newRecorder()
+	node.Subscribe(topic, r3.fn)
+	syncBus(t, node)
+	publish(t, pub, topic, 4)
+	if got := r3.waitFor(t, 1); got[0] != 4 {
+		t.Fatalf("resubscribed subscriber got %v", got)
+	}
+}
+
+func TestBusReconnect(t *testing.T) {
+	t.Parallel()
+	prefix := "parley:test:" + uniq(t) + ":"
+	pub, node := newTestBus(t, prefix), newTestBus(t, prefix)
+	const topic = "room.r1"
+	r := newRecorder()
+	node.Subscribe(topic, r.fn)
+	reconnected := make(chan struct{}, 10)
+	node.OnReconnect(func() { reconnected <- struct{}{} })
+	syncBus(t, node)
+	publish(t, pub, topic, 1)
+	r.waitFor(t, 1)
+
+	// Kill this bus's pub/sub connection only: other tests (and other runs)
+	// share the server.
+	admin := testClient(t)
+	id := node.clientID.Load()
+	killed, err := admin.Do(t.Context(), admin.B().ClientKill().Id(id).TypePubsub().Build()).AsInt64()
+	if err != nil || killed != 1 {
+		t.Fatalf("CLIENT KILL TYPE pubsub ID %d: %d, %v", id, killed, err)
+	}
+
+	select {
+	case <-reconnected:
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnReconnect did not run")
+	}
+	if node.clientID.Load() == id {
+		t.Fatal("the pub/sub connection was not replaced")
+	}
+	if s := node.Stats(); s.Reconnects != 1 {
+		t.Fatalf("stats %+v, want 1 reconnect", s)
+	}
+	// The channel was subscribed again before OnReconnect ran.
+	if n := numsub(t, prefix+topic); n != 1 {
+		t.Fatalf("numsub = %d after reconnect, want 1", n)
+	}
+	publish(t, pub, topic, 2)
+	if got := r.waitFor(t, 2); got[1] != 2 {
+		t.Fatalf("after reconnect got %v", got)
+	}
+	// New subscriptions work on the new connection.
+	r2 := newRecorder()
+	node.Subscribe("room.r2", r2.fn)
+	syncBus(t, node)
+	publish(t, pub, "room.r2", 3)
+	r2.waitFor(t, 1)
+}
+
+func TestBusOverflowDropsAndResyncs(t *testing.T) {
+	t.Parallel()
+	prefix := "parley:test:" + uniq(t) + ":"
+	pub, node := newTestBus(t, prefix), newTestBus(t, prefix, WithQueueSize(4))
+	const topic = "room.r1"
+	release := make(chan struct{})
+	r := newRecorder()
+	node.Subscribe(topic, func(ev chat.Event) {
+		<-release // a stuck subscriber
+		r.fn(ev)
+	})
+	resynced := make(chan struct{}, 1)
+	node.OnReconnect(func() {
+		select {
+		case resynced <- struct{}{}:
+		default:
+		}
+	})
+	syncBus(t, node)
+	for seq := int64(1); seq <= 50; seq++ {
+		publish(t, pub, topic, seq)
+	}
+	select {
+	case <-resynced:
+	case <-time.After(5 * time.Second):
+		t.Fatal("OnReconnect did not run after an overflow")
+	}
+	close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for node.Stats().Received < 50 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	s := node.Stats()
+	if s.Received != 50 || s.Dropped == 0 || s.Reconnects != 0 {
+		t.Fatalf("stats %+v, want 50 received, some dropped, no reconnect", s)
+	}
+	got := r.waitFor(t, int(50-s.Dropped))
+	for i := 1; i < len(got); i++ {
+		if got[i] <= got[i-1] {
+			t.Fatalf("out of order after overflow: %v", got)
+		}
+	}
+}
+
+func TestBusPublishAfterCloseFails(t *testing.T) {
+	t.Parallel()
+	b := newTestBus(t, "parley:test:"+uniq(t)+":")
+	b.Close()
+	if err := b.Publish(t.Context(), "room.r1", event(1)); err == nil {
+		t.Fatal("publish on a closed bus succeeded")
+	}
+	if err := b.Sync(t.Context()); err == nil {
+		t.Fatal("sync on a closed bus succeeded")
+	}
+}
+
+func TestNewBusUnreachable(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if b, err := NewBus(ctx, "redis://127.0.0.1:1/0", quietLog()); err == nil {
+		b.Close()
+		t.Fatal("NewBus to a closed port succeeded")
+	}
+}

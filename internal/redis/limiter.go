@@ -1,0 +1,92 @@
+package redis
+
+import (
+	"context"
+	"math"
+	"strconv"
+
+	"github.com/redis/rueidis"
+
+	"parley/internal/chat"
+)
+
+// tokenBucket is the token bucket of golang.org/x/time/rate, kept in a Redis
+// hash {t: last update in µs (Redis clock), n: tokens then}. A missing key is
+// a full bucket; the key expires once the bucket would be full again.
+//
+// KEYS[1] bucket; ARGV[1] tokens per second; ARGV[2] burst (capacity);
+// ARGV[3] "1" to take a token, "0" to only look. Returns 1 when a token is
+// (was) available.
+const tokenBucket = `
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tokens = burst
+local v = redis.call('HMGET', KEYS[1], 't', 'n')
+if v[1] and v[2] then
+  local last = tonumber(v[1])
+  tokens = tonumber(v[2])
+  if now > last then
+    tokens = math.min(burst, tokens + (now - last) * rate / 1000000)
+  end
+end
+if tokens < 1 then
+  return 0
+end
+if ARGV[3] == '1' then
+  tokens = tokens - 1
+  local ttl = 86400000
+  if rate > 0 then
+    ttl = math.ceil((burst - tokens) / rate * 1000) + 1000
+  end
+  redis.call('HSET', KEYS[1], 't', string.format('%.0f', now), 'n', string.format('%.17g', tokens))
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+return 1
+`
+
+// NewLimiters returns a factory for chat.Config.RateLimiters: token buckets
+// (rate perSecond, capacity burst, as the in-process limiter) kept in Redis
+// under "parley:rl:<prefix>:<name>:<key>", so every node shares them. Each
+// check is one EVALSHA bounded by 200 ms; when Redis does not answer the
+// limiter allows (fails open).
+func NewLimiters(client rueidis.Client, prefix string) func(name string, perSecond float64, burst int) chat.RateLimiter {
+	script := rueidis.NewLuaScript(tokenBucket)
+	return func(name string, perSecond float64, burst int) chat.RateLimiter {
+		return &limiter{
+			client: client,
+			script: script,
+			prefix: "parley:rl:" + prefix + ":" + name + ":",
+			rate:   strconv.FormatFloat(perSecond, 'g', -1, 64),
+			burst:  strconv.Itoa(burst),
+			inf:    math.IsInf(perSecond, 1),
+		}
+	}
+}
+
+type limiter struct {
+	client      rueidis.Client
+	script      *rueidis.Lua
+	prefix      string
+	rate, burst string
+	inf         bool // rate.Inf: no limit
+}
+
+// Allow takes one token for key.
+func (l *limiter) Allow(key string) bool { return l.inf || l.check(key, "1") }
+
+// Exhausted reports whether key has no token left, without taking one.
+func (l *limiter) Exhausted(key string) bool { return !l.inf && !l.check(key, "0") }
+
+// check reports whether a token is available (taking it if take is "1"),
+// and true when Redis fails.
+func (l *limiter) check(key, take string) bool {
+	ctx, cancel := shortCtx(context.Background())
+	defer cancel()
+	n, err := l.script.Exec(ctx, l.client, []string{l.prefix + key}, []string{l.rate, l.burst, take}).AsInt64()
+	if err != nil {
+		return true
+	}
+	return n == 1
+}
