@@ -2,7 +2,7 @@
 GO      ?= go
 PARLEY  := bin/parley
 
-.PHONY: run build test vet fuzz bench clean
+.PHONY: run build test vet fuzz bench cluster cluster-stop clean
 
 run: build ## start Parley on the embedded default (http://localhost:8080)
 	./$(PARLEY) serve
@@ -26,5 +26,11 @@ fuzz: ## run each fuzz target for FUZZTIME
 bench: ## micro-benchmarks of the hot path
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 
+cluster: ## 3 nodes + nginx on 127.0.0.1:8080 against the local PostgreSQL and Redis (docs/operations.md)
+	deploy/cluster.sh start
+
+cluster-stop:
+	deploy/cluster.sh stop
+
 clean:
-	rm -rf bin
+	rm -rf bin run

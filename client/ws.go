@@ -73,6 +73,7 @@ type Conn struct {
 	nextID   int
 	err      error
 	connects int
+	gapFills int
 	ready    chan struct{} // closed at each ready frame, then replaced
 	wmu      sync.Mutex    // one writer at a time on ws
 
@@ -152,6 +153,15 @@ func (cn *Conn) Connects() int {
 	cn.mu.Lock()
 	defer cn.mu.Unlock()
 	return cn.connects
+}
+
+// GapFills counts live messages that arrived with a seq jump, which the
+// client repaired from history. The server promises none after the ready
+// frame; tests use this to hold it to that.
+func (cn *Conn) GapFills() int {
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	return cn.gapFills
 }
 
 // LastSeq is the last seq delivered on Events for room.
@@ -423,6 +433,9 @@ func (cn *Conn) onMessage(m Message) error {
 	last, known := cn.lastSeq[m.RoomID]
 	cn.mu.Unlock()
 	if known && m.Seq > last+1 {
+		cn.mu.Lock()
+		cn.gapFills++
+		cn.mu.Unlock()
 		if err := cn.fetch(m.RoomID, last, m.Seq-1); err != nil {
 			return err
 		}

@@ -51,6 +51,9 @@ func (s *Service) Send(ctx context.Context, caller UserID, r SendRequest) (Messa
 		if msg.RoomID != r.RoomID {
 			return Message{}, Errorf(Conflict, "client_id %q was already used for a message in another room", r.ClientID)
 		}
+		// Publish again: the resend may follow a commit whose ack and event
+		// were lost with a connection. Receivers drop seqs they already have.
+		s.publish(ctx, RoomTopic(r.RoomID), messageEvent(msg))
 		return msg, nil
 	}
 	s.publish(ctx, RoomTopic(r.RoomID), messageEvent(msg))

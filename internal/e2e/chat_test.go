@@ -114,6 +114,9 @@ func TestReconnectMidBurstLosesNothing(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("bob saw %d messages: %s", len(got), diff(got, want))
 	}
+	if n := bc.GapFills(); n != 0 {
+		t.Fatalf("bob's client repaired %d live seq gaps; the server must deliver none", n)
+	}
 	if bc.Connects() < 1+drops {
 		t.Fatalf("bob connected %d times, want at least %d (the drops must have reconnected)", bc.Connects(), 1+drops)
 	}

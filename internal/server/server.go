@@ -9,14 +9,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"parley/internal/chat"
 	"parley/internal/httpapi"
 	"parley/internal/inmem"
 	"parley/internal/metrics"
+	"parley/internal/postgres"
 	"parley/internal/realtime"
 	"parley/internal/redis"
 	"parley/internal/sqlite"
@@ -120,7 +123,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 	pingCtx, stopPing := context.WithCancel(context.Background())
 	defer stopPing()
 	go rt.Run(pingCtx)
-	log.Info("parley serving", "addr", ln.Addr().String(), "db", cfg.DB)
+	log.Info("parley serving", "addr", ln.Addr().String(), "db", redact(cfg.DB), "redis", redact(cfg.Redis))
 	if onListen != nil {
 		onListen(ln.Addr().String())
 	}
@@ -149,10 +152,18 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 	return nil
 }
 
-// OpenStore opens (and migrates) the store named by dsn.
+// OpenStore opens (and migrates) the store named by dsn: a postgres:// URL,
+// or else a SQLite file path.
 func OpenStore(ctx context.Context, dsn string) (chat.Store, error) {
 	if dsn == "" {
 		return nil, fmt.Errorf("no database configured")
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		s, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		return s, nil
 	}
 	if dir := filepath.Dir(dsn); dir != "." {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
@@ -164,4 +175,12 @@ func OpenStore(ctx context.Context, dsn string) (chat.Store, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
 	}
 	return s, nil
+}
+
+// redact hides a password in a database or Redis URL before it is logged.
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return dsn
 }

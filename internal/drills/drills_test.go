@@ -1,0 +1,264 @@
+package drills
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"parley/client"
+)
+
+type member struct {
+	name string
+	api  *client.Client
+	conn *client.Conn
+
+	mu   sync.Mutex
+	seqs []int64 // message seqs of the drill room, in arrival order
+}
+
+type drill struct {
+	t     *testing.T
+	pg    *postgres
+	redis *redisServer
+	nodes []*node
+	room  client.RoomID
+	users []*member
+}
+
+const (
+	nodeCount = 3
+	userCount = 6
+	senders   = 3
+)
+
+func setup(t *testing.T, name string) *drill {
+	d := &drill{t: t, pg: startPostgres(t), redis: startRedis(t)}
+	dsn := d.pg.database(t, name)
+	for i := range nodeCount {
+		d.nodes = append(d.nodes, startNode(t, fmt.Sprintf("node%d", i), dsn, d.redis.URL()))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var names []string
+	for i := range userCount {
+		c, rot := clusterClient(d.nodes, i%nodeCount)
+		u := &member{name: fmt.Sprintf("user%d", i)}
+		if _, err := c.Signup(ctx, u.name, "password-"+u.name, ""); err != nil {
+			t.Fatal(err)
+		}
+		api, _, err := c.Login(ctx, u.name, "password-"+u.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.api = api
+		d.users = append(d.users, u)
+		names = append(names, u.name)
+		_ = rot
+	}
+	room, err := d.users[0].api.CreateRoom(ctx, "drill", names[1:]...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.room = room.ID
+	for i, u := range d.users {
+		// A fresh rotator per connection spreads users over the nodes.
+		_, rot := clusterClient(d.nodes, i%nodeCount)
+		conn, err := u.api.Connect(ctx, client.ConnectOptions{Dialer: wsDialer(rot), MaxBackoff: 500 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.conn = conn
+		t.Cleanup(func() { conn.Close() })
+		go u.collect(d.room)
+	}
+	return d
+}
+
+func (u *member) collect(room client.RoomID) {
+	for ev := range u.conn.Events() {
+		if ev.Type == "message" && ev.Message.RoomID == room {
+			u.mu.Lock()
+			u.seqs = append(u.seqs, ev.Message.Seq)
+			u.mu.Unlock()
+		}
+	}
+}
+
+func (u *member) seen() []int64 {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return slices.Clone(u.seqs)
+}
+
+// run streams messages from the senders, applies fault mid-stream, and
+// checks the drill's promise: every acknowledged message reached every
+// member exactly once, in seq order, and none was stored twice.
+func (d *drill) run(fault func()) {
+	t := d.t
+	var (
+		mu       sync.Mutex
+		acked    = map[int64]string{} // seq → client_id
+		failures int
+		wg       sync.WaitGroup
+		stop     = make(chan struct{})
+	)
+	for s := range senders {
+		u := d.users[s]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				cid := fmt.Sprintf("%s-%d", u.name, i)
+				deadline := time.Now().Add(60 * time.Second)
+				for {
+					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+					m, err := u.conn.Send(ctx, d.room, cid, "drill message "+cid)
+					cancel()
+					if err == nil {
+						mu.Lock()
+						if prev, ok := acked[m.Seq]; ok && prev != cid {
+							t.Errorf("seq %d acked for %s and %s", m.Seq, prev, cid)
+						}
+						acked[m.Seq] = cid
+						mu.Unlock()
+						break
+					}
+					mu.Lock()
+					failures++
+					mu.Unlock()
+					if time.Now().After(deadline) {
+						t.Errorf("%s could not send %s for 60s: %v", u.name, cid, err)
+						return
+					}
+					time.Sleep(100 * time.Millisecond) // retry with the same client_id
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
+	}
+	time.Sleep(1500 * time.Millisecond)
+	fault()
+	time.Sleep(2500 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+
+	// The store is the truth: seqs 1..last with no gap, every client_id once.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var history []client.Message
+	for after := int64(0); ; {
+		page, err := d.users[0].api.History(ctx, d.room, client.Page{After: after, Limit: 100, Asc: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		history = append(history, page...)
+		after = page[len(page)-1].Seq
+	}
+	last := int64(len(history))
+	stored := map[string]int64{}
+	for i, m := range history {
+		if m.Seq != int64(i+1) {
+			t.Fatalf("history has seq %d at position %d: a gap", m.Seq, i+1)
+		}
+		if m.ClientID != "" {
+			if prev, dup := stored[m.ClientID]; dup {
+				t.Fatalf("client_id %s stored twice (seq %d and %d)", m.ClientID, prev, m.Seq)
+			}
+			stored[m.ClientID] = m.Seq
+		}
+	}
+	for seq, cid := range acked {
+		if stored[cid] != seq {
+			t.Fatalf("acked %s at seq %d, stored at %d", cid, seq, stored[cid])
+		}
+	}
+	t.Logf("%d messages stored, %d acknowledged, %d failed attempts retried", last-1, len(acked), failures)
+	if len(acked) < 50 {
+		t.Fatalf("only %d messages acknowledged: the stream did not flow", len(acked))
+	}
+
+	// Every member saw 2..last exactly once, in order.
+	want := make([]int64, 0, last)
+	for s := int64(2); s <= last; s++ {
+		want = append(want, s)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, u := range d.users {
+		for len(u.seen()) < len(want) && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if got := u.seen(); !slices.Equal(got, want) {
+			t.Errorf("%s saw %d of %d messages (reconnected %d times): %s", u.name, len(got), len(want), u.conn.Connects()-1, describe(got, want))
+		}
+		// The client would repair a gap itself; the server must not need it to.
+		if n := u.conn.GapFills(); n != 0 {
+			t.Errorf("%s had to repair %d seq gaps in live delivery", u.name, n)
+		}
+	}
+}
+
+func describe(got, want []int64) string {
+	seen := map[int64]int{}
+	for _, s := range got {
+		seen[s]++
+	}
+	var missing, dups, disorder []int64
+	for _, s := range want {
+		if seen[s] == 0 {
+			missing = append(missing, s)
+		}
+		if seen[s] > 1 {
+			dups = append(dups, s)
+		}
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i] <= got[i-1] {
+			disorder = append(disorder, got[i])
+		}
+	}
+	clip := func(s []int64) []int64 { return s[:min(len(s), 10)] }
+	return fmt.Sprintf("missing %v, duplicated %v, out of order %v", clip(missing), clip(dups), clip(disorder))
+}
+
+func TestKillNodeMidStream(t *testing.T) {
+	d := setup(t, "kill_node")
+	d.run(func() { d.nodes[1].kill() })
+}
+
+func TestRestartRedisMidStream(t *testing.T) {
+	d := setup(t, "restart_redis")
+	d.run(func() {
+		d.redis.kill()
+		time.Sleep(time.Second)
+		d.redis.start(t)
+	})
+}
+
+func TestRestartPostgresMidStream(t *testing.T) {
+	d := setup(t, "restart_postgres")
+	d.run(func() {
+		d.pg.stop(t)
+		time.Sleep(time.Second)
+		d.pg.start(t)
+	})
+}
+
+func TestDrainNodeMidStream(t *testing.T) {
+	d := setup(t, "drain_node")
+	d.run(func() { d.nodes[2].drain(t) })
+}

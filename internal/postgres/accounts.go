@@ -1,0 +1,76 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"parley/internal/chat"
+)
+
+func (s *Store) CreateUser(ctx context.Context, u chat.NewUser) (chat.User, error) {
+	created := toDB(u.CreatedAt)
+	_, err := s.pool.Exec(ctx,
+		`INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		string(u.ID), u.Username, u.DisplayName, u.PasswordHash, created)
+	if err != nil {
+		return chat.User{}, translate(err, "username "+u.Username)
+	}
+	return chat.User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, CreatedAt: created}, nil
+}
+
+func (s *Store) UserByID(ctx context.Context, id chat.UserID) (chat.User, error) {
+	u, _, err := scanUser(s.pool.QueryRow(ctx,
+		`SELECT id, username, display_name, created_at, password_hash FROM users WHERE id = $1`, string(id)))
+	return u, translate(err, "user")
+}
+
+func (s *Store) UserByUsername(ctx context.Context, username string) (chat.User, string, error) {
+	u, hash, err := scanUser(s.pool.QueryRow(ctx,
+		`SELECT id, username, display_name, created_at, password_hash FROM users WHERE username = $1`, username))
+	return u, hash, translate(err, "user")
+}
+
+func scanUser(row pgx.Row) (chat.User, string, error) {
+	var (
+		u       chat.User
+		created time.Time
+		hash    string
+	)
+	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &created, &hash); err != nil {
+		return chat.User{}, "", err
+	}
+	u.CreatedAt = fromDB(created)
+	return u, hash, nil
+}
+
+func (s *Store) CreateSession(ctx context.Context, se chat.Session) error {
+	_, err := s.pool.Exec(ctx,
+		`INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		se.TokenHash, string(se.UserID), toDB(se.CreatedAt), toDB(se.ExpiresAt))
+	return translate(err, "session")
+}
+
+// SessionByTokenHash returns the session even when it has expired: expiry is
+// the caller's rule, so it can tell "expired" from "unknown".
+func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (chat.Session, error) {
+	var (
+		se               chat.Session
+		created, expires time.Time
+	)
+	err := s.pool.QueryRow(ctx,
+		`SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = $1`, hash).
+		Scan(&se.TokenHash, &se.UserID, &created, &expires)
+	if err != nil {
+		return chat.Session{}, translate(err, "session")
+	}
+	se.CreatedAt, se.ExpiresAt = fromDB(created), fromDB(expires)
+	return se, nil
+}
+
+// DeleteSession is idempotent: logging out twice is not an error.
+func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hash)
+	return translate(err, "session")
+}

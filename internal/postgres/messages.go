@@ -1,0 +1,224 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"parley/internal/chat"
+)
+
+const msgCols = `room_id, seq, id, sender_id, client_id, kind, text, reply_to, system, created_at, edited_at, deleted`
+
+// appendSQL is a whole send in one statement, which PostgreSQL runs as one
+// transaction (or as part of the caller's):
+//
+//   - prev: the idempotency check. A message with this (sender, client_id)
+//     is returned as it is, with dup = true, and nothing else happens. Like
+//     the SQLite store, a resend into a missing room is NotFound.
+//   - r: the seq. The UPDATE locks the room's row until commit, so a room's
+//     writers, on every node, take turns; each reads the last_seq its
+//     predecessor committed. GREATEST keeps last_message_at monotonic when
+//     the clocks of concurrent senders disagree, so the room list order
+//     never jumps back.
+//   - ins: the message, at that seq.
+//   - rd: the sender's read position moves to the new message (sending reads
+//     everything before it), found by its primary key. With no new message
+//     the comparison is with NULL and moves nothing; a system message has no
+//     sender and moves none.
+//
+// No row back means the room does not exist. If a concurrent send of the same
+// (sender, client_id) committed after prev looked, the insert fails on the
+// unique index, which rolls back the statement, seq increment included, so no
+// seq is ever skipped; the caller runs it again and prev finds the winner.
+//
+// prev repeats the partial index's predicate on client_id as a literal, so
+// the planner can use that index even in a generic plan of this prepared
+// statement. Parameters are cast because some are used where their type
+// cannot be inferred.
+const appendSQL = `
+WITH prev AS (
+	SELECT ` + msgCols + ` FROM messages
+	WHERE $5::text <> '' AND sender_id = $4::text AND client_id = $5::text AND client_id <> ''
+	  AND EXISTS (SELECT FROM rooms WHERE id = $1::text)
+), r AS (
+	UPDATE rooms SET last_seq = last_seq + 1, last_message_at = GREATEST(last_message_at, $2::timestamptz)
+	WHERE id = $1::text AND NOT EXISTS (SELECT FROM prev)
+	RETURNING last_seq
+), ins AS (
+	INSERT INTO messages (room_id, seq, id, sender_id, client_id, kind, text, reply_to, system, created_at)
+	SELECT $1::text, last_seq, $3::text, $4::text, $5::text, $6::text, $7::text, $8::bigint, $9::jsonb, $2::timestamptz
+	FROM r
+	RETURNING ` + msgCols + `
+), rd AS (
+	UPDATE members SET last_read_seq = (SELECT seq FROM ins)
+	WHERE room_id = $1::text AND user_id = $4::text AND last_read_seq < (SELECT seq FROM ins)
+)
+SELECT true, ` + msgCols + ` FROM prev
+UNION ALL
+SELECT false, ` + msgCols + ` FROM ins`
+
+// AppendMessage is one statement, so one round trip and one transaction.
+func (s *Store) AppendMessage(ctx context.Context, m chat.NewMessage) (chat.Message, bool, error) {
+	for attempt := 1; ; attempt++ {
+		msg, dup, err := appendMessage(ctx, s.pool, m)
+		if errors.Is(err, errRaced) && attempt < maxAttempts {
+			continue
+		}
+		return msg, dup, translate(err, "message")
+	}
+}
+
+// appendMessage is the one place a seq is assigned; see appendSQL. On q = a
+// transaction, errRaced means that transaction is aborted and must be run
+// again from the start (inTx does).
+func appendMessage(ctx context.Context, q querier, m chat.NewMessage) (chat.Message, bool, error) {
+	if m.ID == "" {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return chat.Message{}, false, fmt.Errorf("postgres: message id: %w", err)
+		}
+		m.ID = id.String()
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = time.Now()
+	}
+	var system any // NULL
+	if m.System != nil {
+		b, err := json.Marshal(m.System)
+		if err != nil {
+			return chat.Message{}, false, fmt.Errorf("postgres: encode system event: %w", err)
+		}
+		system = b
+	}
+	var (
+		dup bool
+		r   msgRow
+	)
+	err := q.QueryRow(ctx, appendSQL,
+		string(m.RoomID), toDB(m.CreatedAt), m.ID, string(m.SenderID), m.ClientID,
+		string(m.Kind), m.Text, m.ReplyTo, system).
+		Scan(append([]any{&dup}, r.dest()...)...)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return chat.Message{}, false, notFound("room")
+	case isRace(err):
+		return chat.Message{}, false, errRaced
+	case err != nil:
+		return chat.Message{}, false, translate(err, "message")
+	}
+	msg, _, err := r.message()
+	return msg, dup, err
+}
+
+// Messages returns a page of history. Limit applies in the requested order:
+// newest first keeps the Limit newest of the range, Asc the Limit oldest.
+// Limit <= 0 means no limit.
+func (s *Store) Messages(ctx context.Context, room chat.RoomID, p chat.Page) ([]chat.Message, error) {
+	before := p.Before
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	var limit *int64 // LIMIT NULL is no limit
+	if p.Limit > 0 {
+		l := int64(p.Limit)
+		limit = &l
+	}
+	q := `SELECT ` + msgCols + ` FROM messages WHERE room_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq DESC LIMIT $4`
+	if p.Asc {
+		q = `SELECT ` + msgCols + ` FROM messages WHERE room_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq ASC LIMIT $4`
+	}
+	rows, err := s.pool.Query(ctx, q, string(room), p.After, before, limit)
+	if err != nil {
+		return nil, translate(err, "messages")
+	}
+	defer rows.Close()
+	msgs := make([]chat.Message, 0, min(max(p.Limit, 0), 100))
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, translate(err, "messages")
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs, translate(rows.Err(), "messages")
+}
+
+func (s *Store) Message(ctx context.Context, room chat.RoomID, seq int64) (chat.Message, error) {
+	m, err := scanMessage(s.pool.QueryRow(ctx,
+		`SELECT `+msgCols+` FROM messages WHERE room_id = $1 AND seq = $2`, string(room), seq))
+	return m, translate(err, "message")
+}
+
+func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, text string, at time.Time) (chat.Message, error) {
+	m, err := scanMessage(s.pool.QueryRow(ctx,
+		`UPDATE messages SET text = $1, edited_at = $2 WHERE room_id = $3 AND seq = $4 RETURNING `+msgCols,
+		text, toDB(at), string(room), seq))
+	return m, translate(err, "message")
+}
+
+// DeleteMessage leaves a tombstone: the seq slot stays, so history has no
+// holes and clients can tell "deleted" from "never received". at is recorded
+// as edited_at, the time the message last changed.
+func (s *Store) DeleteMessage(ctx context.Context, room chat.RoomID, seq int64, at time.Time) (chat.Message, error) {
+	m, err := scanMessage(s.pool.QueryRow(ctx,
+		`UPDATE messages SET text = '', deleted = true, edited_at = $1 WHERE room_id = $2 AND seq = $3 RETURNING `+msgCols,
+		toDB(at), string(room), seq))
+	return m, translate(err, "message")
+}
+
+// scanMessage reads the msgCols columns of one row.
+func scanMessage(row pgx.Row) (chat.Message, error) {
+	var r msgRow
+	if err := row.Scan(r.dest()...); err != nil {
+		return chat.Message{}, err
+	}
+	m, _, err := r.message()
+	return m, err
+}
+
+// msgRow holds msgCols as nullable values, so the same scan serves a LEFT
+// JOIN that may find no message.
+type msgRow struct {
+	roomID, id, senderID, clientID, kind, text pgtype.Text
+	seq, replyTo                               pgtype.Int8
+	system                                     []byte // raw JSON; nil for NULL
+	created, edited                            pgtype.Timestamptz
+	deleted                                    pgtype.Bool
+}
+
+func (r *msgRow) dest() []any {
+	return []any{&r.roomID, &r.seq, &r.id, &r.senderID, &r.clientID, &r.kind, &r.text,
+		&r.replyTo, &r.system, &r.created, &r.edited, &r.deleted}
+}
+
+// message converts the row; ok is false when the row held no message.
+func (r *msgRow) message() (m chat.Message, ok bool, err error) {
+	if !r.id.Valid {
+		return chat.Message{}, false, nil
+	}
+	m = chat.Message{
+		ID: r.id.String, RoomID: chat.RoomID(r.roomID.String), Seq: r.seq.Int64,
+		SenderID: chat.UserID(r.senderID.String), ClientID: r.clientID.String,
+		Kind: chat.MessageKind(r.kind.String), Text: r.text.String, ReplyTo: r.replyTo.Int64,
+		CreatedAt: fromDB(r.created.Time), Deleted: r.deleted.Bool,
+	}
+	if r.edited.Valid {
+		t := fromDB(r.edited.Time)
+		m.EditedAt = &t
+	}
+	if r.system != nil {
+		m.System = new(chat.SystemEvent)
+		if err := json.Unmarshal(r.system, m.System); err != nil {
+			return chat.Message{}, false, fmt.Errorf("postgres: message %s: decode system event: %w", m.ID, err)
+		}
+	}
+	return m, true, nil
+}

@@ -1,0 +1,162 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"parley/internal/chat"
+)
+
+const roomCols = `id, kind, name, announcement, created_at, last_seq, last_message_at, member_count`
+
+// CreateRoom inserts the room, its RoomCreated message (seq 1) and its
+// members in one transaction. Every member's read position starts at seq 1:
+// nobody has unread messages in a room they just got. Members repeating the
+// creator or each other are added once. Two nodes creating the same direct
+// pair at once: the second insert waits for the first transaction and then
+// fails on the unique direct_key, which is Conflict.
+func (s *Store) CreateRoom(ctx context.Context, r chat.NewRoom) (room chat.Room, msg chat.Message, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		var directKey *string // NULL for groups
+		if r.DirectKey != "" {
+			directKey = &r.DirectKey
+		}
+		created := toDB(r.CreatedAt)
+		_, err := tx.Exec(ctx,
+			`INSERT INTO rooms (id, kind, name, announcement, direct_key, created_at, last_seq, last_message_at, member_count)
+			 VALUES ($1, $2, $3, '', $4, $5, 0, $5, 0)`,
+			string(r.ID), string(r.Kind), r.Name, directKey, created)
+		if err != nil {
+			return translate(err, "room")
+		}
+		m := r.Message
+		m.RoomID = r.ID
+		if msg, _, err = appendMessage(ctx, tx, m); err != nil {
+			return err
+		}
+		users := []chat.UserID{r.Creator}
+		roles := []chat.Role{chat.RoleOwner}
+		seen := map[chat.UserID]bool{r.Creator: true}
+		for _, u := range r.Members {
+			if !seen[u] {
+				seen[u] = true
+				users = append(users, u)
+				roles = append(roles, chat.RoleMember)
+			}
+		}
+		n, err := addMembers(ctx, tx, r.ID, users, roles, msg.Seq, created)
+		if err != nil {
+			return err
+		}
+		room, err = scanRoom(tx.QueryRow(ctx,
+			`UPDATE rooms SET member_count = $2 WHERE id = $1 RETURNING `+roomCols, string(r.ID), n))
+		return translate(err, "room")
+	})
+	return room, msg, err
+}
+
+func (s *Store) DirectRoom(ctx context.Context, key string) (chat.Room, error) {
+	r, err := scanRoom(s.pool.QueryRow(ctx, `SELECT `+roomCols+` FROM rooms WHERE direct_key = $1`, key))
+	return r, translate(err, "room")
+}
+
+func (s *Store) Room(ctx context.Context, id chat.RoomID) (chat.Room, error) {
+	r, err := scanRoom(s.pool.QueryRow(ctx, `SELECT `+roomCols+` FROM rooms WHERE id = $1`, string(id)))
+	return r, translate(err, "room")
+}
+
+func scanRoom(row pgx.Row) (chat.Room, error) {
+	var (
+		r                      chat.Room
+		created, lastMessageAt time.Time
+	)
+	if err := row.Scan(&r.ID, &r.Kind, &r.Name, &r.Announcement, &created, &r.LastSeq, &lastMessageAt, &r.MemberCount); err != nil {
+		return chat.Room{}, err
+	}
+	r.CreatedAt, r.LastMessageAt = fromDB(created), fromDB(lastMessageAt)
+	return r, nil
+}
+
+// RoomsForUser is one query, however many rooms: each room's newest message
+// is found by its primary key (room_id, last_seq), and a direct room's peer
+// through the other membership row.
+func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.RoomSummary, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT r.id, r.kind, r.name, r.announcement, r.created_at, r.last_seq, r.last_message_at, r.member_count,
+		       m.role, m.last_read_seq,
+		       lm.room_id, lm.seq, lm.id, lm.sender_id, lm.client_id, lm.kind, lm.text, lm.reply_to,
+		       lm.system, lm.created_at, lm.edited_at, lm.deleted,
+		       pu.id, pu.username, pu.display_name, pu.created_at
+		FROM members m
+		JOIN rooms r ON r.id = m.room_id
+		LEFT JOIN messages lm ON lm.room_id = r.id AND lm.seq = r.last_seq
+		LEFT JOIN members pm ON r.kind = 'direct' AND pm.room_id = r.id AND pm.user_id <> m.user_id
+		LEFT JOIN users pu ON pu.id = pm.user_id
+		WHERE m.user_id = $1
+		ORDER BY r.last_message_at DESC, r.id`, string(user))
+	if err != nil {
+		return nil, translate(err, "rooms")
+	}
+	defer rows.Close()
+	var out []chat.RoomSummary
+	for rows.Next() {
+		var (
+			sum                    chat.RoomSummary
+			created, lastMessageAt time.Time
+			last                   msgRow
+			peerID, peerName       pgtype.Text
+			peerDisplay            pgtype.Text
+			peerCreated            pgtype.Timestamptz
+		)
+		dest := []any{&sum.ID, &sum.Kind, &sum.Name, &sum.Announcement, &created, &sum.LastSeq,
+			&lastMessageAt, &sum.MemberCount, &sum.Role, &sum.LastReadSeq}
+		dest = append(dest, last.dest()...)
+		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, translate(err, "rooms")
+		}
+		sum.CreatedAt, sum.LastMessageAt = fromDB(created), fromDB(lastMessageAt)
+		sum.Unread = max(sum.LastSeq-sum.LastReadSeq, 0)
+		if m, ok, err := last.message(); err != nil {
+			return nil, err
+		} else if ok {
+			sum.LastMessage = &m
+		}
+		if peerID.Valid {
+			sum.Peer = &chat.User{
+				ID: chat.UserID(peerID.String), Username: peerName.String,
+				DisplayName: peerDisplay.String, CreatedAt: fromDB(peerCreated.Time),
+			}
+		}
+		out = append(out, sum)
+	}
+	return out, translate(rows.Err(), "rooms")
+}
+
+func (s *Store) CountRoomsForUser(ctx context.Context, user chat.UserID) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM members WHERE user_id = $1`, string(user)).Scan(&n)
+	return n, translate(err, "rooms")
+}
+
+// UpdateRoom appends the message first, so the room's row is locked (and a
+// missing room found) before anything else is touched.
+func (s *Store) UpdateRoom(ctx context.Context, id chat.RoomID, u chat.RoomUpdate, m chat.NewMessage) (room chat.Room, msg chat.Message, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		m.RoomID = id
+		if msg, _, err = appendMessage(ctx, tx, m); err != nil {
+			return err
+		}
+		// A NULL argument keeps the column: nil fields are left unchanged,
+		// while a pointer to "" clears.
+		room, err = scanRoom(tx.QueryRow(ctx,
+			`UPDATE rooms SET name = COALESCE($2, name), announcement = COALESCE($3, announcement)
+			 WHERE id = $1 RETURNING `+roomCols,
+			string(id), u.Name, u.Announcement))
+		return translate(err, "room")
+	})
+	return room, msg, err
+}
