@@ -13,19 +13,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"parley/internal/testenv"
 )
 
-// need skips locally, and fails under CI=true, when a tool is missing.
-func need(t testing.TB, what string, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required in CI: %v", what, err)
-	}
-	t.Skipf("%s not available: %v", what, err)
-}
+func need(t testing.TB, what string, err error) { t.Helper(); testenv.Require(t, what, err) }
 
 func freePort(t testing.TB) int {
 	t.Helper()

@@ -2,14 +2,8 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,81 +15,12 @@ import (
 	"parley/internal/chat"
 	"parley/internal/postgres"
 	"parley/internal/storetest"
+	"parley/internal/testenv"
 )
 
-// defaultDSN is the local server these tests expect; PARLEY_TEST_POSTGRES
-// overrides it.
-const defaultDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+func testDSN(tb testing.TB) string { return testenv.Postgres(tb) }
 
-// testDSN returns the test server's DSN once it has answered. Without a
-// server the test is skipped locally, but fails when CI is true: CI must
-// never pass by skipping the PostgreSQL suite.
-func testDSN(tb testing.TB) string {
-	tb.Helper()
-	dsn := os.Getenv("PARLEY_TEST_POSTGRES")
-	if dsn == "" {
-		dsn = defaultDSN
-	}
-	ctx, cancel := context.WithTimeout(tb.Context(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-			tb.Fatalf("PostgreSQL is required with CI=true (set PARLEY_TEST_POSTGRES): %v", err)
-		}
-		tb.Skipf("no PostgreSQL (set PARLEY_TEST_POSTGRES; with CI=true this fails): %v", err)
-	}
-	conn.Close(ctx)
-	return dsn
-}
-
-// freshSchema creates an empty schema, dropped when the test ends, and
-// returns dsn with search_path set to it: every table of the store, goose's
-// version table included, lands there.
-func freshSchema(tb testing.TB, dsn string) string {
-	tb.Helper()
-	b := make([]byte, 8)
-	rand.Read(b)
-	name := "parley_t_" + hex.EncodeToString(b)
-	admin := func(sql string) error {
-		// Not tb.Context: it is already canceled when cleanups run.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	ident := pgx.Identifier{name}.Sanitize()
-	if err := admin("CREATE SCHEMA " + ident); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := admin("DROP SCHEMA " + ident + " CASCADE"); err != nil {
-			tb.Error(err)
-		}
-	})
-	return withParam(tb, dsn, "search_path", name)
-}
-
-// withParam adds a connection parameter to a URL or key=value DSN.
-func withParam(tb testing.TB, dsn, key, value string) string {
-	tb.Helper()
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		q := u.Query()
-		q.Set(key, value)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return dsn + " " + key + "=" + value
-}
+func freshSchema(tb testing.TB, _ string) string { return testenv.PostgresSchema(tb) }
 
 func openStore(tb testing.TB, dsn string) *postgres.Store {
 	tb.Helper()
@@ -315,7 +240,7 @@ func TestOpenUnreachableIsUnavailable(t *testing.T) {
 func TestLostConnectionsAreUnavailable(t *testing.T) {
 	base := testDSN(t)
 	app := "parley_t_" + uuid.NewString()[:8]
-	s := openStore(t, withParam(t, freshSchema(t, base), "application_name", app))
+	s := openStore(t, testenv.WithParam(t, freshSchema(t, base), "application_name", app))
 	ctx := t.Context()
 	now := time.Now()
 	user := chat.UserID(uuid.NewString())

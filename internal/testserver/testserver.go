@@ -13,6 +13,7 @@ import (
 
 	"parley/client"
 	"parley/internal/server"
+	"parley/internal/testenv"
 )
 
 // Server is a running node.
@@ -166,4 +167,25 @@ func (u *User) Connect(t testing.TB) *client.Conn {
 func StartConfigAt(t testing.TB, old *Server) *Server {
 	t.Helper()
 	return StartConfig(t, Config(old.Addr, old.DB))
+}
+
+// StartCluster runs n nodes in this process in production mode: one fresh
+// PostgreSQL schema and the test Redis shared by all (skipped locally when
+// either is missing, failed with CI=true).
+func StartCluster(t testing.TB, n int) []*Server {
+	t.Helper()
+	dsn := testenv.PostgresSchema(t)
+	redisURL := testenv.Redis(t)
+	nodes := make([]*Server, n)
+	for i := range nodes {
+		cfg := Config("127.0.0.1:0", dsn)
+		cfg.Redis = redisURL
+		nodes[i] = StartConfig(t, cfg)
+	}
+	return nodes
+}
+
+// On returns u as a user of another node: same token, that node's address.
+func (u *User) On(s *Server) *User {
+	return &User{Client: client.New(s.URL).WithHTTPClient(&http.Client{Transport: s.validator}).WithToken(u.Token()), User: u.User, Password: u.Password}
 }
