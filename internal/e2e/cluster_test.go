@@ -19,8 +19,8 @@ func TestLiveEventsCrossNodes(t *testing.T) {
 	ctx := ctxT(t)
 
 	bc, cc := bob.Connect(t), carol.Connect(t) // both on node B
-	ac := alice.Connect(t)                      // on node A
-	bobOnA := bobA.Connect(t)                   // bob's second device, on node A
+	ac := alice.Connect(t)                     // on node A
+	bobOnA := bobA.Connect(t)                  // bob's second device, on node A
 
 	room := newRoom(t, alice, "across", bobA)
 	if ev := next(t, bc, isType("room_added")); ev.Room.ID != room.ID {
