@@ -1,0 +1,34 @@
+package chat
+
+import (
+	"context"
+	"time"
+)
+
+// Presence tracks who is online, across every node. A user is online while
+// any of their connections is open on any live node; a node that dies stops
+// heartbeating and its users go offline when its lease expires (~30 s).
+type Presence interface {
+	// Connected records one more connection of user on this node and reports
+	// whether the user just came online (had no connection anywhere).
+	Connected(ctx context.Context, user UserID) (cameOnline bool, err error)
+	// Disconnected records one connection fewer and reports whether that was
+	// the user's last connection anywhere; then their last-seen time is now.
+	Disconnected(ctx context.Context, user UserID) (wentOffline bool, err error)
+	// Status returns the presence of each user (missing users are offline
+	// with a zero LastSeen).
+	Status(ctx context.Context, users []UserID) (map[UserID]PresenceStatus, error)
+	// OnExpired registers fn, called with the users that went offline because
+	// the node holding their connections died. Exactly one live node calls it
+	// for each expired node.
+	OnExpired(fn func(users []UserID))
+	// Close stops heartbeating and releases this node's connections, as if
+	// they all disconnected; it does not call OnExpired functions.
+	Close() error
+}
+
+// PresenceStatus is one user's presence.
+type PresenceStatus struct {
+	Online   bool      `json:"online"`
+	LastSeen time.Time `json:"last_seen,omitzero"`
+}
