@@ -63,7 +63,7 @@ func addMember(ctx context.Context, tx *sql.Tx, room chat.RoomID, user chat.User
 func (s *Store) AddMembers(ctx context.Context, room chat.RoomID, users []chat.UserID, m chat.NewMessage) (msg chat.Message, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		m.RoomID = room
-		if msg, _, err = appendMessage(ctx, tx, m); err != nil {
+		if msg, _, err = s.appendMessage(ctx, tx, m); err != nil {
 			return err
 		}
 		joined := toMS(msg.CreatedAt)
@@ -92,7 +92,7 @@ func (s *Store) RemoveMember(ctx context.Context, room chat.RoomID, user chat.Us
 			return translate(err, "room")
 		}
 		m.RoomID = room
-		msg, _, err = appendMessage(ctx, tx, m)
+		msg, _, err = s.appendMessage(ctx, tx, m)
 		return err
 	})
 	return msg, err
@@ -106,7 +106,7 @@ func (s *Store) SetRole(ctx context.Context, room chat.RoomID, user chat.UserID,
 			return err
 		}
 		m.RoomID = room
-		msg, _, err = appendMessage(ctx, tx, m)
+		msg, _, err = s.appendMessage(ctx, tx, m)
 		return err
 	})
 	return msg, err

@@ -15,14 +15,6 @@ import (
 
 const msgCols = `room_id, seq, id, sender_id, client_id, kind, text, reply_to, system, created_at, edited_at, deleted`
 
-func (s *Store) AppendMessage(ctx context.Context, m chat.NewMessage) (msg chat.Message, dup bool, err error) {
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		msg, dup, err = appendMessage(ctx, tx, m)
-		return err
-	})
-	return msg, dup, err
-}
-
 // appendMessage is the one place a seq is assigned. It runs inside the
 // caller's write transaction, so the seq, the row and the room's counters
 // commit together or not at all: seqs stay 1..last_seq with no gaps.
@@ -31,7 +23,8 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.NewMessage) (msg chat.
 // (sender_id, client_id) index and inserts nothing. That is as exact as
 // looking first and saves a statement on the hot path, where modernc
 // re-parses every statement (about a fifth of a send's cost).
-func appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage) (chat.Message, bool, error) {
+func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage) (chat.Message, bool, error) {
+	st := s.stmts
 	if m.ID == "" {
 		id, err := uuid.NewV7()
 		if err != nil {
@@ -53,13 +46,11 @@ func appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage) (chat.Mes
 	created := toMS(m.CreatedAt)
 
 	var seq int64
-	err := tx.QueryRowContext(ctx, `SELECT last_seq + 1 FROM rooms WHERE id = ?`, string(m.RoomID)).Scan(&seq)
+	err := tx.StmtContext(ctx, st.nextSeq).QueryRowContext(ctx, string(m.RoomID)).Scan(&seq)
 	if err != nil {
 		return chat.Message{}, false, translate(err, "room")
 	}
-	res, err := tx.ExecContext(ctx,
-		`INSERT INTO messages (`+msgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)
-		 ON CONFLICT (sender_id, client_id) WHERE client_id <> '' DO NOTHING`,
+	res, err := tx.StmtContext(ctx, st.insert).ExecContext(ctx,
 		string(m.RoomID), seq, m.ID, string(m.SenderID), m.ClientID, string(m.Kind), m.Text, m.ReplyTo, system, created)
 	if err != nil {
 		return chat.Message{}, false, translate(err, "message")
@@ -69,8 +60,7 @@ func appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage) (chat.Mes
 	} else if n == 0 {
 		// The client_id <> '' term lets SQLite use the partial index; it
 		// cannot prove that of a bound parameter and would scan every message.
-		prev, err := scanMessage(tx.QueryRowContext(ctx,
-			`SELECT `+msgCols+` FROM messages WHERE sender_id = ? AND client_id = ? AND client_id <> ''`,
+		prev, err := scanMessage(tx.StmtContext(ctx, st.byClientID).QueryRowContext(ctx,
 			string(m.SenderID), m.ClientID))
 		if err != nil {
 			return chat.Message{}, false, translate(err, "message")
@@ -79,16 +69,14 @@ func appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage) (chat.Mes
 	}
 	// MAX keeps last_message_at monotonic when the clocks of concurrent
 	// senders disagree, so the room list order never jumps back.
-	if _, err := tx.ExecContext(ctx,
-		`UPDATE rooms SET last_seq = ?, last_message_at = MAX(last_message_at, ?) WHERE id = ?`,
+	if _, err := tx.StmtContext(ctx, st.bumpRoom).ExecContext(ctx,
 		seq, created, string(m.RoomID)); err != nil {
 		return chat.Message{}, false, translate(err, "room")
 	}
 	if m.SenderID != "" {
 		// Sending reads everything before it. A non-member sender (not the
 		// service's case) simply matches no row.
-		if _, err := tx.ExecContext(ctx,
-			`UPDATE members SET last_read_seq = ? WHERE room_id = ? AND user_id = ? AND last_read_seq < ?`,
+		if _, err := tx.StmtContext(ctx, st.senderRead).ExecContext(ctx,
 			seq, string(m.RoomID), string(m.SenderID), seq); err != nil {
 			return chat.Message{}, false, translate(err, "member")
 		}
@@ -199,4 +187,38 @@ func (r *msgRow) message() (m chat.Message, ok bool, err error) {
 		}
 	}
 	return m, true, nil
+}
+
+// appendStmts are appendMessage's statements, prepared once on the writer
+// connection: modernc.org/sqlite has no statement cache, and parsing was a
+// third of a send's cost. tx.StmtContext reuses them, since every write
+// transaction runs on that one connection.
+type appendStmts struct {
+	nextSeq, insert, byClientID, bumpRoom, senderRead *sql.Stmt
+}
+
+func prepareAppend(ctx context.Context, w *sql.DB) (*appendStmts, error) {
+	var st appendStmts
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&st.nextSeq, `SELECT last_seq + 1 FROM rooms WHERE id = ?`},
+		{&st.insert, `INSERT INTO messages (` + msgCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)
+		 ON CONFLICT (sender_id, client_id) WHERE client_id <> '' DO NOTHING`},
+		// The client_id <> '' term lets SQLite use the partial index; it
+		// cannot prove that of a bound parameter and would scan every message.
+		{&st.byClientID, `SELECT ` + msgCols + ` FROM messages WHERE sender_id = ? AND client_id = ? AND client_id <> ''`},
+		// MAX keeps last_message_at monotonic when the clocks of concurrent
+		// senders disagree, so the room list order never jumps back.
+		{&st.bumpRoom, `UPDATE rooms SET last_seq = ?, last_message_at = MAX(last_message_at, ?) WHERE id = ?`},
+		{&st.senderRead, `UPDATE members SET last_read_seq = ? WHERE room_id = ? AND user_id = ? AND last_read_seq < ?`},
+	} {
+		stmt, err := w.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: prepare: %w", err)
+		}
+		*p.dst = stmt
+	}
+	return &st, nil
 }

@@ -29,7 +29,7 @@ func (s *Store) CreateRoom(ctx context.Context, r chat.NewRoom) (room chat.Room,
 		}
 		m := r.Message
 		m.RoomID = r.ID
-		if msg, _, err = appendMessage(ctx, tx, m); err != nil {
+		if msg, _, err = s.appendMessage(ctx, tx, m); err != nil {
 			return err
 		}
 		if err := addMember(ctx, tx, r.ID, r.Creator, chat.RoleOwner, msg.Seq, created); err != nil {
@@ -142,7 +142,7 @@ func (s *Store) CountRoomsForUser(ctx context.Context, user chat.UserID) (int, e
 func (s *Store) UpdateRoom(ctx context.Context, id chat.RoomID, u chat.RoomUpdate, m chat.NewMessage) (room chat.Room, msg chat.Message, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		m.RoomID = id
-		if msg, _, err = appendMessage(ctx, tx, m); err != nil {
+		if msg, _, err = s.appendMessage(ctx, tx, m); err != nil {
 			return err
 		}
 		// A NULL argument keeps the column: nil fields are left unchanged,

@@ -34,6 +34,11 @@ var migrations embed.FS
 type Store struct {
 	w *sql.DB // the single writer connection
 	r *sql.DB // read-only pool
+
+	stmts     *appendStmts
+	appends   chan *appendReq // group commit queue (commit.go)
+	stopping  chan struct{}   // closed by Close
+	committed chan struct{}   // closed when the commit loop has finished
 }
 
 // Open opens (creating if needed) the database file at path, applies any
@@ -84,7 +89,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &Store{w: w, r: r}, nil
+	stmts, err := prepareAppend(ctx, w)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	s := &Store{w: w, r: r, stmts: stmts, appends: make(chan *appendReq, maxBatch),
+		stopping: make(chan struct{}), committed: make(chan struct{})}
+	go s.commitLoop()
+	return s, nil
 }
 
 // Migrate applies the embedded migrations that db has not seen yet. db must
@@ -136,7 +150,16 @@ func (s *Store) Ping(ctx context.Context) error {
 	return translate(s.r.PingContext(ctx), "database")
 }
 
+// Close finishes the batch being committed, refuses what is still queued,
+// and closes the database. Calling it twice is safe.
 func (s *Store) Close() error {
+	select {
+	case <-s.stopping:
+		return nil
+	default:
+	}
+	close(s.stopping)
+	<-s.committed
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 

@@ -114,6 +114,7 @@ func BenchmarkAppendMessage(b *testing.B) {
 		}
 		var next, sent atomic.Int64
 		b.ReportAllocs()
+		b.SetParallelism(32) // many clients sending at once, as on a busy server
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			r := int(next.Add(1)-1) % rooms
