@@ -142,6 +142,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	rate := f.Float("messages-per-second", "PARLEY_MESSAGES_PER_SECOND", d.MessagesPerSecond, "sustained sends per user")
 	burst := f.Int("message-burst", "PARLEY_MESSAGE_BURST", d.MessageBurst, "sends per user allowed in a burst")
 	receipts := f.Duration("receipt-window", "PARLEY_RECEIPT_WINDOW", d.ReceiptWindow, "read receipts of a room are coalesced over this window")
+	writeDelay := f.Duration("write-delay", "PARLEY_WRITE_DELAY", 0, "hold outbound frames this long so more share one write (throughput for latency)")
 	shutdown := f.Duration("shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", 15*time.Second, "how long to drain connections on SIGTERM")
 	if err := f.parse(args); err != nil {
 		return err
@@ -159,6 +160,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	cfg.Realtime.ReadLimit = int64(*maxFrame)
 	cfg.Realtime.MaxQueueBytes = *maxQueue
+	cfg.Realtime.WriteDelay = *writeDelay
 	cfg.Realtime.AllowedOrigins = cfg.AllowedOrigins
 	return server.Run(ctx, cfg, log, nil)
 }

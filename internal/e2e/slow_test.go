@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -89,5 +90,51 @@ func TestSilentPeerIsReaped(t *testing.T) {
 			t.Fatalf("silent peer ended with %v, want close 4002", err)
 		}
 		return
+	}
+}
+
+// With a write delay, events that arrive together share WebSocket messages,
+// newline-separated (protocol principle 9), and none is lost.
+func TestWriteDelayBatchesEvents(t *testing.T) {
+	srv := testserver.Start(t, func(c *server.Config) { c.Realtime.WriteDelay = 50 * time.Millisecond })
+	alice, bob := srv.NewUser(t, "alice"), srv.NewUser(t, "bob")
+	room := newRoom(t, alice, "batched", bob)
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+srv.Addr+"/api/v1/ws?token="+bob.Token(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if _, _, err := ws.ReadMessage(); err != nil { // ready
+		t.Fatal(err)
+	}
+	ac := alice.Connect(t)
+	const total = 40
+	var wg sync.WaitGroup
+	for i := range total {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := ac.Send(context.Background(), room.ID, fmt.Sprint("b", i), "x"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	messages, events := 0, 0
+	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for events < total {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatalf("after %d events in %d messages: %v", events, messages, err)
+		}
+		messages++
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.Contains(line, `"type":"message"`) {
+				events++
+			}
+		}
+	}
+	if messages >= events {
+		t.Fatalf("%d events arrived in %d WebSocket messages: nothing was batched", events, messages)
 	}
 }

@@ -122,7 +122,11 @@ func (c *Conn) startWriterLocked() {
 	}
 	if !c.writing && !c.finished {
 		c.writing = true
-		go c.writeLoop()
+		if c.cfg.WriteDelay > 0 && c.closeCode == 0 {
+			time.AfterFunc(c.cfg.WriteDelay, c.writeLoop)
+		} else {
+			go c.writeLoop()
+		}
 	}
 }
 
