@@ -212,10 +212,13 @@ func (s *Service) Members(ctx context.Context, caller UserID, id RoomID) ([]Memb
 		return nil, err
 	}
 	ms, err := s.store.Members(ctx, id)
-	if ms == nil && err == nil {
+	if err != nil {
+		return nil, err
+	}
+	if ms == nil {
 		ms = []Member{}
 	}
-	return ms, err
+	return s.withPresence(ctx, ms), nil
 }
 
 // Invite adds users to a group room. Any member may invite, as in KakaoTalk

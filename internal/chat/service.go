@@ -83,6 +83,7 @@ type Service struct {
 	now      func() time.Time
 	sends    RateLimiter
 	receipts *receiptCoalescer
+	presence Presence
 }
 
 type Config struct {
@@ -94,6 +95,9 @@ type Config struct {
 	// RateLimiters makes limits shared by every node (Redis). Nil keeps
 	// them in this process, which is exact for a single node.
 	RateLimiters func(name string, perSecond float64, burst int) RateLimiter
+	// Presence tracks who is online (in-process or Redis); nil = nobody is
+	// ever reported online.
+	Presence Presence
 }
 
 // RateLimiter is a token bucket per key. Allow takes a token; Exhausted
@@ -112,7 +116,7 @@ func (c Config) limiter(name string, perSecond float64, burst int, now func() ti
 }
 
 func NewService(c Config) *Service {
-	s := &Service{store: c.Store, bus: c.Bus, log: c.Log, limits: c.Limits.withDefaults(), now: c.Now}
+	s := &Service{store: c.Store, bus: c.Bus, log: c.Log, limits: c.Limits.withDefaults(), now: c.Now, presence: c.Presence}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

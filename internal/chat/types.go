@@ -65,6 +65,9 @@ type Member struct {
 	Role        Role      `json:"role"`
 	LastReadSeq int64     `json:"last_read_seq"`
 	JoinedAt    time.Time `json:"joined_at"`
+	// Online and LastSeen are the member's presence, filled in member lists.
+	Online   bool       `json:"online"`
+	LastSeen *time.Time `json:"last_seen,omitempty"`
 }
 
 // RoomSummary is one entry of a user's room list: the room as that user sees it.

@@ -55,7 +55,7 @@ func startNode(t testing.TB, name, dsn, redisURL string) *node {
 	n := &node{name: name, addr: "127.0.0.1:" + strconv.Itoa(freePort(t))}
 	n.args = []string{"serve", "--addr", n.addr, "--db", dsn, "--redis", redisURL, "--log-format", "json",
 		"--log-level", "warn", "--messages-per-second", "1000", "--message-burst", "1000",
-		"--receipt-window", "100ms", "--shutdown-timeout", "10s"}
+		"--receipt-window", "100ms", "--shutdown-timeout", "10s", "--presence-lease", "2s"}
 	n.start(t)
 	return n
 }

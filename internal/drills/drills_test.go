@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"parley/client"
 )
 
@@ -261,4 +263,47 @@ func TestRestartPostgresMidStream(t *testing.T) {
 func TestDrainNodeMidStream(t *testing.T) {
 	d := setup(t, "drain_node")
 	d.run(func() { d.nodes[2].drain(t) })
+}
+
+// The users of a node that dies go offline once its presence lease expires.
+func TestKilledNodeUsersGoOffline(t *testing.T) {
+	d := setup(t, "presence_expiry")
+	// A raw connection (no reconnect) for a user present only on node 1.
+	lonely := d.users[1]
+	ws, _, err := websocket.DefaultDialer.Dial("ws://"+d.nodes[1].addr+"/api/v1/ws?token="+lonely.api.Token(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	lonely.conn.Close() // its self-healing connection would come back online elsewhere
+	online := func() bool {
+		ms, err := d.users[0].api.Members(context.Background(), d.room)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.Username == lonely.name {
+				return m.Online
+			}
+		}
+		t.Fatal("user not in the member list")
+		return false
+	}
+	if _, _, err := ws.ReadMessage(); err != nil { // ready: the connection counts from here
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !online(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the user is not online before the crash")
+		}
+	}
+	d.nodes[1].kill()
+	start := time.Now()
+	for online() {
+		if time.Since(start) > 15*time.Second {
+			t.Fatal("the user of the killed node is still online after 15 s (lease 2 s)")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("offline %v after the kill (lease 2 s)", time.Since(start).Round(100*time.Millisecond))
 }

@@ -93,6 +93,8 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, sess chat.Session
 	// in between is missed; release puts ready ahead of all of it.
 	s.hub.start(context.Background(), c, rooms)
 	c.release(encodeFrame(serverFrame{Type: "ready", Data: ReadyData{User: user, Rooms: rooms}}))
+	s.svc.Connected(context.Background(), user.ID)
+	defer s.svc.Disconnected(context.Background(), user.ID)
 	if s.closing.Load() { // Shutdown began while this connection was being set up
 		ws.SetReadDeadline(time.Now())
 	}

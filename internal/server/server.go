@@ -27,9 +27,10 @@ import (
 
 // Config is a node's configuration; cmd/parley fills it from flags and env.
 type Config struct {
-	Addr            string // listen address, ":8080"
-	DB              string // SQLite file path, or a postgres:// URL
-	Redis           string // redis:// URL; empty = single node (in-process bus and limits)
+	Addr            string        // listen address, ":8080"
+	DB              string        // SQLite file path, or a postgres:// URL
+	Redis           string        // redis:// URL; empty = single node (in-process bus and limits)
+	PresenceLease   time.Duration // with Redis: a dead node's users go offline this long after its last heartbeat
 	AllowedOrigins  []string
 	TrustedProxies  []string
 	MaxBodyBytes    int64
@@ -52,6 +53,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 	m := metrics.New()
 	var bus chat.Bus = inmem.NewBus()
 	var limiters func(string, float64, int) chat.RateLimiter
+	var presence chat.Presence = inmem.NewPresence(time.Now)
 	redisPing := func(context.Context) error { return nil }
 	if cfg.Redis != "" {
 		rb, err := redis.NewBus(ctx, cfg.Redis, log)
@@ -68,6 +70,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 		bus = rb
 		store = redis.NewSessionCache(store, rc, 10*time.Minute)
 		limiters = redis.NewLimiters(rc, "v1")
+		rp, err := redis.NewPresence(ctx, rc, redis.PresenceOptions{Log: log, Lease: cfg.PresenceLease})
+		if err != nil {
+			return err
+		}
+		presence = rp
 		redisPing = func(ctx context.Context) error {
 			if err := rc.Do(ctx, rc.B().Ping().Build()).Error(); err != nil {
 				return chat.Wrap(chat.Unavailable, err, "redis unreachable")
@@ -77,7 +84,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 	}
 	store = m.Store(store)
 	bus = m.Bus(bus)
-	dc := chat.Config{Store: store, Bus: bus, Log: log, Limits: cfg.Limits, RateLimiters: limiters}
+	defer presence.Close()
+	dc := chat.Config{Store: store, Bus: bus, Log: log, Limits: cfg.Limits, RateLimiters: limiters, Presence: presence}
 	svc := chat.NewService(dc)
 	defer svc.Close()
 	accounts := chat.NewAccounts(dc)
