@@ -20,6 +20,7 @@ const usage = `usage: parley <command> [flags]
 commands:
   serve     run a Parley node (the default)
   migrate   apply database migrations and exit
+  bench     load-test a running server (parley bench -h)
 
 Run 'parley <command> -h' for the flags of a command. Every flag can also be
 set by the environment variable named in its help.`
@@ -34,6 +35,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args, getenv, stderr)
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout, stderr)
+	case "bench":
+		return bench(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -129,6 +132,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	addr := f.String("addr", "PARLEY_ADDR", ":8080", "listen address")
 	db := f.String("db", "PARLEY_DB", "data/parley.db", "SQLite database file, or a postgres:// URL")
 	redisURL := f.String("redis", "PARLEY_REDIS", "", "redis:// URL: the event bus, session cache and rate limits shared by all nodes (empty: single node)")
+	lease := f.Duration("presence-lease", "PARLEY_PRESENCE_LEASE", 30*time.Second, "with --redis: users of a node that died go offline this long after its last heartbeat")
 	logFormat := f.String("log-format", "PARLEY_LOG_FORMAT", "text", "log format: text or json")
 	logLevel := f.String("log-level", "PARLEY_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	origins := f.String("allowed-origins", "PARLEY_ALLOWED_ORIGINS", "", "comma-separated browser origins allowed besides the server's own")
@@ -155,7 +159,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	lim.MaxMessageLen, lim.MaxRoomMembers, lim.MaxRoomsPerUser = *maxMsg, *maxMembers, *maxRooms
 	lim.MessagesPerSecond, lim.MessageBurst, lim.ReceiptWindow = *rate, *burst, *receipts
 	cfg := server.Config{
-		Addr: *addr, DB: *db, Redis: *redisURL, AllowedOrigins: list(*origins), TrustedProxies: list(*proxies),
+		Addr: *addr, DB: *db, Redis: *redisURL, PresenceLease: *lease, AllowedOrigins: list(*origins), TrustedProxies: list(*proxies),
 		MaxBodyBytes: int64(*maxBody), ShutdownTimeout: *shutdown, Limits: lim,
 	}
 	cfg.Realtime.ReadLimit = int64(*maxFrame)
