@@ -147,6 +147,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	burst := f.Int("message-burst", "PARLEY_MESSAGE_BURST", d.MessageBurst, "sends per user allowed in a burst")
 	receipts := f.Duration("receipt-window", "PARLEY_RECEIPT_WINDOW", d.ReceiptWindow, "read receipts of a room are coalesced over this window")
 	writeDelay := f.Duration("write-delay", "PARLEY_WRITE_DELAY", 0, "hold outbound frames this long so more share one write (throughput for latency)")
+	framesPS := f.Float("frames-per-second", "PARLEY_FRAMES_PER_SECOND", 50, "sustained inbound WebSocket frames per connection")
+	frameBurst := f.Int("frame-burst", "PARLEY_FRAME_BURST", 100, "inbound WebSocket frames per connection allowed in a burst")
 	shutdown := f.Duration("shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", 15*time.Second, "how long to drain connections on SIGTERM")
 	if err := f.parse(args); err != nil {
 		return err
@@ -165,6 +167,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	cfg.Realtime.ReadLimit = int64(*maxFrame)
 	cfg.Realtime.MaxQueueBytes = *maxQueue
 	cfg.Realtime.WriteDelay = *writeDelay
+	cfg.Realtime.FramesPerSecond, cfg.Realtime.FrameBurst = *framesPS, *frameBurst
 	cfg.Realtime.AllowedOrigins = cfg.AllowedOrigins
 	return server.Run(ctx, cfg, log, nil)
 }

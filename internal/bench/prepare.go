@@ -142,9 +142,21 @@ func prepareStore(ctx context.Context, cfg Config, p plan) (credentials, error) 
 		for _, u := range p.rooms[j][1:] {
 			members = append(members, p.names[u])
 		}
-		sum, err := svc.CreateGroup(ctx, ids[p.rooms[j][0]], roomName(cfg, j), members)
+		// Batches of the API's invite limit, so the history (and the last
+		// message in every room list) looks like one built through the API.
+		owner := ids[p.rooms[j][0]]
+		k := min(len(members), maxInvitePerRequest)
+		sum, err := svc.CreateGroup(ctx, owner, roomName(cfg, j), members[:k])
+		if err != nil {
+			return err
+		}
 		c.roomIDs[j] = string(sum.ID)
-		return err
+		for ; k < len(members); k += maxInvitePerRequest {
+			if _, err := svc.Invite(ctx, owner, sum.ID, members[k:min(k+maxInvitePerRequest, len(members))]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return c, err
 }

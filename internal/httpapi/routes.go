@@ -29,7 +29,6 @@ type Deps struct {
 
 // New returns the HTTP handler with every route.
 func New(d Deps) (*gin.Engine, error) {
-	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, err
