@@ -149,6 +149,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	writeDelay := f.Duration("write-delay", "PARLEY_WRITE_DELAY", 0, "hold outbound frames this long so more share one write (throughput for latency)")
 	framesPS := f.Float("frames-per-second", "PARLEY_FRAMES_PER_SECOND", 50, "sustained inbound WebSocket frames per connection")
 	frameBurst := f.Int("frame-burst", "PARLEY_FRAME_BURST", 100, "inbound WebSocket frames per connection allowed in a burst")
+	debugAddr := f.String("debug-addr", "PARLEY_DEBUG_ADDR", "", "serve the Go profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; empty: off")
 	shutdown := f.Duration("shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", 15*time.Second, "how long to drain connections on SIGTERM")
 	if err := f.parse(args); err != nil {
 		return err
@@ -162,7 +163,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	lim.MessagesPerSecond, lim.MessageBurst, lim.ReceiptWindow = *rate, *burst, *receipts
 	cfg := server.Config{
 		Addr: *addr, DB: *db, Redis: *redisURL, PresenceLease: *lease, AllowedOrigins: list(*origins), TrustedProxies: list(*proxies),
-		MaxBodyBytes: int64(*maxBody), ShutdownTimeout: *shutdown, Limits: lim,
+		MaxBodyBytes: int64(*maxBody), ShutdownTimeout: *shutdown, Limits: lim, DebugAddr: *debugAddr,
 	}
 	cfg.Realtime.ReadLimit = int64(*maxFrame)
 	cfg.Realtime.MaxQueueBytes = *maxQueue

@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -21,6 +22,8 @@ type Config struct {
 	FrameBurst      int
 	AllowedOrigins  []string // browser origins allowed to open a WebSocket besides the server's own host
 	Metrics         *Stats
+
+	frameBufs *sync.Pool // *[]byte scratch for assembling batched messages, shared by all connections
 }
 
 func (c Config) withDefaults() Config {
@@ -50,6 +53,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Metrics == nil {
 		c.Metrics = &Stats{}
+	}
+	if c.frameBufs == nil {
+		c.frameBufs = &sync.Pool{New: func() any { b := make([]byte, 0, c.MaxFrameBytes); return &b }}
 	}
 	return c
 }

@@ -161,26 +161,39 @@ func (c *Conn) writeLoop() {
 }
 
 // writeBatch packs frames into as few WebSocket messages as fit MaxFrameBytes,
-// events separated by newlines (protocol principle 9).
+// events separated by newlines (protocol principle 9). Each message is
+// assembled first and written with one WriteMessage, which gorilla turns into
+// a single writev: streaming it through NextWriter would cost a syscall per
+// write-buffer fill, and write syscalls are most of the server's CPU under
+// heavy fan-out.
 func (c *Conn) writeBatch(batch [][]byte) error {
 	c.ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteTimeout))
+	var bp *[]byte
+	defer func() {
+		if bp != nil {
+			c.cfg.frameBufs.Put(bp)
+		}
+	}()
 	for len(batch) > 0 {
-		w, err := c.ws.NextWriter(websocket.TextMessage)
-		if err != nil {
-			return err
+		n := 1
+		for size := len(batch[0]); n < len(batch) && size+1+len(batch[n]) <= c.cfg.MaxFrameBytes; n++ {
+			size += 1 + len(batch[n])
 		}
-		size := 0
-		n := 0
-		for n < len(batch) && (n == 0 || size+len(batch[n])+1 <= c.cfg.MaxFrameBytes) {
-			if n > 0 {
-				w.Write(newline)
-				size++
+		msg := batch[0] // one frame goes out as it is, shared with other recipients
+		if n > 1 {
+			if bp == nil {
+				bp = c.cfg.frameBufs.Get().(*[]byte)
 			}
-			w.Write(batch[n])
-			size += len(batch[n])
-			n++
+			buf := (*bp)[:0]
+			for i, f := range batch[:n] {
+				if i > 0 {
+					buf = append(buf, '\n')
+				}
+				buf = append(buf, f...)
+			}
+			*bp, msg = buf, buf
 		}
-		if err := w.Close(); err != nil {
+		if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
 			return err
 		}
 		c.cfg.Metrics.Delivered(n)
@@ -188,8 +201,6 @@ func (c *Conn) writeBatch(batch [][]byte) error {
 	}
 	return nil
 }
-
-var newline = []byte{'\n'}
 
 func (c *Conn) sendClose(code int, msg string) {
 	deadline := time.Now().Add(time.Second)

@@ -37,6 +37,7 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	Limits          chat.Limits
 	Realtime        realtime.Config
+	DebugAddr       string // where to serve /debug/pprof/; empty = nowhere
 }
 
 // Run serves until ctx is done, then shuts down in reverse order of start:
@@ -121,6 +122,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 		return err
 	}
 
+	if cfg.DebugAddr != "" {
+		if err := serveDebug(ctx, cfg.DebugAddr, log); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
