@@ -37,7 +37,8 @@ preparing users, tokens and rooms (named bench_<run-id>_<n>):
                  for a few hundred users.
 
 The server must allow the load: its per-user message rate
-(--messages-per-second, --message-burst) and per-connection frame rate (50/s)
+(--messages-per-second, --message-burst) and per-connection frame rate
+(--frames-per-second, --frame-burst)
 apply to bench senders like to anyone; refusals are counted as errors.
 
 output: a live progress line when stdout is a terminal, a summary at the end,
