@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	loadgen "parley/internal/bench"
@@ -75,6 +76,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	runID := f.String("run-id", "PARLEY_BENCH_RUN_ID", "", "names this run's users bench_<run-id>_<n> (a-z0-9, ≤ 12; random when empty)")
 	jsonPath := f.String("json", "PARLEY_BENCH_JSON", "", "write the result as JSON to this file")
 	htmlPath := f.String("html", "PARLEY_BENCH_HTML", "", "write an HTML report with charts to this file")
+	cpuProfile := f.String("cpuprofile", "PARLEY_BENCH_CPUPROFILE", "", "write the load generator's own CPU profile to this file (the server's: its --debug-addr)")
 
 	// The scenario comes first (`parley bench broadcast --conns 10`), but a
 	// scenario after the flags is accepted too.
@@ -100,6 +102,17 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	cfg.Summary, cfg.Status = stdout, stderr
 	if isTerminal(stdout) {
 		cfg.Progress = stdout
+	}
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	_, err := loadgen.Run(ctx, cfg)
 	return err

@@ -146,6 +146,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	rate := f.Float("messages-per-second", "PARLEY_MESSAGES_PER_SECOND", d.MessagesPerSecond, "sustained sends per user")
 	burst := f.Int("message-burst", "PARLEY_MESSAGE_BURST", d.MessageBurst, "sends per user allowed in a burst")
 	receipts := f.Duration("receipt-window", "PARLEY_RECEIPT_WINDOW", d.ReceiptWindow, "read receipts of a room are coalesced over this window")
+	fanout := f.Duration("fanout-window", "PARLEY_FANOUT_WINDOW", 50*time.Millisecond, "a room with many connections on this node sends its events at most once per window, many per write (0: each at once)")
 	writeDelay := f.Duration("write-delay", "PARLEY_WRITE_DELAY", 0, "hold outbound frames this long so more share one write (throughput for latency)")
 	framesPS := f.Float("frames-per-second", "PARLEY_FRAMES_PER_SECOND", 50, "sustained inbound WebSocket frames per connection")
 	frameBurst := f.Int("frame-burst", "PARLEY_FRAME_BURST", 100, "inbound WebSocket frames per connection allowed in a burst")
@@ -168,6 +169,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	cfg.Realtime.ReadLimit = int64(*maxFrame)
 	cfg.Realtime.MaxQueueBytes = *maxQueue
 	cfg.Realtime.WriteDelay = *writeDelay
+	cfg.Realtime.FanoutWindow = *fanout
 	cfg.Realtime.FramesPerSecond, cfg.Realtime.FrameBurst = *framesPS, *frameBurst
 	cfg.Realtime.AllowedOrigins = cfg.AllowedOrigins
 	return server.Run(ctx, cfg, log, nil)

@@ -60,6 +60,15 @@ type roomEntry struct {
 	// removedAt remembers at which seq a user left, so a connection set up
 	// from an older snapshot is not added back after the removal.
 	removedAt map[chat.UserID]int64
+
+	// Fan-out batching: in a room with many local connections, events wait
+	// up to cfg.FanoutWindow in pending (frames joined by newlines) and go out
+	// as one payload, so each connection gets one write per window instead of
+	// one per event. Membership changes flush first: a batch always goes to
+	// the members of the seq range it covers.
+	pending  []byte
+	pendingN int  // events in pending
+	armed    bool // a flush is scheduled
 }
 
 func NewHub(bus chat.Bus, backfill Backfill, log *slog.Logger, cfg Config) *Hub {
@@ -186,6 +195,7 @@ func (h *Hub) joinRoom(ctx context.Context, id chat.RoomID, seq int64, conns []*
 		}
 	}
 	if len(fresh) > 0 {
+		h.flushLocked(r) // what is pending predates these connections' snapshot
 		r.members[user] = append(slices.Clone(r.members[user]), fresh...)
 		r.dirty = true
 		for _, c := range fresh {
@@ -234,7 +244,7 @@ func (h *Hub) onRoomEvent(r *roomEntry, ev chat.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if ev.Type != chat.EvMessage {
-		h.fanOut(r, eventFrame(ev))
+		h.emit(r, eventFrame(ev))
 		return
 	}
 	if ev.Seq <= r.delivered {
@@ -255,6 +265,9 @@ func (h *Hub) deliverLocked(r *roomEntry, ev chat.Event) {
 		return
 	}
 	r.delivered = ev.Seq
+	if len(ev.Added)+len(ev.Removed) > 0 {
+		h.flushLocked(r) // the batch belongs to the members before this change
+	}
 	for _, u := range ev.Added {
 		delete(r.removedAt, u)
 		h.mu.Lock()
@@ -271,7 +284,11 @@ func (h *Hub) deliverLocked(r *roomEntry, ev chat.Event) {
 			}
 		}
 	}
-	h.fanOut(r, eventFrame(ev))
+	if len(ev.Removed) > 0 {
+		h.fanOut(r, eventFrame(ev), 1) // the leavers get their own removal, at once
+	} else {
+		h.emit(r, eventFrame(ev))
+	}
 	for _, u := range ev.Removed {
 		r.removedAt[u] = ev.Seq
 		if cs, ok := r.members[u]; ok {
@@ -284,18 +301,65 @@ func (h *Hub) deliverLocked(r *roomEntry, ev chat.Event) {
 	}
 }
 
-// fanOut enqueues the same bytes on every member connection: one encoding per
-// event per node, no allocation per recipient.
-func (h *Hub) fanOut(r *roomEntry, frame []byte) {
-	if r.dirty {
-		r.flat = r.flat[:0]
-		for _, cs := range r.members {
-			r.flat = append(r.flat, cs...)
-		}
-		r.dirty = false
+// emit hands one event frame of r to its connections: at once in a small
+// room, batched with the window's other events in a big one. Called with
+// r.mu held.
+func (h *Hub) emit(r *roomEntry, frame []byte) {
+	h.rebuildFlat(r)
+	window := h.cfg.FanoutWindow
+	if window <= 0 || len(r.flat) < h.cfg.FanoutBatchConns {
+		h.flushLocked(r) // keep order with a batch left from when the room was bigger
+		h.fanOut(r, frame, 1)
+		return
 	}
+	if r.pendingN > 0 && len(r.pending)+1+len(frame) > h.cfg.MaxFrameBytes {
+		h.flushLocked(r)
+	}
+	if r.pendingN > 0 {
+		r.pending = append(r.pending, '\n')
+	}
+	r.pending = append(r.pending, frame...)
+	r.pendingN++
+	if !r.armed {
+		r.armed = true
+		time.AfterFunc(window, func() {
+			r.mu.Lock()
+			r.armed = false
+			h.flushLocked(r)
+			r.mu.Unlock()
+		})
+	}
+}
+
+// flushLocked sends r's pending batch. Called with r.mu held.
+func (h *Hub) flushLocked(r *roomEntry) {
+	if r.pendingN == 0 {
+		return
+	}
+	payload, n := r.pending, r.pendingN
+	r.pending, r.pendingN = nil, 0 // payload now belongs to the connections' queues
+	h.rebuildFlat(r)
+	h.fanOut(r, payload, n)
+}
+
+func (h *Hub) rebuildFlat(r *roomEntry) {
+	if !r.dirty {
+		return
+	}
+	r.flat = r.flat[:0]
+	for _, cs := range r.members {
+		r.flat = append(r.flat, cs...)
+	}
+	r.dirty = false
+}
+
+// fanOut enqueues the same bytes (events frames joined by newlines) on every
+// member connection: one encoding per event per node, no allocation per
+// recipient. Called with r.mu held.
+func (h *Hub) fanOut(r *roomEntry, b []byte, events int) {
+	h.rebuildFlat(r)
 	for _, c := range r.flat {
-		c.enqueue(frame)
+		c.enqueueEvents(b, events)
 	}
 }
 

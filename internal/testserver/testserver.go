@@ -48,6 +48,10 @@ func Config(addr, db string) server.Config {
 	cfg.Limits.MessagesPerSecond = 10000
 	cfg.Limits.MessageBurst = 10000
 	cfg.Limits.ReceiptWindow = 50 * time.Millisecond
+	// Rooms with two or more local connections batch their events, so every
+	// test with a conversation runs through the big-room path too.
+	cfg.Realtime.FanoutWindow = 10 * time.Millisecond
+	cfg.Realtime.FanoutBatchConns = 2
 	cfg.Realtime.FramesPerSecond = 10000
 	cfg.Realtime.FrameBurst = 10000
 	return cfg
