@@ -23,7 +23,8 @@ scenarios:
   rooms      --conns users in rooms of --room-size; each sends one message
              every --interval for --duration
   connect    --conns clients connect at --connect-rate per second; time until
-             every one has its ready frame, and failures
+             every one has its ready frame, and failures; with --hold, the
+             server's idle RSS per connection after holding them that long
   ingest     --conns senders keep --inflight sends each in flight over --rooms
              rooms for --duration; acknowledged messages per second
 
@@ -45,7 +46,8 @@ apply to bench senders like to anyone; refusals are counted as errors.
 output: a live progress line when stdout is a terminal, a summary at the end,
 --json FILE (scenario, connections, duration_s, sent, delivered, expected,
 lost, duplicates, deliveries_per_s, latency_ms{p50,p90,p99,p999,max},
-server{rss_bytes,cpu_seconds,goroutines}, errors: an object counting errors
+server{rss_bytes,cpu_seconds,goroutines, with --hold idle_rss_bytes and
+rss_per_conn_bytes}, errors: an object counting errors
 by kind), and --html FILE (a self-contained report with charts).
 
 flags:`
@@ -72,6 +74,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	rooms := f.Int("rooms", "PARLEY_BENCH_ROOMS", d.Rooms, "ingest: rooms the senders spread over")
 	inflight := f.Int("inflight", "PARLEY_BENCH_INFLIGHT", d.Inflight, "ingest: sends awaiting their ack per connection")
 	sourceIPs := f.Int("source-ips", "PARLEY_BENCH_SOURCE_IPS", d.SourceIPs, "spread connections over source addresses 127.0.0.1..127.0.0.N (loopback targets only; more ephemeral ports)")
+	hold := f.Duration("hold", "PARLEY_BENCH_HOLD", 0, "connect: hold every connection open this long, then report the server's idle RSS per connection")
 	drain := f.Duration("drain", "PARLEY_BENCH_DRAIN", d.Drain, "after sending, how long to wait for acks and late deliveries")
 	runID := f.String("run-id", "PARLEY_BENCH_RUN_ID", "", "names this run's users bench_<run-id>_<n> (a-z0-9, ≤ 12; random when empty)")
 	jsonPath := f.String("json", "PARLEY_BENCH_JSON", "", "write the result as JSON to this file")
@@ -97,7 +100,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	cfg.URL, cfg.DB, cfg.Conns, cfg.Publishers, cfg.Rate = *url, *db, *conns, *pubs, *rate
 	cfg.Duration, cfg.RoomSize, cfg.Interval, cfg.ConnectRate = *dur, *roomSize, *interval, *connectRate
-	cfg.Rooms, cfg.Inflight, cfg.SourceIPs, cfg.Drain = *rooms, *inflight, *sourceIPs, *drain
+	cfg.Rooms, cfg.Inflight, cfg.SourceIPs, cfg.Drain, cfg.Hold = *rooms, *inflight, *sourceIPs, *drain, *hold
 	cfg.RunID, cfg.JSONPath, cfg.HTMLPath = *runID, *jsonPath, *htmlPath
 	cfg.Summary, cfg.Status = stdout, stderr
 	if isTerminal(stdout) {

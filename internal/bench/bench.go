@@ -48,6 +48,7 @@ type Config struct {
 	Inflight    int           // ingest: sends awaiting their ack per connection
 	SourceIPs   int           // spread connections over 127.0.0.1..127.0.0.N (loopback targets only)
 	Drain       time.Duration // after sending, how long to wait for acks and late deliveries
+	Hold        time.Duration // connect: keep every connection open this long, then read the server's idle RSS
 
 	RunID    string // names the users bench_<RunID>_<n>; random when empty
 	JSONPath string // write the JSON result here ("" = none)

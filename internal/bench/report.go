@@ -76,6 +76,10 @@ type ServerStats struct {
 	RSSBytes   int64   `json:"rss_bytes"`
 	CPUSeconds float64 `json:"cpu_seconds"`
 	Goroutines int64   `json:"goroutines"`
+	// connect with --hold: the RSS after holding every connection idle, and
+	// (that − the RSS before the first connection) / connections.
+	IdleRSSBytes    int64 `json:"idle_rss_bytes,omitempty"`
+	RSSPerConnBytes int64 `json:"rss_per_conn_bytes,omitempty"`
 }
 
 // Sample is one second of the measured phase.
@@ -158,6 +162,9 @@ func writeSummary(w io.Writer, res *Result) {
 	}
 	s := res.Server
 	p("  server      rss %.1f MiB, cpu %.1f s (%.2f cores), goroutines %s", float64(s.RSSBytes)/(1<<20), s.CPUSeconds, s.CPUSeconds/secs, group(s.Goroutines))
+	if s.RSSPerConnBytes > 0 {
+		p("  idle        rss %.1f MiB after holding %s: %.1f KiB per connection", float64(s.IdleRSSBytes)/(1<<20), cfg.Hold, float64(s.RSSPerConnBytes)/1024)
+	}
 	if len(res.Errors) == 0 {
 		p("  errors      none")
 		return

@@ -159,6 +159,20 @@ func (r *run) connectScenario(ctx context.Context, tokens []string) *Result {
 	after := r.scrape(ctx)
 	res := &Result{Scenario: "connect", Connections: int(r.ready.Load()), Duration: elapsed, cfg: r.cfg}
 	res.Samples = stop()
+	res.Server = serverStats(before, after)
+	if r.cfg.Hold > 0 && res.Connections > 0 {
+		// Idle cost: what the server holds for connections doing nothing,
+		// once setup garbage is collected and the heap has settled.
+		r.status("holding %d connections for %s", res.Connections, r.cfg.Hold)
+		select {
+		case <-ctx.Done():
+		case <-time.After(r.cfg.Hold):
+		}
+		if idle := r.scrape(ctx); idle.ok && before.ok {
+			res.Server.IdleRSSBytes = int64(idle.rss)
+			res.Server.RSSPerConnBytes = int64((idle.rss - before.rss) / float64(res.Connections))
+		}
+	}
 	var ready []*conn
 	for _, c := range conns {
 		if c != nil {
@@ -167,7 +181,6 @@ func (r *run) connectScenario(ctx context.Context, tokens []string) *Result {
 	}
 	r.closeAll(ready)
 	res.latency, res.connectLatency = r.connLat.Total(), r.connLat.Total()
-	res.Server = serverStats(before, after)
 	res.Errors, _ = r.errs.snapshot()
 	return res
 }

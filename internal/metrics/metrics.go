@@ -64,7 +64,7 @@ func (m *Metrics) WatchHub(s *realtime.Stats) {
 	}
 	gauge("parley_connections", "Open WebSocket connections on this node.", func() float64 { return float64(s.Conns.Load()) })
 	counter("parley_events_delivered_total", "Events written to connections.", func() float64 { return float64(s.Frames.Load()) })
-	counter("parley_ws_writes_total", "WebSocket messages written to connections; events_delivered / ws_writes is the batching factor.", func() float64 { return float64(s.Writes.Load()) })
+	counter("parley_ws_writes_total", "Write system calls to WebSocket connections; events_delivered / ws_writes is the batching factor.", func() float64 { return float64(s.Writes.Load()) })
 	counter("parley_slow_disconnects_total", "Connections closed because their outbound queue overflowed.", func() float64 { return float64(s.SlowCloses.Load()) })
 	counter("parley_backfilled_messages_total", "Messages a hub read from the store to fill a seq gap.", func() float64 { return float64(s.Backfills.Load()) })
 	counter("parley_frames_received_total", "Frames received from clients.", func() float64 { return float64(s.FramesIn.Load()) })

@@ -30,7 +30,8 @@ type Config struct {
 	AllowedOrigins   []string // browser origins allowed to open a WebSocket besides the server's own host
 	Metrics          *Stats
 
-	frameBufs *sync.Pool // *[]byte scratch for assembling batched messages, shared by all connections
+	scratch *sync.Pool // *writeScratch, shared by all connections' writers
+	poller  *poller    // readiness of idle connections; nil until a Server starts one
 }
 
 func (c Config) withDefaults() Config {
@@ -64,8 +65,8 @@ func (c Config) withDefaults() Config {
 	if c.Metrics == nil {
 		c.Metrics = &Stats{}
 	}
-	if c.frameBufs == nil {
-		c.frameBufs = &sync.Pool{New: func() any { b := make([]byte, 0, c.MaxFrameBytes); return &b }}
+	if c.scratch == nil {
+		c.scratch = &sync.Pool{New: func() any { return new(writeScratch) }}
 	}
 	return c
 }
@@ -74,7 +75,7 @@ func (c Config) withDefaults() Config {
 type Stats struct {
 	Conns       atomic.Int64
 	Frames      atomic.Int64 // events written to connections
-	Writes      atomic.Int64 // WebSocket messages written (each holds one or more events)
+	Writes      atomic.Int64 // write syscalls to connections (each carries one or more events)
 	SlowCloses  atomic.Int64
 	Backfills   atomic.Int64
 	FramesIn    atomic.Int64

@@ -1,10 +1,14 @@
 package realtime
 
 import (
+	"net"
+	"slices"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
-	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 
 	"parley/internal/chat"
 )
@@ -19,10 +23,12 @@ const (
 )
 
 // Conn is one client connection. Outbound frames go through a queue bounded in
-// bytes; a writer goroutine exists only while the queue has data, so an idle
-// connection costs its reader goroutine and buffers, nothing more.
+// bytes; a writer goroutine exists only while the queue has data, and a reader
+// goroutine only while the socket has data to read (poller_linux.go), so an
+// idle connection costs a few hundred bytes of state and no goroutine.
 type Conn struct {
-	ws      *websocket.Conn
+	nc      net.Conn
+	raw     syscall.RawConn // nc's descriptor, for non-blocking reads
 	user    chat.UserID
 	session string
 	cfg     *Config
@@ -35,51 +41,68 @@ type Conn struct {
 	held      bool   // until the ready frame is queued, events wait without a writer
 	closeCode int    // set once: the writer sends this close frame after the queue drains
 	closeMsg  string //
-	done      chan struct{}
 	finished  bool
-	// deadline is the write deadline last set; see writeBatch.
-	deadline time.Time
+	deadline  time.Time // the write deadline last set; see writeBatch
+	done      chan struct{}
+	ended     sync.Once
+	onEnd     func(*Conn) // the server's cleanup, run once when the socket closes
+	announced atomic.Bool // presence was told of this connection
+
+	// Reading state, owned by whichever goroutine holds reading.
+	reading   atomic.Bool   // a goroutine is reading or handling this connection's frames
+	lastFrame atomic.Int64  // unix nanos of the last complete frame read (pongs included)
+	partial   []byte        // an incomplete frame carried over to the next read
+	msg       assembler     // a fragmented message being assembled
+	limiter   *rate.Limiter // inbound frames; made at the first data frame
+
+	// The poller's registration; pollMu orders it against closing the socket,
+	// so a descriptor number reused by a new connection is never touched.
+	pollMu     sync.Mutex
+	fd         int
+	registered bool
+	sockClosed bool
 
 	roomsMu sync.Mutex
-	rooms   map[*roomEntry]struct{} // the rooms delivering to this connection, for detach
+	rooms   []*roomEntry // the rooms delivering to this connection, for detach
 }
+
+func newConn(nc net.Conn, user chat.UserID, session string, cfg *Config) *Conn {
+	c := &Conn{nc: nc, user: user, session: session, cfg: cfg, done: make(chan struct{}), held: true, fd: -1}
+	c.lastFrame.Store(time.Now().UnixNano())
+	return c
+}
+
+func (c *Conn) User() chat.UserID { return c.user }
 
 func (c *Conn) remember(r *roomEntry) {
 	c.roomsMu.Lock()
-	if c.rooms == nil {
-		c.rooms = make(map[*roomEntry]struct{})
+	if !slices.Contains(c.rooms, r) {
+		c.rooms = append(c.rooms, r)
 	}
-	c.rooms[r] = struct{}{}
 	c.roomsMu.Unlock()
 }
 
 func (c *Conn) forget(r *roomEntry) {
 	c.roomsMu.Lock()
-	delete(c.rooms, r)
+	if i := slices.Index(c.rooms, r); i >= 0 {
+		c.rooms = slices.Delete(c.rooms, i, i+1)
+	}
 	c.roomsMu.Unlock()
 }
 
 func (c *Conn) joined() []*roomEntry {
 	c.roomsMu.Lock()
 	defer c.roomsMu.Unlock()
-	out := make([]*roomEntry, 0, len(c.rooms))
-	for r := range c.rooms {
-		out = append(out, r)
-	}
-	return out
+	return slices.Clone(c.rooms)
 }
 
-func newConn(ws *websocket.Conn, user chat.UserID, session string, cfg *Config) *Conn {
-	return &Conn{ws: ws, user: user, session: session, cfg: cfg, done: make(chan struct{}), held: true}
-}
-
-func (c *Conn) User() chat.UserID { return c.user }
-
-// outFrame is one queued piece of output: a frame, or several frames joined
-// by newlines that a room batched (events counts them, for the metrics).
+// outFrame is one queued piece of output: the payload of a text frame holding
+// events frames joined by newlines (a room's batch, or one event or reply),
+// or, when control is set, a complete control frame (ping, pong).
 type outFrame struct {
-	b      []byte
-	events int
+	b       []byte
+	events  int
+	control bool
 }
 
 // enqueue hands a frame to the writer. It never blocks: a connection whose
@@ -88,13 +111,18 @@ type outFrame struct {
 func (c *Conn) enqueue(frame []byte) { c.enqueueEvents(frame, 1) }
 
 // enqueueEvents queues b, which holds events frames joined by newlines.
-func (c *Conn) enqueueEvents(b []byte, events int) {
+func (c *Conn) enqueueEvents(b []byte, events int) { c.push(outFrame{b: b, events: events}) }
+
+// enqueueControl queues a complete control frame.
+func (c *Conn) enqueueControl(f []byte) { c.push(outFrame{b: f, control: true}) }
+
+func (c *Conn) push(f outFrame) {
 	c.mu.Lock()
 	if c.closeCode != 0 {
 		c.mu.Unlock()
 		return
 	}
-	if c.queued+len(b) > c.cfg.MaxQueueBytes {
+	if c.queued+len(f.b) > c.cfg.MaxQueueBytes {
 		c.queue, c.spare, c.queued = nil, nil, 0
 		c.closeCode, c.closeMsg = CloseTooSlow, "too slow: reconnect and resume"
 		c.cfg.Metrics.SlowClose()
@@ -102,13 +130,14 @@ func (c *Conn) enqueueEvents(b []byte, events int) {
 		c.mu.Unlock()
 		return
 	}
-	c.queue = append(c.queue, outFrame{b, events})
-	c.queued += len(b)
+	c.queue = append(c.queue, f)
+	c.queued += len(f.b)
 	c.startWriterLocked()
 	c.mu.Unlock()
 }
 
-// Close asks the writer to send a close frame after what is queued.
+// Close asks the writer to send a close frame after what is queued, then
+// close the socket.
 func (c *Conn) Close(code int, msg string) {
 	c.mu.Lock()
 	if c.closeCode == 0 {
@@ -118,11 +147,18 @@ func (c *Conn) Close(code int, msg string) {
 	c.mu.Unlock()
 }
 
+// closing reports whether Close was called (or the queue overflowed).
+func (c *Conn) closing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closeCode != 0
+}
+
 // release queues first ahead of everything that arrived while held, and starts
 // writing: the ready frame is always the first frame a client sees.
 func (c *Conn) release(first []byte) {
 	c.mu.Lock()
-	c.queue = append([]outFrame{{first, 1}}, c.queue...)
+	c.queue = append([]outFrame{{b: first, events: 1}}, c.queue...)
 	c.queued += len(first)
 	c.held = false
 	c.startWriterLocked()
@@ -167,25 +203,33 @@ func (c *Conn) writeLoop() {
 		if c.spare == nil && c.closeCode == 0 && cap(batch) <= 64 {
 			c.spare = batch[:0]
 		}
-		c.mu.Unlock()
 		if err != nil {
-			c.mu.Lock()
 			c.finished, c.writing = true, false
 			c.queue, c.spare, c.queued = nil, nil, 0
-			c.mu.Unlock()
-			c.ws.Close() // the reader sees the error and unregisters
-			close(c.done)
+		}
+		c.mu.Unlock()
+		if err != nil {
+			c.closeSocket()
 			return
 		}
 	}
 }
 
-// writeBatch packs frames into as few WebSocket messages as fit MaxFrameBytes,
-// events separated by newlines (protocol principle 9). Each message is
-// assembled first and written with one WriteMessage, which gorilla turns into
-// a single writev: streaming it through NextWriter would cost a syscall per
-// write-buffer fill, and write syscalls are most of the server's CPU under
-// heavy fan-out.
+// writeScratch is a writer's working memory, pooled across connections: the
+// frame headers and the iovec list of one batch, and a buffer for joining
+// small payloads.
+type writeScratch struct {
+	headers []byte
+	join    []byte
+	bufs    net.Buffers
+}
+
+// writeBatch writes a batch with one writev: each text payload behind its
+// frame header, consecutive small payloads joined into one frame (events
+// separated by newlines, protocol principle 9) up to MaxFrameBytes. A room's
+// payload is written as it is, shared with every other recipient. Write
+// syscalls are most of the server's CPU under heavy fan-out, so there is one
+// per batch, however many frames it holds.
 func (c *Conn) writeBatch(batch []outFrame) error {
 	// Setting a deadline is a runtime timer update, a measurable share of the
 	// CPU when 15,000 connections each write ten times a second. A deadline
@@ -193,51 +237,81 @@ func (c *Conn) writeBatch(batch []outFrame) error {
 	// every write still gets at least that long before it times out.
 	if now := time.Now(); c.deadline.Sub(now) < c.cfg.WriteTimeout-time.Second {
 		c.deadline = now.Add(c.cfg.WriteTimeout)
-		c.ws.SetWriteDeadline(c.deadline)
+		c.nc.SetWriteDeadline(c.deadline)
 	}
-	var bp *[]byte
-	defer func() {
-		if bp != nil {
-			c.cfg.frameBufs.Put(bp)
+	s := c.cfg.scratch.Get().(*writeScratch)
+	defer c.cfg.scratch.Put(s)
+	// Slices taken from headers and join stay valid when a later append
+	// moves the buffer: the old array keeps the bytes they point at.
+	s.headers, s.join, s.bufs = s.headers[:0], s.join[:0], s.bufs[:0]
+	events := 0
+	for i := 0; i < len(batch); {
+		f := batch[i]
+		if f.control {
+			s.bufs = append(s.bufs, f.b)
+			i++
+			continue
 		}
-	}()
-	for len(batch) > 0 {
-		n, events := 1, batch[0].events
-		for size := len(batch[0].b); n < len(batch) && size+1+len(batch[n].b) <= c.cfg.MaxFrameBytes; n++ {
-			size += 1 + len(batch[n].b)
-			events += batch[n].events
+		n, size := 1, len(f.b)
+		for i+n < len(batch) && !batch[i+n].control && size+1+len(batch[i+n].b) <= c.cfg.MaxFrameBytes {
+			size += 1 + len(batch[i+n].b)
+			n++
 		}
-		msg := batch[0].b // one frame goes out as it is, shared with other recipients
+		p := f.b
 		if n > 1 {
-			if bp == nil {
-				bp = c.cfg.frameBufs.Get().(*[]byte)
-			}
-			buf := (*bp)[:0]
-			for i, f := range batch[:n] {
-				if i > 0 {
-					buf = append(buf, '\n')
+			start := len(s.join)
+			for j, g := range batch[i : i+n] {
+				if j > 0 {
+					s.join = append(s.join, '\n')
 				}
-				buf = append(buf, f.b...)
+				s.join = append(s.join, g.b...)
 			}
-			*bp, msg = buf, buf
+			p = s.join[start:]
 		}
-		if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
-			return err
+		for _, g := range batch[i : i+n] {
+			events += g.events
 		}
-		c.cfg.Metrics.Wrote(events)
-		batch = batch[n:]
+		h := len(s.headers)
+		s.headers = appendTextHeader(s.headers, len(p))
+		s.bufs = append(s.bufs, s.headers[h:], p)
+		i += n
 	}
-	return nil
+	bufs := s.bufs // WriteTo consumes the slice it is called on
+	_, err := bufs.WriteTo(c.nc)
+	clear(s.bufs) // do not pin payloads in the pool
+	c.cfg.Metrics.Wrote(events)
+	return err
 }
 
 func (c *Conn) sendClose(code int, msg string) {
-	deadline := time.Now().Add(time.Second)
-	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, msg), deadline)
-	c.ws.Close()
-	close(c.done)
+	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+	c.nc.Write(closeFrame(code, msg))
+	c.closeSocket()
 }
 
-// ping is called by the hub's pinger; WriteControl is safe alongside the writer.
-func (c *Conn) ping() {
-	c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.cfg.WriteTimeout))
+// ping queues a ping; the pinger calls it for every connection.
+func (c *Conn) ping() { c.enqueueControl(pingFrame[:]) }
+
+// closeSocket closes the connection for good and runs the server's cleanup
+// once. The poller registration goes first: once the socket is closed its
+// descriptor number may belong to a new connection.
+func (c *Conn) closeSocket() {
+	c.pollMu.Lock()
+	already := c.sockClosed
+	c.sockClosed = true
+	if c.registered && !already {
+		c.cfg.poller.remove(c)
+		c.registered = false
+	}
+	c.pollMu.Unlock()
+	if already {
+		return
+	}
+	c.nc.Close()
+	close(c.done)
+	c.ended.Do(func() {
+		if c.onEnd != nil {
+			c.onEnd(c)
+		}
+	})
 }

@@ -2,40 +2,51 @@ package realtime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
-	"github.com/gorilla/websocket"
+	"github.com/gobwas/ws"
 	"golang.org/x/time/rate"
 
 	"parley/internal/chat"
 )
 
-// Server accepts WebSocket connections and runs their read loops. Each frame
-// is handled in the connection's read goroutine, so a client's requests are
-// answered in the order it sent them.
+// Server accepts WebSocket connections and reads their frames. A
+// connection's frames are handled one at a time, in the order it sent them,
+// by a goroutine that exists only while the socket has data (poller_linux.go).
 type Server struct {
 	hub      *Hub
 	svc      *chat.Service
-	upgrader websocket.Upgrader
+	upgrader ws.HTTPUpgrader
+	poller   *poller // nil: each connection has a blocking reader goroutine
+	readBufs sync.Pool
 	closing  atomic.Bool
-	wg       sync.WaitGroup
+	wg       sync.WaitGroup // one per open connection
 }
 
+// readBufSize is one read's worth of client frames; a frame that does not fit
+// continues in a buffer of its connection's own.
+const readBufSize = 16 << 10
+
 func NewServer(hub *Hub, svc *chat.Service) *Server {
-	s := &Server{hub: hub, svc: svc}
-	s.upgrader = websocket.Upgrader{
-		ReadBufferSize:  512, // most frames are small; gorilla grows as needed
-		WriteBufferSize: 4096,
-		WriteBufferPool: &sync.Pool{},
-		CheckOrigin:     s.checkOrigin,
+	s := &Server{hub: hub, svc: svc, upgrader: ws.HTTPUpgrader{Timeout: 10 * time.Second}}
+	s.readBufs.New = func() any { b := make([]byte, readBufSize); return &b }
+	if pollSupported {
+		p, err := newPoller(s.wake)
+		if err != nil {
+			hub.log.Warn("no epoll: one reader goroutine per connection", "err", err)
+		} else {
+			s.poller = p
+			hub.cfg.poller = p
+		}
 	}
 	return s
 }
@@ -58,111 +69,264 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 	return slices.Contains(s.hub.cfg.AllowedOrigins, origin)
 }
 
-// Serve upgrades the request and serves the connection on a goroutine of its
-// own until it ends. The caller has authenticated sess and resolved its user.
-func (s *Server) Serve(w http.ResponseWriter, r *http.Request, sess chat.Session, user chat.User) {
-	if s.closing.Load() {
-		w.Header().Set("Content-Type", "application/json")
+func refuse(w http.ResponseWriter, status int, code chat.Code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "1")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		w.Write([]byte(`{"error":{"code":"unavailable","message":"server is shutting down"}}`))
-		return
 	}
-	ws, err := s.upgrader.Upgrade(w, r, nil)
-	if err != nil {
-		return // the upgrader has answered the client
-	}
-	// The connection lives on goroutines of its own so that this handler's
-	// return frees what the HTTP request held (net/http's buffers, the Gin
-	// context, a stack grown by the middleware chain), and the reader that
-	// idles for hours starts on a fresh stack rather than one grown by the
-	// setup's store queries: together about 35 KiB per idle connection.
-	s.wg.Add(1)
-	go func() {
-		c, ok := s.setup(ws, sess, user)
-		if !ok {
-			s.wg.Done()
-			return
-		}
-		go func() {
-			defer s.wg.Done()
-			s.read(c)
-		}()
-	}()
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": string(code), "message": msg}})
 }
 
-// setup attaches the connection to the hub and queues its ready frame; on
-// failure it has told the client to reconnect.
-func (s *Server) setup(ws *websocket.Conn, sess chat.Session, user chat.User) (*Conn, bool) {
-	cfg := s.hub.cfg
-	c := newConn(ws, user.ID, chat.SessionKey(sess.TokenHash), cfg)
-	ws.SetReadLimit(cfg.ReadLimit)
-	ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
-	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(cfg.PongWait)) })
+// Serve upgrades the request and serves the connection until it ends. The
+// caller has authenticated sess and resolved its user.
+func (s *Server) Serve(w http.ResponseWriter, r *http.Request, sess chat.Session, user chat.User) {
+	if s.closing.Load() {
+		refuse(w, http.StatusServiceUnavailable, chat.Unavailable, "server is shutting down")
+		return
+	}
+	if !s.checkOrigin(r) {
+		refuse(w, http.StatusForbidden, chat.Forbidden, "origin not allowed")
+		return
+	}
+	nc, rw, _, err := s.upgrader.Upgrade(r, w)
+	if err != nil {
+		if nc != nil {
+			nc.Close() // the upgrader has answered the client
+		}
+		return
+	}
+	c := newConn(nc, user.ID, chat.SessionKey(sess.TokenHash), s.hub.cfg)
+	if sc, ok := nc.(syscall.Conn); ok {
+		c.raw, _ = sc.SyscallConn()
+	}
+	if n := rw.Reader.Buffered(); n > 0 { // frames sent right behind the handshake
+		b, _ := rw.Reader.Peek(n)
+		c.partial = slices.Clone(b)
+	}
+	c.onEnd = s.ended
+	s.wg.Add(1)
+	// The connection lives on goroutines of its own so that this handler's
+	// return frees what the HTTP request held (net/http's buffers, the Gin
+	// context, a stack grown by the middleware chain).
+	go s.setup(c, user)
+}
 
+// setup attaches the connection to the hub, queues its ready frame and
+// starts reading; on failure it tells the client to reconnect.
+func (s *Server) setup(c *Conn, user chat.User) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	rooms, err := s.hub.attach(ctx, c, func() ([]chat.RoomSummary, error) { return s.svc.Rooms(ctx, user.ID) })
 	cancel()
 	if err != nil {
-		s.hub.detach(c)
 		c.Close(CloseRestart, "could not load rooms: reconnect")
-		s.wait(c)
-		return nil, false
+		return
 	}
 	// Delivery starts before the ready frame is written, so nothing published
 	// in between is missed; release puts ready ahead of all of it.
 	s.hub.start(context.Background(), c, rooms)
 	c.release(encodeFrame(serverFrame{Type: "ready", Data: ReadyData{User: user, Rooms: rooms}}))
 	s.svc.Connected(context.Background(), user.ID)
-	return c, true
+	c.announced.Store(true)
+	if s.closing.Load() { // Shutdown began while this connection was being set up
+		c.Close(CloseRestart, "server restarting: reconnect and resume")
+		return
+	}
+	if s.poller != nil && c.raw != nil {
+		if len(c.partial) > 0 {
+			s.wake(c)
+		}
+		if err := s.poller.add(c); err == nil {
+			return
+		}
+	}
+	go s.readBlocking(c)
 }
 
-// read serves the client's frames until the connection ends, then detaches
-// it and sends the close frame that tells the client what to do.
-func (s *Server) read(c *Conn) {
-	cfg, ws := s.hub.cfg, c.ws
-	defer s.svc.Disconnected(context.Background(), c.user)
-	if s.closing.Load() { // Shutdown began while this connection was being set up
-		ws.SetReadDeadline(time.Now())
+// ended is every connection's last step, whoever closed it.
+func (s *Server) ended(c *Conn) {
+	s.hub.detach(c)
+	if c.announced.Load() {
+		s.svc.Disconnected(context.Background(), c.user)
 	}
+	s.wg.Done()
+}
 
-	limiter := rate.NewLimiter(rate.Limit(cfg.FramesPerSecond), cfg.FrameBurst)
-	var readErr error
-	for {
-		_, data, err := ws.ReadMessage()
-		if err != nil {
-			readErr = err
+// wake starts a reader for a connection whose socket became readable,
+// unless one is at work already.
+func (s *Server) wake(c *Conn) {
+	if c.reading.CompareAndSwap(false, true) {
+		go s.readReady(c)
+	}
+}
+
+// readReady drains a readable socket without blocking, handles every complete
+// frame, then gives the connection back to the poller.
+func (s *Server) readReady(c *Conn) {
+	bp := s.readBufs.Get().(*[]byte)
+	defer s.readBufs.Put(bp)
+	if len(c.partial) > 0 { // bytes that came with the handshake
+		if err := s.consume(c, c.partial); err != nil {
+			s.endRead(c, err)
+			return
+		}
+	}
+	for range 64 { // then let other connections' readers run; re-arming reports the rest
+		data, err := c.read(*bp, readNow)
+		if err == nil && len(data) == 0 {
 			break
 		}
-		ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
-		cfg.Metrics.FramesIn.Add(1)
-		if !limiter.Allow() {
-			cfg.Metrics.ErrorFrames.Add(1)
-			c.enqueue(errorFrame(frameID(data), chat.Errorf(chat.RateLimited, "too many frames, slow down")))
-			continue
+		if err == nil {
+			err = s.consume(c, data)
 		}
-		s.handle(c, data)
+		if err != nil {
+			s.endRead(c, err)
+			return
+		}
 	}
-	s.hub.detach(c)
-	var ne net.Error
-	switch {
-	case s.closing.Load():
-		c.Close(CloseRestart, "server restarting: reconnect and resume")
-	case errors.As(readErr, &ne) && ne.Timeout():
-		c.Close(CloseIdle, "no pong: reconnect")
-	default: // the client closed, or sent a frame over the limit (gorilla answered 1009)
-		c.Close(websocket.CloseNormalClosure, "")
+	c.reading.Store(false)
+	if s.closing.Load() {
+		s.shutdownConn(c)
+		return
 	}
-	s.wait(c)
+	if err := s.poller.rearm(c); err != nil {
+		c.closeSocket()
+	}
 }
 
-// wait gives the writer time to flush acks and send the close frame.
-func (s *Server) wait(c *Conn) {
-	select {
-	case <-c.done:
-	case <-time.After(s.hub.cfg.WriteTimeout + time.Second):
-		c.ws.Close()
+// readBlocking is the reader where there is no poller: a goroutine per
+// connection, blocked in Read while the client is quiet.
+func (s *Server) readBlocking(c *Conn) {
+	bp := s.readBufs.Get().(*[]byte)
+	defer s.readBufs.Put(bp)
+	blocking := func(c *Conn, b []byte) (int, error) { return c.nc.Read(b) }
+	for {
+		data, err := c.read(*bp, blocking)
+		if !c.reading.CompareAndSwap(false, true) {
+			return // Shutdown took the connection while we waited
+		}
+		if err == nil {
+			err = s.consume(c, data)
+		}
+		if err != nil {
+			s.endRead(c, err)
+			return
+		}
+		c.reading.Store(false)
 	}
+}
+
+// read reads into buf, or, while an incomplete frame is carried over, into
+// the free space behind it so the frame completes in place. It returns the
+// bytes to parse: the new ones, or the carried frame extended by them.
+func (c *Conn) read(buf []byte, readFn func(*Conn, []byte) (int, error)) ([]byte, error) {
+	if len(c.partial) == 0 {
+		n, err := readFn(c, buf)
+		return buf[:n], err
+	}
+	if cap(c.partial)-len(c.partial) < 4096 {
+		c.partial = slices.Grow(c.partial, max(len(c.partial), readBufSize))
+	}
+	n, err := readFn(c, c.partial[len(c.partial):cap(c.partial)])
+	if n == 0 {
+		return nil, err
+	}
+	return c.partial[:len(c.partial)+n], err
+}
+
+// consume handles the complete frames in data and keeps an incomplete one at
+// its end in c.partial for the next read.
+func (s *Server) consume(c *Conn, data []byte) error {
+	if len(data) == 0 {
+		return nil
+	}
+	rest, err := s.frames(c, data)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(rest) == 0:
+		c.partial = nil
+	case c.partial != nil && &data[0] == &c.partial[0]:
+		c.partial = c.partial[:copy(c.partial[:cap(c.partial)], rest)] // slide the tail to the front
+	default:
+		c.partial = slices.Clone(rest) // out of the shared read buffer
+	}
+	return nil
+}
+
+// frames handles each complete frame at the front of buf and returns the rest.
+func (s *Server) frames(c *Conn, buf []byte) ([]byte, error) {
+	cfg := s.hub.cfg
+	for {
+		f, n, err := parseFrame(buf, cfg.ReadLimit)
+		if err == errIncomplete {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		buf = buf[n:]
+		c.lastFrame.Store(time.Now().UnixNano())
+		switch f.op {
+		case ws.OpPing:
+			c.enqueueControl(controlFrame(ws.OpPong, f.payload))
+		case ws.OpPong: // liveness only
+		case ws.OpClose:
+			code, _ := ws.ParseCloseFrameData(f.payload)
+			return nil, &peerClosed{code: int(code)}
+		default:
+			msg, err := c.msg.add(f, int(cfg.ReadLimit))
+			if err != nil {
+				return nil, err
+			}
+			if msg == nil {
+				continue
+			}
+			if s.closing.Load() {
+				return nil, errShuttingDown
+			}
+			cfg.Metrics.FramesIn.Add(1)
+			if c.limiter == nil {
+				c.limiter = rate.NewLimiter(rate.Limit(cfg.FramesPerSecond), cfg.FrameBurst)
+			}
+			if !c.limiter.Allow() {
+				cfg.Metrics.ErrorFrames.Add(1)
+				c.enqueue(errorFrame(frameID(msg), chat.Errorf(chat.RateLimited, "too many frames, slow down")))
+				continue
+			}
+			s.handle(c, msg)
+		}
+	}
+}
+
+var (
+	errPeerGone     = errors.New("peer closed the connection")
+	errShuttingDown = errors.New("server shutting down")
+)
+
+// endRead ends a connection whose reading failed or finished.
+func (s *Server) endRead(c *Conn, err error) {
+	var pe *protocolError
+	var pc *peerClosed
+	switch {
+	case errors.Is(err, errShuttingDown):
+		s.shutdownConn(c)
+	case errors.As(err, &pc):
+		code := pc.code
+		if code == 0 || code == int(ws.StatusNoStatusRcvd) {
+			code = int(ws.StatusNormalClosure)
+		}
+		c.Close(code, "")
+	case errors.As(err, &pe):
+		c.Close(pe.code, pe.msg)
+	default: // the peer is gone: nothing more can be written
+		c.closeSocket()
+	}
+}
+
+func (s *Server) shutdownConn(c *Conn) {
+	c.Close(CloseRestart, "server restarting: reconnect and resume")
 }
 
 func (s *Server) handle(c *Conn, data []byte) {
@@ -228,33 +392,49 @@ func frameID(data []byte) string {
 	return f.ID
 }
 
-// Run pings every connection until ctx ends, so dead peers are reaped by
-// their read deadline even when no event flows.
+// Run pings every connection until ctx ends and closes those that have sent
+// nothing, not even a pong, for PongWait: dead peers are reaped even when
+// no event flows.
 func (s *Server) Run(ctx context.Context) {
-	t := time.NewTicker(s.hub.cfg.PingInterval)
+	cfg := s.hub.cfg
+	t := time.NewTicker(cfg.PingInterval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			silent := time.Now().Add(-cfg.PongWait).UnixNano()
 			for _, c := range s.hub.conns() {
+				if c.lastFrame.Load() < silent {
+					c.Close(CloseIdle, "no pong: reconnect")
+					continue
+				}
 				c.ping()
 			}
 		}
 	}
 }
 
-// Shutdown stops accepting connections, lets every read loop finish the frame
-// it is handling (so its ack is written), then closes each connection with
+// Shutdown stops accepting connections, lets every connection finish the
+// frame it is handling (so its ack is written), then closes each one with
 // CloseRestart after its queue drains.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.closing.Store(true)
 	for _, c := range s.hub.conns() {
-		c.ws.SetReadDeadline(time.Now()) // ends ReadMessage, not a handler in progress
+		// An idle connection is taken from the poller and closed now; one
+		// with a reader at work is closed by that reader after its frame.
+		if c.reading.CompareAndSwap(false, true) {
+			s.shutdownConn(c)
+		}
 	}
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
+	defer func() {
+		if s.poller != nil {
+			s.poller.close()
+		}
+	}()
 	select {
 	case <-done:
 		return nil

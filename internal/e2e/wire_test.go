@@ -1,0 +1,124 @@
+package e2e
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"parley/internal/testserver"
+)
+
+// tricklingConn delivers everything the client writes one byte at a time,
+// so frames reach the server split at every possible point.
+type tricklingConn struct{ net.Conn }
+
+func (c tricklingConn) Write(p []byte) (int, error) {
+	for i := range p {
+		if _, err := c.Conn.Write(p[i : i+1]); err != nil {
+			return i, err
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	return len(p), nil
+}
+
+// The server reads frames however the bytes arrive: split anywhere,
+// fragmented into continuation frames, interleaved with control frames.
+func TestFramesSplitAndFragmentedAreRead(t *testing.T) {
+	srv := testserver.Start(t)
+	alice := srv.NewUser(t, "alice")
+	d := websocket.Dialer{
+		// A 16-byte write buffer makes gorilla send each message as a series
+		// of continuation frames.
+		WriteBufferSize: 16,
+		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			return tricklingConn{c}, err
+		},
+	}
+	ws, _, err := d.Dial("ws://"+srv.Addr+"/api/v1/ws?token="+alice.Token(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if _, data, err := ws.ReadMessage(); err != nil || !strings.Contains(string(data), `"type":"ready"`) {
+		t.Fatalf("ready: %s %v", data, err)
+	}
+	pong := make(chan string, 1)
+	ws.SetPongHandler(func(s string) error { pong <- s; return nil })
+	if err := ws.WriteControl(websocket.PingMessage, []byte("are you there"), time.Now().Add(5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range []string{"first-request-with-a-long-id", "second"} {
+		if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"id":"`+id+`","type":"ping"}`)); err != nil {
+			t.Fatal(err)
+		}
+		_, data, err := ws.ReadMessage() // also runs the pong handler
+		if err != nil || !strings.Contains(string(data), `"type":"ack","id":"`+id+`"`) {
+			t.Fatalf("request %d: %s %v", i, data, err)
+		}
+	}
+	select {
+	case got := <-pong:
+		if got != "are you there" {
+			t.Fatalf("pong payload %q", got)
+		}
+	default:
+		t.Fatal("no pong for the ping")
+	}
+	// The close handshake: the server answers with the same code.
+	ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, ""), time.Now().Add(5*time.Second))
+	_, _, err = ws.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("after close: %v, want close 1001 echoed", err)
+	}
+}
+
+// Invalid framing closes that connection with the RFC's code, and the
+// server goes on serving everyone else.
+func TestBadFramingClosesWithProtocolCodes(t *testing.T) {
+	srv := testserver.Start(t)
+	alice := srv.NewUser(t, "alice")
+	cases := []struct {
+		name  string
+		frame []byte
+		code  int
+	}{
+		{"unmasked frame", []byte{0x81, 0x02, 'h', 'i'}, websocket.CloseProtocolError},
+		{"invalid UTF-8", []byte{0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe}, websocket.CloseInvalidFramePayloadData},
+		{"continuation first", []byte{0x80, 0x81, 0, 0, 0, 0, 'x'}, websocket.CloseProtocolError},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ws, _, err := websocket.DefaultDialer.Dial("ws://"+srv.Addr+"/api/v1/ws?token="+alice.Token(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ws.Close()
+			ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, _, err := ws.ReadMessage(); err != nil { // ready
+				t.Fatal(err)
+			}
+			if _, err := ws.NetConn().Write(tc.frame); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				if _, _, err = ws.ReadMessage(); err != nil {
+					break
+				}
+			}
+			if !websocket.IsCloseError(err, tc.code) {
+				t.Fatalf("got %v, want close %d", err, tc.code)
+			}
+		})
+	}
+	c := alice.Connect(t) // the server is fine
+	if _, err := c.Request(ctxT(t), "ping", nil); err != nil {
+		t.Fatal(err)
+	}
+}
