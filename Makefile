@@ -22,6 +22,8 @@ fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test -run '^$$' -fuzz FuzzDecodeClientFrame -fuzztime $(FUZZTIME) ./internal/realtime
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime $(FUZZTIME) ./internal/httpapi
 	$(GO) test -run '^$$' -fuzz FuzzParseSeq -fuzztime $(FUZZTIME) ./internal/httpapi
+	$(GO) test -run '^$$' -fuzz FuzzValidateEmoji -fuzztime $(FUZZTIME) ./internal/chat
+	$(GO) test -run '^$$' -fuzz FuzzParseMentions -fuzztime $(FUZZTIME) ./internal/chat
 
 bench: ## micro-benchmarks of the hot path
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

@@ -12,6 +12,7 @@ require (
 	github.com/pressly/goose/v3 v3.24.1
 	github.com/prometheus/client_golang v1.20.5
 	github.com/redis/rueidis v1.0.57
+	github.com/rivo/uniseg v0.4.7
 	golang.org/x/crypto v0.36.0
 	golang.org/x/sys v0.42.0
 	golang.org/x/time v0.11.0

@@ -19,7 +19,7 @@ import (
 
 // Event is one server event. Exactly the field matching Type is set.
 type Event struct {
-	Type     string // message, message_updated, receipts, read, room_added, room_removed, room_updated, error, ready
+	Type     string // message, message_updated, receipts, read, room_added, room_removed, room_updated, reaction, error, ready
 	Message  *Message
 	Room     *RoomSummary // room_added
 	RoomInfo *Room        // room_updated
@@ -29,6 +29,8 @@ type Event struct {
 	Ready    *Ready
 	Err      *Error // error frames that answer no pending request
 	Raw      json.RawMessage
+
+	Reaction *Reaction // reaction
 }
 
 // Ready is the first frame of every connection.
@@ -361,6 +363,9 @@ func (cn *Conn) handle(ws *websocket.Conn, line []byte) error {
 		var d chat.RoomRemovedData
 		err = json.Unmarshal(f.Data, &d)
 		ev.RoomID = d.RoomID
+	case "reaction":
+		ev.Reaction = new(Reaction)
+		err = json.Unmarshal(f.Data, ev.Reaction)
 	}
 	if err != nil {
 		return err

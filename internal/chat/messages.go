@@ -40,9 +40,13 @@ func (s *Service) Send(ctx context.Context, caller UserID, r SendRequest) (Messa
 			return Message{}, err
 		}
 	}
+	mentions, err := s.resolveMentions(ctx, r.RoomID, caller, r.Text)
+	if err != nil {
+		return Message{}, err
+	}
 	msg, dup, err := s.store.AppendMessage(ctx, NewMessage{
 		ID: newID(), RoomID: r.RoomID, SenderID: caller, ClientID: r.ClientID,
-		Kind: Text, Text: r.Text, ReplyTo: r.ReplyTo, CreatedAt: s.nowUTC(),
+		Kind: Text, Text: r.Text, ReplyTo: r.ReplyTo, CreatedAt: s.nowUTC(), Mentions: mentions,
 	})
 	if err != nil {
 		return Message{}, err
@@ -61,7 +65,7 @@ func (s *Service) Send(ctx context.Context, caller UserID, r SendRequest) (Messa
 	// moved, which the room and the sender's other devices hear about.
 	s.receipts.touch(r.RoomID, me.LastReadSeq, msg.Seq)
 	s.publish(ctx, UserTopic(caller), Event{Type: EvRead, Room: r.RoomID,
-		Data: raw(ReadPosition{RoomID: r.RoomID, UserID: caller, LastReadSeq: msg.Seq})})
+		Data: raw(ReadPosition{RoomID: r.RoomID, UserID: caller, LastReadSeq: msg.Seq, LastSeq: msg.Seq})})
 	return msg, nil
 }
 
@@ -92,6 +96,9 @@ func (s *Service) History(ctx context.Context, caller UserID, room RoomID, p Pag
 	for i := range msgs {
 		n := unreadAt(hist, msgs[i].Seq)
 		msgs[i].Unread = &n
+	}
+	if err := s.withReactions(ctx, room, caller, msgs); err != nil {
+		return nil, err
 	}
 	return msgs, nil
 }
@@ -127,7 +134,11 @@ func (s *Service) Edit(ctx context.Context, caller UserID, room RoomID, seq int6
 	if m.Deleted {
 		return Message{}, Errorf(Conflict, "message was deleted")
 	}
-	m, err = s.store.EditMessage(ctx, room, seq, text, s.nowUTC())
+	mentions, err := s.resolveMentions(ctx, room, caller, text)
+	if err != nil {
+		return Message{}, err
+	}
+	m, err = s.store.EditMessage(ctx, room, seq, text, s.nowUTC(), mentions)
 	if err != nil {
 		return Message{}, err
 	}

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -22,6 +23,9 @@ func (s *Service) MarkRead(ctx context.Context, caller UserID, room RoomID, seq 
 		return ReadPosition{}, err
 	}
 	pos := ReadPosition{RoomID: room, UserID: caller, LastReadSeq: after}
+	if pos.Mentions, pos.LastSeq, err = s.store.UnreadMentions(ctx, room, caller, after, math.MaxInt64); err != nil {
+		return ReadPosition{}, err
+	}
 	if after != before {
 		s.publish(ctx, UserTopic(caller), Event{Type: EvRead, Room: room, Data: raw(pos)})
 		s.receipts.touch(room, before, after)

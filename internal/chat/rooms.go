@@ -165,6 +165,9 @@ func (s *Service) summary(ctx context.Context, room Room, user UserID) (RoomSumm
 		return RoomSummary{}, err
 	}
 	sum := RoomSummary{Room: room, Role: m.Role, LastReadSeq: m.LastReadSeq, Unread: max(room.LastSeq-m.LastReadSeq, 0)}
+	if sum.Mentions, _, err = s.store.UnreadMentions(ctx, room.ID, user, m.LastReadSeq, room.LastSeq); err != nil {
+		return RoomSummary{}, err
+	}
 	if room.LastSeq > 0 {
 		if last, err := s.store.Message(ctx, room.ID, room.LastSeq); err == nil {
 			sum.LastMessage = &last

@@ -23,6 +23,11 @@ type Limits struct {
 	LoginWindow        time.Duration //
 	SessionTTL         time.Duration // how long a login lasts
 	ReceiptWindow      time.Duration // read updates of one room are coalesced over this window
+
+	MaxMentions        int     // distinct @names one message resolves; later ones stay text
+	MaxReactionEmojis  int     // different emojis on one message
+	ReactionsPerSecond float64 // sustained reaction changes per user
+	ReactionBurst      int     // reaction changes per user allowed in a burst
 }
 
 func DefaultLimits() Limits {
@@ -39,6 +44,11 @@ func DefaultLimits() Limits {
 		LoginWindow:        time.Minute,
 		SessionTTL:         30 * 24 * time.Hour,
 		ReceiptWindow:      250 * time.Millisecond,
+
+		MaxMentions:        50,
+		MaxReactionEmojis:  50,
+		ReactionsPerSecond: 10,
+		ReactionBurst:      30,
 	}
 }
 
@@ -69,6 +79,12 @@ func (l Limits) withDefaults() Limits {
 	if l.ReceiptWindow <= 0 {
 		l.ReceiptWindow = d.ReceiptWindow
 	}
+	set(&l.MaxMentions, d.MaxMentions)
+	set(&l.MaxReactionEmojis, d.MaxReactionEmojis)
+	set(&l.ReactionBurst, d.ReactionBurst)
+	if l.ReactionsPerSecond <= 0 {
+		l.ReactionsPerSecond = d.ReactionsPerSecond
+	}
 	return l
 }
 
@@ -84,6 +100,8 @@ type Service struct {
 	sends    RateLimiter
 	receipts *receiptCoalescer
 	presence Presence
+
+	reactions RateLimiter
 }
 
 type Config struct {
@@ -125,6 +143,7 @@ func NewService(c Config) *Service {
 	}
 	s.sends = c.limiter("sends", s.limits.MessagesPerSecond, s.limits.MessageBurst, s.now)
 	s.receipts = newReceiptCoalescer(s.limits.ReceiptWindow, s.flushReceipts)
+	s.reactions = c.limiter("reactions", s.limits.ReactionsPerSecond, s.limits.ReactionBurst, s.now)
 	return s
 }
 

@@ -54,9 +54,10 @@ type Store interface {
 	AppendMessage(ctx context.Context, m NewMessage) (msg Message, dup bool, err error)
 	Messages(ctx context.Context, room RoomID, p Page) ([]Message, error)
 	Message(ctx context.Context, room RoomID, seq int64) (Message, error)
-	// EditMessage replaces the text and sets EditedAt; DeleteMessage empties the
-	// text and sets Deleted. Both return the updated message.
-	EditMessage(ctx context.Context, room RoomID, seq int64, text string, at time.Time) (Message, error)
+	// EditMessage replaces the text and the mentions and sets EditedAt;
+	// DeleteMessage empties the text, drops the mentions and reactions and
+	// sets Deleted. Both return the updated message.
+	EditMessage(ctx context.Context, room RoomID, seq int64, text string, at time.Time, mentions []UserID) (Message, error)
 	DeleteMessage(ctx context.Context, room RoomID, seq int64, at time.Time) (Message, error)
 
 	// Reads. MarkRead moves the member's position forward to min(seq,
@@ -66,6 +67,8 @@ type Store interface {
 	// ReadCounts returns the histogram of read positions, restricted to seqs when
 	// seqs is non-empty (entries with a zero count are omitted).
 	ReadCounts(ctx context.Context, room RoomID, seqs []int64) ([]ReadCount, error)
+
+	ExtrasStore
 
 	Ping(ctx context.Context) error
 	Close() error
@@ -107,4 +110,6 @@ type NewMessage struct {
 	ReplyTo   int64
 	System    *SystemEvent
 	CreatedAt time.Time
+	// Mentions are stored with the message, in the same transaction.
+	Mentions []UserID
 }

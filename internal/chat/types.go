@@ -79,6 +79,10 @@ type RoomSummary struct {
 	LastMessage *Message `json:"last_message,omitempty"`
 	// Peer is the other person of a direct room; clients show it as the room's name.
 	Peer *User `json:"peer,omitempty"`
+
+	// Mentions is how many messages after LastReadSeq, up to LastSeq, mention
+	// this user (docs/protocol.md, "Mentions").
+	Mentions int64 `json:"mentions"`
 }
 
 type MessageKind string
@@ -106,6 +110,13 @@ type Message struct {
 	// Unread is how many members have not read this message yet
 	// ("unread by N"); filled in history pages, live updates come as receipts events.
 	Unread *int `json:"unread,omitempty"`
+
+	// Mentions are the members the text mentions, sorted by id; absent when
+	// it mentions nobody.
+	Mentions []UserID `json:"mentions,omitempty"`
+	// Reactions are filled in history pages, as the viewer sees them (Me);
+	// live changes come as reaction events.
+	Reactions []ReactionCount `json:"reactions,omitempty"`
 }
 
 type SystemType string
@@ -154,6 +165,11 @@ type ReadPosition struct {
 	RoomID      RoomID `json:"room_id"`
 	UserID      UserID `json:"user_id"`
 	LastReadSeq int64  `json:"last_read_seq"`
+
+	// Mentions is how many messages after LastReadSeq, up to LastSeq (the
+	// room's last seq when it was counted), mention the member.
+	Mentions int64 `json:"mentions"`
+	LastSeq  int64 `json:"last_seq"`
 }
 
 // raw is a helper for building event payloads.

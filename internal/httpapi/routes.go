@@ -75,4 +75,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 	authed.DELETE("/rooms/:room/messages/:seq", handleDelete(d))
 	authed.POST("/rooms/:room/read", handleMarkRead(d))
 	authed.GET("/rooms/:room/receipts", handleReceipts(d))
+
+	authed.PUT("/rooms/:room/messages/:seq/reactions/:emoji", handleReact(d, true))
+	authed.DELETE("/rooms/:room/messages/:seq/reactions/:emoji", handleReact(d, false))
 }

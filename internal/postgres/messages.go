@@ -65,8 +65,16 @@ SELECT true, ` + msgCols + ` FROM prev
 UNION ALL
 SELECT false, ` + msgCols + ` FROM ins`
 
-// AppendMessage is one statement, so one round trip and one transaction.
-func (s *Store) AppendMessage(ctx context.Context, m chat.NewMessage) (chat.Message, bool, error) {
+// AppendMessage is one statement, so one round trip and one transaction;
+// a message with mentions is a transaction of two.
+func (s *Store) AppendMessage(ctx context.Context, m chat.NewMessage) (msg chat.Message, dup bool, err error) {
+	if len(m.Mentions) > 0 {
+		err = s.inTx(ctx, func(tx pgx.Tx) error {
+			msg, dup, err = appendMessage(ctx, tx, m)
+			return err
+		})
+		return msg, dup, err
+	}
 	for attempt := 1; ; attempt++ {
 		msg, dup, err := appendMessage(ctx, s.pool, m)
 		if errors.Is(err, errRaced) && attempt < maxAttempts {
@@ -115,6 +123,14 @@ func appendMessage(ctx context.Context, q querier, m chat.NewMessage) (chat.Mess
 		return chat.Message{}, false, translate(err, "message")
 	}
 	msg, _, err := r.message()
+	if err != nil {
+		return chat.Message{}, false, err
+	}
+	if dup {
+		msg.Mentions, err = mentionsOf(ctx, q, msg.RoomID, msg.Seq)
+	} else if err = insertMentions(ctx, q, msg.RoomID, msg.Seq, m.Mentions); err == nil {
+		msg.Mentions = m.Mentions
+	}
 	return msg, dup, err
 }
 
@@ -148,30 +164,50 @@ func (s *Store) Messages(ctx context.Context, room chat.RoomID, p chat.Page) ([]
 		}
 		msgs = append(msgs, m)
 	}
-	return msgs, translate(rows.Err(), "messages")
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "messages")
+	}
+	return msgs, fillMentions(ctx, s.pool, room, msgs)
 }
 
 func (s *Store) Message(ctx context.Context, room chat.RoomID, seq int64) (chat.Message, error) {
 	m, err := scanMessage(s.pool.QueryRow(ctx,
 		`SELECT `+msgCols+` FROM messages WHERE room_id = $1 AND seq = $2`, string(room), seq))
-	return m, translate(err, "message")
+	if err != nil {
+		return m, translate(err, "message")
+	}
+	m.Mentions, err = mentionsOf(ctx, s.pool, room, seq)
+	return m, err
 }
 
-func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, text string, at time.Time) (chat.Message, error) {
-	m, err := scanMessage(s.pool.QueryRow(ctx,
-		`UPDATE messages SET text = $1, edited_at = $2 WHERE room_id = $3 AND seq = $4 RETURNING `+msgCols,
-		text, toDB(at), string(room), seq))
-	return m, translate(err, "message")
+func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, text string, at time.Time, mentions []chat.UserID) (m chat.Message, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		m, err = scanMessage(tx.QueryRow(ctx,
+			`UPDATE messages SET text = $1, edited_at = $2 WHERE room_id = $3 AND seq = $4 RETURNING `+msgCols,
+			text, toDB(at), string(room), seq))
+		if err != nil {
+			return translate(err, "message")
+		}
+		m.Mentions = mentions
+		return replaceMentions(ctx, tx, room, seq, mentions)
+	})
+	return m, err
 }
 
 // DeleteMessage leaves a tombstone: the seq slot stays, so history has no
 // holes and clients can tell "deleted" from "never received". at is recorded
 // as edited_at, the time the message last changed.
-func (s *Store) DeleteMessage(ctx context.Context, room chat.RoomID, seq int64, at time.Time) (chat.Message, error) {
-	m, err := scanMessage(s.pool.QueryRow(ctx,
-		`UPDATE messages SET text = '', deleted = true, edited_at = $1 WHERE room_id = $2 AND seq = $3 RETURNING `+msgCols,
-		toDB(at), string(room), seq))
-	return m, translate(err, "message")
+func (s *Store) DeleteMessage(ctx context.Context, room chat.RoomID, seq int64, at time.Time) (m chat.Message, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		m, err = scanMessage(tx.QueryRow(ctx,
+			`UPDATE messages SET text = '', deleted = true, edited_at = $1 WHERE room_id = $2 AND seq = $3 RETURNING `+msgCols,
+			toDB(at), string(room), seq))
+		if err != nil {
+			return translate(err, "message")
+		}
+		return clearExtras(ctx, tx, room, seq)
+	})
+	return m, err
 }
 
 // scanMessage reads the msgCols columns of one row.

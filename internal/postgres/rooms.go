@@ -89,7 +89,11 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 		       m.role, m.last_read_seq,
 		       lm.room_id, lm.seq, lm.id, lm.sender_id, lm.client_id, lm.kind, lm.text, lm.reply_to,
 		       lm.system, lm.created_at, lm.edited_at, lm.deleted,
-		       pu.id, pu.username, pu.display_name, pu.created_at
+		       pu.id, pu.username, pu.display_name, pu.created_at,
+		       (SELECT count(*) FROM mentions x WHERE x.room_id = m.room_id AND x.user_id = m.user_id
+		        AND x.seq > m.last_read_seq AND x.seq <= r.last_seq),
+		       (SELECT array_agg(x.user_id ORDER BY x.user_id) FROM mentions x
+		        WHERE x.room_id = r.id AND x.seq = r.last_seq)
 		FROM members m
 		JOIN rooms r ON r.id = m.room_id
 		LEFT JOIN messages lm ON lm.room_id = r.id AND lm.seq = r.last_seq
@@ -115,6 +119,8 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 			&lastMessageAt, &sum.MemberCount, &sum.Role, &sum.LastReadSeq}
 		dest = append(dest, last.dest()...)
 		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated)
+		var lastMentions []string
+		dest = append(dest, &sum.Mentions, &lastMentions)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, translate(err, "rooms")
 		}
@@ -123,6 +129,9 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 		if m, ok, err := last.message(); err != nil {
 			return nil, err
 		} else if ok {
+			for _, u := range lastMentions {
+				m.Mentions = append(m.Mentions, chat.UserID(u))
+			}
 			sum.LastMessage = &m
 		}
 		if peerID.Valid {

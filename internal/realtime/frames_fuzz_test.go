@@ -16,6 +16,8 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		`{"id":"4","type":"delete","data":{"room_id":"r","seq":5}}`,
 		`{"type":"ping"}`, `{"type":"send","data":null}`, `[]`, `"x"`, `{`, ``, `{"id":5}`,
 		`{"type":"read","data":{"seq":"1"}}`, `{"type":"read","data":{"seq":1e400}}`,
+		`{"id":"5","type":"react","data":{"room_id":"r","seq":5,"emoji":"👍","on":true}}`,
+		`{"type":"react","data":{"room_id":"r","seq":5,"emoji":"\u0007","on":"yes"}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -27,9 +29,16 @@ func FuzzDecodeClientFrame(f *testing.F) {
 			}
 			return
 		}
-		for _, v := range []any{&chat.SendRequest{}, &ReadFrame{}, &EditFrame{}, &DeleteFrame{}} {
+		for _, v := range []any{&chat.SendRequest{}, &ReadFrame{}, &EditFrame{}, &DeleteFrame{},
+			&chat.ReactRequest{}} {
 			if err := DecodeData(fr, v); err != nil && chat.ErrorCode(err) != chat.Invalid {
 				t.Fatalf("data error %v is not invalid", err)
+			}
+		}
+		var r chat.ReactRequest
+		if DecodeData(fr, &r) == nil {
+			if err := chat.ValidateEmoji(r.Emoji); err != nil && chat.ErrorCode(err) != chat.Invalid {
+				t.Fatalf("emoji error %v is not invalid", err)
 			}
 		}
 	})

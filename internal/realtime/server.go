@@ -375,6 +375,12 @@ func (s *Server) dispatch(ctx context.Context, c *Conn, f ClientFrame) (any, err
 		return s.svc.Delete(ctx, c.user, r.RoomID, r.Seq)
 	case "ping":
 		return struct{}{}, nil
+	case "react":
+		var r chat.ReactRequest
+		if err := DecodeData(f, &r); err != nil {
+			return nil, err
+		}
+		return s.svc.React(ctx, c.user, r)
 	}
 	return nil, chat.Errorf(chat.Invalid, "unknown frame type %q", truncate(f.Type, 32))
 }

@@ -65,6 +65,9 @@ func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage
 		if err != nil {
 			return chat.Message{}, false, translate(err, "message")
 		}
+		if prev.Mentions, err = mentionsOf(ctx, tx, prev.RoomID, prev.Seq); err != nil {
+			return chat.Message{}, false, err
+		}
 		return prev, true, nil
 	}
 	// MAX keeps last_message_at monotonic when the clocks of concurrent
@@ -72,6 +75,9 @@ func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage
 	if _, err := tx.StmtContext(ctx, st.bumpRoom).ExecContext(ctx,
 		seq, created, string(m.RoomID)); err != nil {
 		return chat.Message{}, false, translate(err, "room")
+	}
+	if err := insertMentions(ctx, tx, m.RoomID, seq, m.Mentions); err != nil {
+		return chat.Message{}, false, err
 	}
 	if m.SenderID != "" {
 		// Sending reads everything before it. A non-member sender (not the
@@ -84,6 +90,7 @@ func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage
 	return chat.Message{
 		ID: m.ID, RoomID: m.RoomID, Seq: seq, SenderID: m.SenderID, ClientID: m.ClientID,
 		Kind: m.Kind, Text: m.Text, ReplyTo: m.ReplyTo, System: m.System, CreatedAt: fromMS(created),
+		Mentions: m.Mentions,
 	}, false, nil
 }
 
@@ -116,30 +123,50 @@ func (s *Store) Messages(ctx context.Context, room chat.RoomID, p chat.Page) ([]
 		}
 		msgs = append(msgs, m)
 	}
-	return msgs, translate(rows.Err(), "messages")
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "messages")
+	}
+	return msgs, fillMentions(ctx, s.r, room, msgs)
 }
 
 func (s *Store) Message(ctx context.Context, room chat.RoomID, seq int64) (chat.Message, error) {
 	m, err := scanMessage(s.r.QueryRowContext(ctx,
 		`SELECT `+msgCols+` FROM messages WHERE room_id = ? AND seq = ?`, string(room), seq))
-	return m, translate(err, "message")
+	if err != nil {
+		return m, translate(err, "message")
+	}
+	m.Mentions, err = mentionsOf(ctx, s.r, room, seq)
+	return m, err
 }
 
-func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, text string, at time.Time) (chat.Message, error) {
-	m, err := scanMessage(s.w.QueryRowContext(ctx,
-		`UPDATE messages SET text = ?, edited_at = ? WHERE room_id = ? AND seq = ? RETURNING `+msgCols,
-		text, toMS(at), string(room), seq))
-	return m, translate(err, "message")
+func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, text string, at time.Time, mentions []chat.UserID) (m chat.Message, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		m, err = scanMessage(tx.QueryRowContext(ctx,
+			`UPDATE messages SET text = ?, edited_at = ? WHERE room_id = ? AND seq = ? RETURNING `+msgCols,
+			text, toMS(at), string(room), seq))
+		if err != nil {
+			return translate(err, "message")
+		}
+		m.Mentions = mentions
+		return replaceMentions(ctx, tx, room, seq, mentions)
+	})
+	return m, err
 }
 
 // DeleteMessage leaves a tombstone: the seq slot stays, so history has no
 // holes and clients can tell "deleted" from "never received". at is recorded
 // as edited_at, the time the message last changed.
-func (s *Store) DeleteMessage(ctx context.Context, room chat.RoomID, seq int64, at time.Time) (chat.Message, error) {
-	m, err := scanMessage(s.w.QueryRowContext(ctx,
-		`UPDATE messages SET text = '', deleted = 1, edited_at = ? WHERE room_id = ? AND seq = ? RETURNING `+msgCols,
-		toMS(at), string(room), seq))
-	return m, translate(err, "message")
+func (s *Store) DeleteMessage(ctx context.Context, room chat.RoomID, seq int64, at time.Time) (m chat.Message, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		m, err = scanMessage(tx.QueryRowContext(ctx,
+			`UPDATE messages SET text = '', deleted = 1, edited_at = ? WHERE room_id = ? AND seq = ? RETURNING `+msgCols,
+			toMS(at), string(room), seq))
+		if err != nil {
+			return translate(err, "message")
+		}
+		return clearExtras(ctx, tx, room, seq)
+	})
+	return m, err
 }
 
 // scanMessage reads the msgCols columns of one row.

@@ -356,7 +356,7 @@ func testEditMessage(t *testing.T, f *fixture) {
 	next := f.send(room.ID, bob.ID, "untouched")
 
 	at := f.tick()
-	got, err := f.s.EditMessage(f.ctx, room.ID, orig.Seq, "typo", at)
+	got, err := f.s.EditMessage(f.ctx, room.ID, orig.Seq, "typo", at, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,9 +369,9 @@ func testEditMessage(t *testing.T, f *fixture) {
 		t.Errorf("LastSeq = %d after an edit, want %d", r.LastSeq, next.Seq)
 	}
 
-	_, err = f.s.EditMessage(f.ctx, room.ID, 99, "x", at)
+	_, err = f.s.EditMessage(f.ctx, room.ID, 99, "x", at, nil)
 	wantCode(t, "EditMessage of a missing seq", err, chat.NotFound)
-	_, err = f.s.EditMessage(f.ctx, chat.RoomID(newID()), orig.Seq, "x", at)
+	_, err = f.s.EditMessage(f.ctx, chat.RoomID(newID()), orig.Seq, "x", at, nil)
 	wantCode(t, "EditMessage in a missing room", err, chat.NotFound)
 }
 
@@ -452,7 +452,7 @@ func testTimesRoundTrip(t *testing.T, f *fixture) {
 	}
 	checkTime(t, "AppendMessage CreatedAt", sent.CreatedAt, at.Add(time.Millisecond))
 	edited := at.Add(2 * time.Millisecond)
-	if _, err := f.s.EditMessage(f.ctx, room.ID, sent.Seq, "t2", edited); err != nil {
+	if _, err := f.s.EditMessage(f.ctx, room.ID, sent.Seq, "t2", edited, nil); err != nil {
 		t.Fatal(err)
 	}
 	m := f.message(room.ID, sent.Seq)

@@ -61,6 +61,16 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"MarkRead", testMarkRead},
 		{"MarkReadNonMemberIsNotFound", testMarkReadNonMember},
 		{"ReadCounts", testReadCounts},
+
+		// Mentions and reactions.
+		{"MentionsAreStoredWithTheMessage", testMentionsAreStoredWithTheMessage},
+		{"ResendReturnsTheOriginalMentions", testResendReturnsTheOriginalMentions},
+		{"UnreadMentions", testUnreadMentions},
+		{"MembersByUsername", testMembersByUsername},
+		{"EditReplacesMentions", testEditReplacesMentions},
+		{"Reactions", testReactions},
+		{"ReactionRefusals", testReactionRefusals},
+		{"ConcurrentReactions", testConcurrentReactions},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
