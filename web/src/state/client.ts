@@ -294,7 +294,12 @@ export class ChatClient {
     const tl = this.timelines.get(room);
     const added = tl ? tl.merge(msgs) : msgs;
     for (const m of msgs) {
-      this.rooms.onMessage(m);
+      // Only a message newer than the room list's state can change my role:
+      // pages of older history carry roles that are past.
+      const newest = this.rooms.onMessage(m);
+      if (newest && m.system?.type === "role_changed" && m.system.role && m.system.users?.includes(me)) {
+        this.rooms.setRole(room, m.system.role);
+      }
       this.outbox?.seen(m, me);
     }
     if (this.members.has(room) && added.some((m) => m.system && membershipSystemTypes.has(m.system.type))) {

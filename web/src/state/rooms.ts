@@ -1,4 +1,4 @@
-import type { Message, ReadPosition, Room, RoomID, RoomSummary, UserID } from "../api/types";
+import type { Message, ReadPosition, Role, Room, RoomID, RoomSummary, UserID } from "../api/types";
 
 /**
  * The room list: each room as the caller sees it (last message, unread
@@ -126,6 +126,12 @@ export class RoomList {
       unread: Math.max(0, lastSeq - r.last_read_seq),
     });
     return true;
+  }
+
+  /** My role changed (a role_changed message about me, or ownership passing on). */
+  setRole(id: RoomID, role: Role): void {
+    const r = this.rooms.get(id);
+    if (r && r.role !== role) this.put({ ...r, role });
   }
 
   /** Unread messages over all rooms (for the tab title). */
