@@ -28,6 +28,9 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
     const page = await context.newPage();
     page.on("dialog", (d) => void d.accept());
     page.on("pageerror", (e) => console.log(`# ${name} page error: ${e.message}`));
+    page.on("console", (m) => {
+      if (m.type() === "error" && !/WebSocket|Failed to load resource/.test(m.text())) console.log(`# ${name} console: ${m.text()}`);
+    });
     return { context, page };
   }
 

@@ -16,6 +16,8 @@ const client = new ChatClient({
   createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
 });
 client.restore();
+// Back on the network: try now rather than at the end of the backoff.
+addEventListener("online", () => client.reconnectNow());
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

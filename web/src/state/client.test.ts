@@ -208,6 +208,21 @@ describe("ChatClient", () => {
     expect(t.client.notice).toMatch(/log in again/);
   });
 
+  it("logs out without taking its own 4500 for a revoked session, and forgets the queue", async () => {
+    const t = setup();
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.ws().drop(1006);
+    t.client.send("r1", "never sent");
+    const socket = t.ws();
+    await t.client.logout();
+    socket.drop(4500);
+    expect(t.client.session).toBeNull();
+    expect(t.client.notice).toBeNull();
+    expect([...t.storage.keys()]).toEqual([]);
+    expect(t.server.calls).toContain("POST /api/v1/auth/logout");
+  });
+
   it("forgets rooms the ready frame no longer lists", async () => {
     const t = setup();
     t.server.post("m1");

@@ -28,6 +28,10 @@ const sessionKey = "parley.session";
 export const pageSize = 50;
 /** A room that moved on further than this while we were away is reloaded from its newest page. */
 const catchUpLimit = 500;
+/** 1:1 rooms whose member list (the peer's presence) is fetched at each ready frame. */
+const directPresenceRooms = 20;
+/** How often the open room's member list (presence) is refreshed while connected. */
+const presenceRefreshMs = 30_000;
 const membershipSystemTypes = new Set(["room_created", "members_added", "member_left", "member_removed", "role_changed"]);
 
 /**
@@ -63,6 +67,7 @@ export class ChatClient {
   private filling = new Set<RoomID>();
   private flushing = false;
   private markTimer: unknown = null;
+  private presenceTimer: unknown = null;
   private readonly timers: Timers;
 
   constructor(private readonly deps: ClientDeps) {
@@ -123,6 +128,10 @@ export class ChatClient {
   }
 
   async logout(): Promise<void> {
+    // Closed first, so the server's 4500 for this very logout is not taken for a revoked session.
+    const conn = this.conn;
+    this.conn = null;
+    conn?.stop();
     try {
       await this.deps.rest.logout();
     } catch {
@@ -153,6 +162,7 @@ export class ChatClient {
 
   private endSession(notice: string | null): void {
     if (!this.session) return;
+    this.timers.clearTimeout(this.presenceTimer);
     const conn = this.conn;
     this.conn = null;
     conn?.stop();
@@ -195,6 +205,8 @@ export class ChatClient {
 
   private onConnState(s: ConnState): void {
     this.connState = s;
+    this.timers.clearTimeout(this.presenceTimer);
+    if (s.kind === "open") this.refreshPresence();
     if (s.kind !== "open") {
       this.synced = false;
       this.outbox?.requeueInFlight();
@@ -261,6 +273,9 @@ export class ChatClient {
     this.emit();
 
     const tasks: Promise<unknown>[] = [];
+    // Presence and names of the people in the latest 1:1 rooms, for the room list.
+    const direct = this.rooms.sorted().filter((x) => x.kind === "direct" && !this.timelines.has(x.id));
+    for (const x of direct.slice(0, directPresenceRooms)) tasks.push(this.loadMembers(x.id));
     for (const [id, tl] of this.timelines) {
       const room = this.rooms.get(id);
       if (!room) continue;
@@ -595,6 +610,14 @@ export class ChatClient {
       if (notice) this.notice = notice;
     }
     this.emit();
+  }
+
+  /** Presence has no live event yet: the open room's member list is re-read now and then. */
+  private refreshPresence(): void {
+    this.presenceTimer = this.timers.setTimeout(() => {
+      if (this.openRoomId) void this.loadMembers(this.openRoomId);
+      this.refreshPresence();
+    }, presenceRefreshMs);
   }
 
   private scheduleMarkRead(): void {

@@ -233,14 +233,6 @@ export class Connection {
     this.retryTimer = this.timers.setTimeout(() => this.dial(), wait);
   }
 
-  /** Ends the session from outside (the token was refused): no more attempts. */
-  end(reason: string): void {
-    this.clearTimers();
-    this.detach(1000, reason);
-    this.failPending("offline", reason);
-    this.setState({ kind: "ended", code: 4500, reason });
-  }
-
   private schedulePing(): void {
     const every = this.opts.pingEveryMs ?? 25_000;
     const timeout = this.opts.pingTimeoutMs ?? 10_000;
