@@ -2,13 +2,35 @@
 GO      ?= go
 PARLEY  := bin/parley
 
-.PHONY: run build test vet fuzz bench cluster cluster-stop clean
+.PHONY: run build test vet fuzz bench cluster cluster-stop clean web web-test browser-test screenshots
 
 run: build ## start Parley on the embedded default (http://localhost:8080)
 	./$(PARLEY) serve
 
-build: ## build the binary into bin/
+build: web ## build the web client, then the binary (with the client embedded) into bin/
 	$(GO) build -o $(PARLEY) ./cmd/parley
+
+# The web client (web/): npm ci only when node_modules is missing or older
+# than the lockfile, the Vite build only when a source changed. The Go build
+# does not need it: web/dist/unbuilt stands in (web/web.go).
+WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+web/dist/app/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run build
+web: web/dist/app/index.html
+
+web-test: web/node_modules/.package-lock.json ## Vitest: the client's state logic
+	cd web && npm test
+
+# Browser tests need Node and Chromium: with CI=true a missing one fails the
+# run, locally the suite says why it skips (web/e2e/harness.mjs).
+browser-test: build ## playwright-core + Debian's Chromium against a real bin/parley
+	cd web && npm run test:browser
+
+screenshots: build ## retake docs/screenshots/*.png from the browser tests
+	cd web && UPDATE_SCREENSHOTS=1 npm run test:browser
 
 vet:
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
@@ -16,12 +38,20 @@ vet:
 
 test: vet ## the full test suite (with CI=true, service-backed suites must run)
 	$(GO) test -race -count=1 -timeout 20m ./...
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+		$(MAKE) --no-print-directory web-test browser-test; \
+	elif [ "$$CI" = true ]; then \
+		echo "web tests: Node and npm are required with CI=true"; exit 1; \
+	else \
+		echo "web tests skipped: Node and npm are not installed"; \
+	fi
 
 FUZZTIME ?= 30s
 fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test -run '^$$' -fuzz FuzzDecodeClientFrame -fuzztime $(FUZZTIME) ./internal/realtime
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime $(FUZZTIME) ./internal/httpapi
 	$(GO) test -run '^$$' -fuzz FuzzParseSeq -fuzztime $(FUZZTIME) ./internal/httpapi
+	$(GO) test -run '^$$' -fuzz FuzzParseFrame -fuzztime $(FUZZTIME) ./internal/realtime
 	$(GO) test -run '^$$' -fuzz FuzzValidateEmoji -fuzztime $(FUZZTIME) ./internal/chat
 	$(GO) test -run '^$$' -fuzz FuzzParseMentions -fuzztime $(FUZZTIME) ./internal/chat
 
@@ -35,4 +65,4 @@ cluster-stop:
 	deploy/cluster.sh stop
 
 clean:
-	rm -rf bin run
+	rm -rf bin run web/dist/app

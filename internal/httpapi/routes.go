@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
 	"net/http"
 
@@ -25,6 +26,8 @@ type Deps struct {
 	Ready          func(ctx context.Context) error
 	TrustedProxies []string     // addresses whose X-Forwarded-For is believed
 	Metrics        http.Handler // Prometheus exposition, served at /metrics
+	// Web is the web client's build, served at / outside /api; nil = none.
+	Web fs.FS
 }
 
 // New returns the HTTP handler with every route.
@@ -34,7 +37,7 @@ func New(d Deps) (*gin.Engine, error) {
 		return nil, err
 	}
 	r.HandleMethodNotAllowed = true
-	r.NoRoute(func(c *gin.Context) { fail(c, d.Log, chat.Errorf(chat.NotFound, "no such endpoint")) })
+	r.NoRoute(handleNoRoute(d))
 	r.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody(chat.Errorf(chat.Invalid, "method not allowed")))
 	})

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"parley/internal/realtime"
 	"parley/internal/redis"
 	"parley/internal/sqlite"
+	"parley/web"
 )
 
 // Config is a node's configuration; cmd/parley fills it from flags and env.
@@ -111,6 +113,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 		Accounts: accounts, Chat: svc, Realtime: rt, Log: log,
 		MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
 		Metrics: m.Handler(),
+		Web:     webAssets(log),
 		Ready: func(ctx context.Context) error {
 			if err := store.Ping(ctx); err != nil {
 				return err
@@ -164,6 +167,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 		log.Warn("shutdown", "err", shutErr)
 	}
 	return nil
+}
+
+// webAssets is the embedded web client, or the page saying how to build it.
+func webAssets(log *slog.Logger) fs.FS {
+	assets, built := web.Assets()
+	if !built {
+		log.Warn("web client not built: / serves a page saying to run make build")
+	}
+	return assets
 }
 
 // OpenStore opens (and migrates) the store named by dsn: a postgres:// URL,

@@ -1,0 +1,137 @@
+// Helpers for the browser tests: a real `parley serve` on a loopback port
+// with a temporary SQLite file, and Debian's Chromium driven by playwright-core.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export const repoRoot = resolve(import.meta.dirname, "../..");
+export const chromiumPath = process.env.PARLEY_CHROMIUM ?? "/usr/bin/chromium";
+export const parleyBin = process.env.PARLEY_BIN ?? join(repoRoot, "bin/parley");
+
+/**
+ * Why the browser suite cannot run here, or null. With CI=true a missing
+ * piece fails the run (the caller turns the reason into an error); locally
+ * the suite is skipped with this reason.
+ */
+export function missingPrerequisite() {
+  if (!existsSync(chromiumPath)) return `no Chromium at ${chromiumPath} (apt-get install chromium)`;
+  if (!existsSync(parleyBin)) return `no ${parleyBin} (run make build)`;
+  return null;
+}
+
+export function tempDir() {
+  const dir = mkdtempSync(join(tmpdir(), "parley-browser-"));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function freePort() {
+  const srv = createServer();
+  srv.listen(0, "127.0.0.1");
+  await once(srv, "listening");
+  const { port } = srv.address();
+  srv.close();
+  await once(srv, "close");
+  return port;
+}
+
+/**
+ * One `parley serve` process. `restart` stops it (SIGTERM: it drains the
+ * WebSockets with close code 4000) and starts a new one on the same port
+ * and database.
+ */
+export class ParleyServer {
+  constructor(port, db) {
+    this.port = port;
+    this.db = db;
+    this.base = `http://127.0.0.1:${port}`;
+    this.proc = null;
+    this.log = "";
+  }
+
+  async start() {
+    const args = ["serve", "--addr", `127.0.0.1:${this.port}`, "--db", this.db, "--log-level", "warn",
+      // The tests seed history over REST faster than a person types.
+      "--messages-per-second", "500", "--message-burst", "1000", "--shutdown-timeout", "5s"];
+    const proc = spawn(parleyBin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    this.proc = proc;
+    proc.stdout.on("data", (b) => (this.log += b));
+    proc.stderr.on("data", (b) => (this.log += b));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (proc.exitCode !== null) throw new Error(`parley exited with ${proc.exitCode}:\n${this.log}`);
+      try {
+        const res = await fetch(`${this.base}/healthz`);
+        if (res.ok) return;
+      } catch {
+        // Not listening yet.
+      }
+      await sleep(50);
+    }
+    throw new Error(`parley did not answer /healthz within 20 s:\n${this.log}`);
+  }
+
+  async stop() {
+    const proc = this.proc;
+    this.proc = null;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = once(proc, "exit");
+    proc.kill("SIGTERM");
+    const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async restart() {
+    await this.stop();
+    await this.start();
+  }
+
+  /** A REST call as a program would make it. */
+  async api(method, path, token, body) {
+    const headers = { "Content-Type": "application/json" };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const res = await fetch(`${this.base}/api/v1${path}`, { method, headers, body: body && JSON.stringify(body) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  async signup(username, displayName, password = "password-" + username) {
+    await this.api("POST", "/auth/signup", null, { username, password, display_name: displayName });
+    const { token, user } = await this.api("POST", "/auth/login", null, { username, password });
+    return { token, user };
+  }
+}
+
+export const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Polls fn until it stops throwing, or rethrows its last error after timeout. */
+export async function eventually(fn, timeout = 10_000, what = "condition") {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      last.message = `${what}: ${last.message}`;
+      throw last;
+    }
+    await sleep(100);
+  }
+}

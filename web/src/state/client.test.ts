@@ -1,0 +1,240 @@
+import { describe, expect, it } from "vitest";
+import { Rest } from "../api/rest";
+import type { Message, RoomSummary } from "../api/types";
+import { ChatClient } from "./client";
+import { FakeSocket, FakeTimers } from "./fakes";
+import { msg, room } from "./testdata";
+
+/** The server's side of the REST calls the client makes, over one room's messages. */
+class FakeServer {
+  messages: Message[] = [];
+  calls: string[] = [];
+  members = [
+    { room_id: "r1", user_id: "alice", username: "alice", display_name: "Alice", role: "owner", last_read_seq: 0, joined_at: "2025-02-01T09:00:00Z", online: true },
+    { room_id: "r1", user_id: "bob", username: "bob", display_name: "Bob", role: "member", last_read_seq: 0, joined_at: "2025-02-01T09:00:00Z", online: false },
+  ];
+
+  fetch = async (input: string, init?: RequestInit): Promise<Response> => {
+    const url = new URL(input, "http://h");
+    this.calls.push(`${init?.method ?? "GET"} ${url.pathname}${url.search}`);
+    const json = (v: unknown, status = 200) => new Response(JSON.stringify(v), { status, headers: { "Content-Type": "application/json" } });
+    if (url.pathname === "/api/v1/auth/login") return json({ token: "tok", user: { id: "alice", username: "alice", display_name: "Alice", created_at: "" } });
+    if (url.pathname === "/api/v1/me") return json({ error: { code: "unauthorized", message: "no" } }, 401);
+    if (url.pathname.endsWith("/members")) return json({ members: this.members });
+    if (url.pathname.endsWith("/receipts")) return json({ room_id: "r1", counts: [{ seq: this.lastSeq, count: 2 }] });
+    if (url.pathname.endsWith("/messages")) {
+      const q = url.searchParams;
+      const after = Number(q.get("after") ?? 0);
+      const before = Number(q.get("before") ?? 0) || Infinity;
+      const limit = Number(q.get("limit") ?? 50);
+      let page = this.messages.filter((m) => m.seq > after && m.seq < before);
+      page = q.get("order") === "asc" ? page.slice(0, limit) : page.reverse().slice(0, limit);
+      return json({ messages: page.map((m) => ({ ...m, unread: 1 })) });
+    }
+    return json({ error: { code: "not_found", message: "no such endpoint" } }, 404);
+  };
+
+  get lastSeq(): number {
+    return this.messages.length;
+  }
+
+  post(text: string, over: Partial<Message> = {}): Message {
+    const m = msg(this.lastSeq + 1, { text, ...over });
+    this.messages.push(m);
+    return m;
+  }
+
+  summary(over: Partial<RoomSummary> = {}): RoomSummary {
+    return room("r1", { last_seq: this.lastSeq, last_read_seq: this.lastSeq, ...over });
+  }
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+async function settleAll(n = 10) {
+  for (let i = 0; i < n; i++) await settle();
+}
+
+function setup() {
+  const server = new FakeServer();
+  const timers = new FakeTimers();
+  const sockets: FakeSocket[] = [];
+  const storage = new Map<string, string>();
+  const kv = { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => void storage.set(k, v), removeItem: (k: string) => void storage.delete(k) };
+  const client = new ChatClient({
+    rest: new Rest("/api/v1", server.fetch),
+    sessionStore: kv,
+    outboxStore: kv,
+    wsUrl: (t) => `ws://h/api/v1/ws?token=${t}`,
+    createSocket: (u) => {
+      const s = new FakeSocket(u);
+      sockets.push(s);
+      return s;
+    },
+    timers,
+    random: () => 0.5,
+  });
+  const ws = () => sockets[sockets.length - 1]!;
+  const ready = (over: Partial<RoomSummary> = {}) =>
+    ws().push({ type: "ready", data: { user: { id: "alice", username: "alice", display_name: "Alice", created_at: "" }, rooms: [server.summary(over)] } });
+  const seqs = () => client.timelines.get("r1")?.messages().map((m) => m.seq) ?? [];
+  return { server, timers, sockets, storage, client, ws, ready, seqs };
+}
+
+describe("ChatClient", () => {
+  it("logs in, keeps the session for the next page load, and opens the socket with the token", async () => {
+    const t = setup();
+    await t.client.login("alice", "pw");
+    expect(t.ws().url).toBe("ws://h/api/v1/ws?token=tok");
+    expect(t.storage.get("parley.session")).toContain("tok");
+  });
+
+  it("resumes after a drop: fetches what was missed, drops duplicates, loses nothing", async () => {
+    const t = setup();
+    for (let i = 1; i <= 3; i++) t.server.post(`m${i}`);
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.client.openRoom("r1");
+    await settleAll();
+    expect(t.seqs()).toEqual([1, 2, 3]);
+
+    t.ws().drop(1006);
+    for (let i = 4; i <= 6; i++) t.server.post(`m${i}`, { sender_id: "bob" });
+    t.timers.advance(1000);
+    t.server.post("m7");
+    t.ready({ last_seq: 6, last_read_seq: 3 });
+    // Live events race the catch-up: 7 arrives, and 5 again.
+    t.ws().push({ type: "message", data: t.server.messages[6] }, { type: "message", data: t.server.messages[4] });
+    await settleAll();
+    expect(t.seqs()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(t.server.calls).toContain("GET /api/v1/rooms/r1/messages?before=7&after=3&limit=100&order=asc");
+    expect(t.client.synced).toBe(true);
+  });
+
+  it("fills a gap in live events from history", async () => {
+    const t = setup();
+    t.server.post("m1");
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.client.openRoom("r1");
+    await settleAll();
+    t.server.post("m2");
+    t.server.post("m3");
+    t.ws().push({ type: "message", data: t.server.messages[2] });
+    await settleAll();
+    expect(t.seqs()).toEqual([1, 2, 3]);
+  });
+
+  it("sends what was typed offline when the connection returns, with the same client_id, once", async () => {
+    const t = setup();
+    t.server.post("m1");
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.client.openRoom("r1");
+    await settleAll();
+    t.ws().drop(1006);
+    expect(t.client.send("r1", "typed offline")).toBe(true);
+    const cid = t.client.outbox!.all()[0]!.client_id;
+    t.timers.advance(1000);
+    t.ready();
+    await settleAll();
+    const send = t.ws().sent.find((f) => f.type === "send");
+    expect(send?.data).toMatchObject({ room_id: "r1", client_id: cid, text: "typed offline" });
+
+    // The server drops the connection before the ack: the resend carries the same client_id.
+    t.ws().drop(4000);
+    t.timers.advance(1000);
+    t.ready();
+    await settleAll();
+    const resend = t.ws().sent.find((f) => f.type === "send");
+    expect(resend?.data?.["client_id"]).toBe(cid);
+
+    // Its message event comes first, then the ack: one message, and the queue is empty.
+    const stored = t.server.post("typed offline", { sender_id: "alice", client_id: cid });
+    t.ws().push({ type: "message", data: stored });
+    expect(t.client.outbox!.all()).toHaveLength(0);
+    t.ws().ack("send", stored);
+    await settleAll();
+    expect(t.seqs()).toEqual([1, 2]);
+    expect(t.client.rooms.get("r1")).toMatchObject({ last_seq: 2, unread: 0 });
+  });
+
+  it("marks the open room read up to the newest message it shows", async () => {
+    const t = setup();
+    t.server.post("m1");
+    t.server.post("m2");
+    await t.client.login("alice", "pw");
+    t.ready({ last_read_seq: 1 });
+    expect(t.client.rooms.get("r1")?.unread).toBe(1);
+    t.client.openRoom("r1");
+    await settleAll();
+    t.timers.advance(200);
+    expect(t.ws().sent.find((f) => f.type === "read")?.data).toEqual({ room_id: "r1", seq: 2 });
+    expect(t.client.rooms.get("r1")?.unread).toBe(0);
+
+    t.client.setViewState(false, true); // tab hidden: new messages stay unread
+    t.ws().push({ type: "message", data: t.server.post("m3") });
+    t.timers.advance(200);
+    expect(t.client.rooms.get("r1")?.unread).toBe(1);
+  });
+
+  it("shows unread-by from receipts, kept current by events", async () => {
+    const t = setup();
+    t.server.post("m1");
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.client.openRoom("r1");
+    await settleAll();
+    const mine = t.server.post("hi", { sender_id: "alice" });
+    t.ws().push({ type: "message", data: mine });
+    expect(t.client.unreadBy("r1").get(2)).toBe(1); // bob, before any receipts event
+    t.ws().push({ type: "receipts", data: { room_id: "r1", counts: [{ seq: 1, count: 1 }, { seq: 2, count: 1 }] } });
+    expect(t.client.unreadBy("r1").get(2)).toBe(1);
+    t.ws().push({ type: "receipts", data: { room_id: "r1", counts: [{ seq: 1, count: 0 }, { seq: 2, count: 2 }] } });
+    expect(t.client.unreadBy("r1").get(2)).toBe(0);
+  });
+
+  it("ends the session on close code 4500 and when the token is refused", async () => {
+    const t = setup();
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.ws().drop(4500);
+    expect(t.client.session).toBeNull();
+    expect(t.storage.has("parley.session")).toBe(false);
+
+    await t.client.login("alice", "pw");
+    t.ws().drop(1006); // a refused handshake looks like this to a browser; /me says 401
+    await settleAll();
+    expect(t.client.session).toBeNull();
+    expect(t.client.notice).toMatch(/log in again/);
+  });
+
+  it("logs out without taking its own 4500 for a revoked session, and forgets the queue", async () => {
+    const t = setup();
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.ws().drop(1006);
+    t.client.send("r1", "never sent");
+    const socket = t.ws();
+    await t.client.logout();
+    socket.drop(4500);
+    expect(t.client.session).toBeNull();
+    expect(t.client.notice).toBeNull();
+    expect([...t.storage.keys()]).toEqual([]);
+    expect(t.server.calls).toContain("POST /api/v1/auth/logout");
+  });
+
+  it("forgets rooms the ready frame no longer lists", async () => {
+    const t = setup();
+    t.server.post("m1");
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.client.openRoom("r1");
+    await settleAll();
+    t.ws().drop(1006);
+    t.timers.advance(1000);
+    t.ws().push({ type: "ready", data: { user: { id: "alice" }, rooms: null } });
+    await settleAll();
+    expect(t.client.openRoomId).toBeNull();
+    expect(t.client.timelines.size).toBe(0);
+  });
+});

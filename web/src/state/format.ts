@@ -1,0 +1,89 @@
+import type { Message, SystemEvent, UserID } from "../api/types";
+
+/** Calendar day of a timestamp in local time, for day separators. */
+export function dayKey(iso: string): string {
+  const d = new Date(iso);
+  return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
+}
+
+export function formatDay(iso: string, now = new Date()): string {
+  const d = new Date(iso);
+  if (dayKey(iso) === dayKey(now.toISOString())) return "Today";
+  const y = new Date(now);
+  y.setDate(now.getDate() - 1);
+  if (dayKey(iso) === dayKey(y.toISOString())) return "Yesterday";
+  return d.toLocaleDateString(undefined, {
+    weekday: "long",
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+  });
+}
+
+export function formatTime(iso: string): string {
+  return new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+}
+
+/** The room list's time: a time today, "Yesterday", else a short date. */
+export function formatListTime(iso: string, now = new Date()): string {
+  if (dayKey(iso) === dayKey(now.toISOString())) return formatTime(iso);
+  const day = formatDay(iso, now);
+  if (day === "Yesterday") return day;
+  return new Date(iso).toLocaleDateString(undefined, { month: "short", day: "numeric" });
+}
+
+/** Messages with a day separator before the first message of each day. */
+export function withDays<T extends Pick<Message, "created_at">>(
+  msgs: readonly T[],
+): ({ kind: "day"; key: string; label: string } | { kind: "message"; message: T })[] {
+  const out: ({ kind: "day"; key: string; label: string } | { kind: "message"; message: T })[] = [];
+  let day = "";
+  for (const m of msgs) {
+    const k = dayKey(m.created_at);
+    if (k !== day) {
+      out.push({ kind: "day", key: k, label: formatDay(m.created_at) });
+      day = k;
+    }
+    out.push({ kind: "message", message: m });
+  }
+  return out;
+}
+
+/** A system message as a sentence. */
+export function describeSystem(s: SystemEvent, nameOf: (id: UserID) => string): string {
+  const actor = nameOf(s.actor);
+  const users = (s.users ?? []).map(nameOf);
+  const list = joinNames(users);
+  switch (s.type) {
+    case "room_created":
+      return s.name ? `${actor} created “${s.name}”${list ? ` with ${list}` : ""}` : `${actor} started the conversation`;
+    case "members_added":
+      return `${actor} invited ${list}`;
+    case "member_left":
+      return `${list} left`;
+    case "member_removed":
+      return `${actor} removed ${list}`;
+    case "role_changed":
+      return `${list} is now ${s.role === "admin" ? "an admin" : s.role === "owner" ? "the owner" : "a member"}`;
+    case "room_renamed":
+      return `${actor} renamed the room to “${s.name ?? ""}”`;
+    case "announcement_changed":
+      return s.text ? `${actor} set the announcement` : `${actor} cleared the announcement`;
+    default:
+      return "The room changed";
+  }
+}
+
+function joinNames(names: string[]): string {
+  if (names.length <= 1) return names[0] ?? "";
+  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+/** The one-line preview of a message in the room list. */
+export function preview(m: Message | undefined, nameOf: (id: UserID) => string, me: UserID): string {
+  if (!m) return "";
+  if (m.kind === "system" && m.system) return describeSystem(m.system, nameOf);
+  if (m.deleted) return "Message deleted";
+  const text = m.text.replace(/\s+/g, " ");
+  return m.sender_id === me ? `You: ${text}` : text;
+}

@@ -1,0 +1,156 @@
+import type { Message, ReadPosition, Role, Room, RoomID, RoomSummary, UserID } from "../api/types";
+
+/**
+ * The room list: each room as the caller sees it (last message, unread
+ * count, read position), kept current from live events and ordered by
+ * activity, newest first. Entries are replaced, never mutated, so views can
+ * compare them by identity.
+ */
+export class RoomList {
+  private rooms = new Map<RoomID, RoomSummary>();
+  private sortedCache: RoomSummary[] | null = null;
+
+  constructor(private me: UserID = "") {}
+
+  setMe(me: UserID): void {
+    this.me = me;
+  }
+
+  get(id: RoomID): RoomSummary | undefined {
+    return this.rooms.get(id);
+  }
+
+  has(id: RoomID): boolean {
+    return this.rooms.has(id);
+  }
+
+  /** Most recently active first; ties by id so the order is stable. */
+  sorted(): RoomSummary[] {
+    if (!this.sortedCache) {
+      this.sortedCache = [...this.rooms.values()].sort((a, b) => {
+        const d = Date.parse(b.last_message_at) - Date.parse(a.last_message_at);
+        return d !== 0 ? d : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+      });
+    }
+    return this.sortedCache;
+  }
+
+  /** Replaces the whole list (a `ready` frame) and returns the ids that are gone. */
+  setAll(list: readonly RoomSummary[]): RoomID[] {
+    const next = new Map(list.map((r) => [r.id, normalise(r)]));
+    const gone = [...this.rooms.keys()].filter((id) => !next.has(id));
+    this.rooms = next;
+    this.sortedCache = null;
+    return gone;
+  }
+
+  /** A room to add or replace (`room_added`, or an answer of the REST API). */
+  upsert(r: RoomSummary): void {
+    const old = this.rooms.get(r.id);
+    let next = normalise(r);
+    if (old) {
+      // A REST answer may be older than live events already applied.
+      const lastSeq = Math.max(old.last_seq, next.last_seq);
+      const lastRead = Math.max(old.last_read_seq, next.last_read_seq);
+      const newerMsg =
+        (old.last_message?.seq ?? 0) > (next.last_message?.seq ?? 0) ? old.last_message : next.last_message;
+      next = {
+        ...next,
+        last_seq: lastSeq,
+        last_read_seq: lastRead,
+        unread: Math.max(0, lastSeq - lastRead),
+        last_message: newerMsg,
+        last_message_at: later(old.last_message_at, next.last_message_at),
+      };
+    }
+    this.put(next);
+  }
+
+  remove(id: RoomID): boolean {
+    const had = this.rooms.delete(id);
+    if (had) this.sortedCache = null;
+    return had;
+  }
+
+  /**
+   * A new message (live, or from a page). Moves the room's last_seq, last
+   * message and time; a message of mine also moves my read position, since
+   * sending reads everything up to it. Older or repeated seqs change nothing.
+   */
+  onMessage(m: Message): boolean {
+    const r = this.rooms.get(m.room_id);
+    if (!r || m.seq <= r.last_seq) {
+      if (r && r.last_message?.seq === m.seq) this.onUpdated(m);
+      return false;
+    }
+    const lastRead = m.sender_id === this.me ? Math.max(r.last_read_seq, m.seq) : r.last_read_seq;
+    this.put({
+      ...r,
+      last_seq: m.seq,
+      last_message: m,
+      last_message_at: later(r.last_message_at, m.created_at),
+      last_read_seq: lastRead,
+      unread: Math.max(0, m.seq - lastRead),
+    });
+    return true;
+  }
+
+  /** An edit or delete: refresh the preview if it is the last message. */
+  onUpdated(m: Message): boolean {
+    const r = this.rooms.get(m.room_id);
+    if (!r || r.last_message?.seq !== m.seq) return false;
+    this.put({ ...r, last_message: m });
+    return true;
+  }
+
+  /** My read position moved (a `read` event or ack); it never moves back. */
+  onRead(p: ReadPosition): boolean {
+    const r = this.rooms.get(p.room_id);
+    if (!r || p.last_read_seq <= r.last_read_seq) return false;
+    this.put({ ...r, last_read_seq: p.last_read_seq, unread: Math.max(0, r.last_seq - p.last_read_seq) });
+    return true;
+  }
+
+  /** A `room_updated` event: name, announcement, member count; last_seq keeps the larger. */
+  onRoomUpdated(room: Room): boolean {
+    const r = this.rooms.get(room.id);
+    if (!r) return false;
+    const lastSeq = Math.max(r.last_seq, room.last_seq);
+    this.put({
+      ...r,
+      name: room.name,
+      announcement: room.announcement,
+      member_count: room.member_count,
+      last_seq: lastSeq,
+      last_message_at: later(r.last_message_at, room.last_message_at),
+      unread: Math.max(0, lastSeq - r.last_read_seq),
+    });
+    return true;
+  }
+
+  /** My role changed (a role_changed message about me, or ownership passing on). */
+  setRole(id: RoomID, role: Role): void {
+    const r = this.rooms.get(id);
+    if (r && r.role !== role) this.put({ ...r, role });
+  }
+
+  /** Unread messages over all rooms (for the tab title). */
+  totalUnread(): number {
+    let n = 0;
+    for (const r of this.rooms.values()) n += r.unread;
+    return n;
+  }
+
+  private put(r: RoomSummary): void {
+    this.rooms.set(r.id, r);
+    this.sortedCache = null;
+  }
+}
+
+function normalise(r: RoomSummary): RoomSummary {
+  return { ...r, unread: Math.max(0, r.last_seq - r.last_read_seq) };
+}
+
+function later(a: string, b: string): string {
+  return Date.parse(b) > Date.parse(a) ? b : a;
+}

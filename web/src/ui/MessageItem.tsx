@@ -1,0 +1,123 @@
+import { memo } from "react";
+import type { Message } from "../api/types";
+import { formatTime } from "../state/format";
+import type { Outgoing } from "../state/outbox";
+import { Avatar } from "./Avatar";
+import { IconEdit, IconReply, IconTrash } from "./icons";
+import { MessageText } from "./MessageText";
+
+export interface MessageActions {
+  onReply: (m: Message) => void;
+  onEdit: (m: Message) => void;
+  onDelete: (m: Message) => void;
+  onJump: (seq: number) => void;
+}
+
+/**
+ * One message bubble: mine on the right, others' on the left with their
+ * name and avatar at the start of a run; the "unread by N" number and the
+ * time beside it; the quoted message above the text. Reactions and
+ * attachments get their own rows inside `.msg-body` when the server has them.
+ */
+export const MessageItem = memo(function MessageItem({
+  m,
+  mine,
+  senderName,
+  senderAvatar,
+  showHeader,
+  unreadBy,
+  quoted,
+  quotedName,
+  canDelete,
+  actions,
+}: {
+  m: Message;
+  mine: boolean;
+  senderName: string;
+  senderAvatar?: string;
+  showHeader: boolean;
+  unreadBy: number | undefined;
+  quoted: Message | undefined;
+  quotedName: string;
+  canDelete: boolean;
+  actions: MessageActions;
+}) {
+  const live = !m.deleted;
+  return (
+    <li className={`msg ${mine ? "mine" : "theirs"} ${showHeader ? "first" : ""}`} data-seq={m.seq} data-testid="message">
+      {!mine && (
+        <span className="msg-avatar">{showHeader && <Avatar name={senderName} seed={m.sender_id ?? ""} url={senderAvatar} size={36} />}</span>
+      )}
+      <div className="msg-body">
+        {!mine && showHeader && <div className="msg-name">{senderName}</div>}
+        <div className="msg-row">
+          <div className={`bubble ${m.deleted ? "deleted" : ""}`}>
+            {m.reply_to && live && (
+              <button type="button" className="quote" onClick={() => actions.onJump(m.reply_to!)} aria-label={`Reply to ${quotedName}: jump to the original`}>
+                <span className="quote-name">{quotedName}</span>
+                <span className="quote-text">{quoted ? (quoted.deleted ? "Message deleted" : quoted.text) : "Earlier message"}</span>
+              </button>
+            )}
+            {m.deleted ? <em>This message was deleted</em> : <MessageText text={m.text} />}
+          </div>
+          <div className="msg-meta">
+            {!!unreadBy && !m.deleted && (
+              <span className="unread-by" data-testid="unread-by" title={`Not read by ${unreadBy}`} aria-label={`not read by ${unreadBy}`}>
+                {unreadBy}
+              </span>
+            )}
+            <time dateTime={m.created_at}>{formatTime(m.created_at)}</time>
+            {m.edited_at && !m.deleted && <span className="edited">edited</span>}
+          </div>
+          {live && (
+            <span className="msg-actions">
+              <button type="button" className="icon small" aria-label="Reply" title="Reply" onClick={() => actions.onReply(m)}>
+                <IconReply />
+              </button>
+              {mine && (
+                <button type="button" className="icon small" aria-label="Edit" title="Edit" onClick={() => actions.onEdit(m)}>
+                  <IconEdit />
+                </button>
+              )}
+              {canDelete && (
+                <button type="button" className="icon small" aria-label="Delete" title="Delete" onClick={() => actions.onDelete(m)}>
+                  <IconTrash />
+                </button>
+              )}
+            </span>
+          )}
+        </div>
+      </div>
+    </li>
+  );
+});
+
+/** A message of mine the server has not acknowledged yet. */
+export function PendingItem({ o, online, onRetry, onDiscard }: { o: Outgoing; online: boolean; onRetry: () => void; onDiscard: () => void }) {
+  const status =
+    o.status === "failed" ? `Not sent: ${o.error ?? "error"}` : o.status === "sending" ? "Sending…" : online ? "Sending…" : "Waiting for connection";
+  return (
+    <li className={`msg mine pending ${o.status}`} data-client-id={o.client_id} data-testid="pending">
+      <div className="msg-body">
+        <div className="msg-row">
+          <div className="bubble">
+            <MessageText text={o.text} />
+          </div>
+          <div className="msg-meta">
+            <span className="pending-status">{status}</span>
+          </div>
+        </div>
+        {o.status === "failed" && (
+          <div className="pending-actions">
+            <button type="button" className="link" onClick={onRetry}>
+              Retry
+            </button>
+            <button type="button" className="link" onClick={onDiscard}>
+              Discard
+            </button>
+          </div>
+        )}
+      </div>
+    </li>
+  );
+}

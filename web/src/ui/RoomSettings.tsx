@@ -1,0 +1,149 @@
+import { useEffect, useState, type FormEvent } from "react";
+import type { Member, Role, RoomID } from "../api/types";
+import { Avatar, PresenceDot } from "./Avatar";
+import { useClient } from "./context";
+import { Dialog, parseUsernames } from "./Dialog";
+
+const roleLabel: Record<Role, string> = { owner: "Owner", admin: "Admin", member: "Member" };
+
+/**
+ * Room settings: name and announcement (owner and admins), members with
+ * their role and presence, invite, roles and removal as the rules allow
+ * (api/openapi.yaml: admins manage members, only the owner manages admins),
+ * and leaving.
+ */
+export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onClose: () => void; onLeft: () => void }) {
+  const client = useClient();
+  const room = client.rooms.get(roomId);
+  const members = client.members.get(roomId) ?? [];
+  const [name, setName] = useState(room?.name ?? "");
+  const [announcement, setAnnouncement] = useState(room?.announcement ?? "");
+  const [invite, setInvite] = useState("");
+  useEffect(() => {
+    void client.loadMembers(roomId);
+  }, [client, roomId]);
+  if (!room) return null;
+  const me = client.me?.id ?? "";
+  const myRole = room.role;
+  const manage = room.kind === "group" && (myRole === "owner" || myRole === "admin");
+  const isGroup = room.kind === "group";
+
+  async function saveName(e: FormEvent) {
+    e.preventDefault();
+    if (name.trim() && name.trim() !== room!.name) await client.updateRoom(roomId, { name: name.trim() });
+  }
+  async function saveAnnouncement(e: FormEvent) {
+    e.preventDefault();
+    await client.updateRoom(roomId, { announcement: announcement.trim() });
+  }
+  async function sendInvite(e: FormEvent) {
+    e.preventDefault();
+    const names = parseUsernames(invite);
+    if (names.length && (await client.invite(roomId, names))) setInvite("");
+  }
+  async function leave() {
+    if (!confirm(`Leave “${room!.name}”? You will lose access to its history.`)) return;
+    if (await client.leave(roomId)) {
+      onClose();
+      onLeft();
+    }
+  }
+
+  const canRemove = (t: Member) => manage && t.user_id !== me && t.role !== "owner" && (myRole === "owner" || t.role === "member");
+  const canPromote = (t: Member) => manage && t.user_id !== me && t.role === "member";
+  const canDemote = (t: Member) => isGroup && myRole === "owner" && t.role === "admin";
+
+  return (
+    <Dialog title={isGroup ? "Room settings" : "Conversation"} onClose={onClose} className="side">
+      {isGroup && manage && (
+        <>
+          <form className="stack" onSubmit={saveName}>
+            <label>
+              Room name
+              <input name="room-name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+            </label>
+            <button type="submit" className="small" disabled={!name.trim() || name.trim() === room.name}>
+              Rename
+            </button>
+          </form>
+          <form className="stack" onSubmit={saveAnnouncement}>
+            <label>
+              Announcement <span className="hint">(shown to everyone at the top of the chat)</span>
+              <textarea name="announcement" maxLength={1000} rows={3} value={announcement} onChange={(e) => setAnnouncement(e.target.value)} />
+            </label>
+            <button type="submit" className="small" disabled={announcement.trim() === room.announcement}>
+              {announcement.trim() ? "Set announcement" : "Clear announcement"}
+            </button>
+          </form>
+        </>
+      )}
+      {isGroup && !manage && room.announcement && (
+        <section>
+          <h3>Announcement</h3>
+          <p className="prewrap">{room.announcement}</p>
+        </section>
+      )}
+      <section aria-labelledby="members-title">
+        <h3 id="members-title">Members ({members.length || room.member_count})</h3>
+        <ul className="member-list">
+          {members.map((m) => (
+            <li key={m.user_id} className="member" data-user={m.username}>
+              <span className="avatar-wrap">
+                <Avatar name={m.display_name} seed={m.user_id} url={client.users.get(m.user_id)?.avatar_url} size={32} />
+                <PresenceDot online={m.online} lastSeen={m.last_seen} />
+              </span>
+              <span className="member-name">
+                <strong>
+                  {m.display_name}
+                  {m.user_id === me && " (you)"}
+                </strong>
+                <span className="hint">@{m.username}</span>
+              </span>
+              {isGroup && <span className={`role role-${m.role}`}>{roleLabel[m.role]}</span>}
+              <span className="member-actions">
+                {canPromote(m) && (
+                  <button type="button" className="small" onClick={() => void client.setRole(roomId, m.user_id, "admin")}>
+                    Make admin
+                  </button>
+                )}
+                {canDemote(m) && (
+                  <button type="button" className="small" onClick={() => void client.setRole(roomId, m.user_id, "member")}>
+                    Make member
+                  </button>
+                )}
+                {canRemove(m) && (
+                  <button
+                    type="button"
+                    className="small danger"
+                    aria-label={`Remove ${m.display_name}`}
+                    onClick={() => {
+                      if (confirm(`Remove ${m.display_name} from the room?`)) void client.removeMember(roomId, m.user_id);
+                    }}
+                  >
+                    Remove
+                  </button>
+                )}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </section>
+      {isGroup && (
+        <form className="stack" onSubmit={sendInvite}>
+          <label>
+            Invite people <span className="hint">(usernames)</span>
+            <input name="invite" autoCapitalize="none" spellCheck={false} value={invite} onChange={(e) => setInvite(e.target.value)} placeholder="carol, dave" />
+          </label>
+          <button type="submit" className="small" disabled={!invite.trim()}>
+            Invite
+          </button>
+        </form>
+      )}
+      {isGroup && (
+        <button type="button" className="danger" onClick={() => void leave()}>
+          Leave room
+        </button>
+      )}
+    </Dialog>
+  );
+}
