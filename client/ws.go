@@ -53,6 +53,10 @@ type ConnectOptions struct {
 	Dialer *websocket.Dialer
 	// MaxBackoff caps the wait between reconnect attempts (default 5 s).
 	MaxBackoff time.Duration
+	// LongPoll takes events from long-poll sessions instead of a WebSocket
+	// (client/poll.go); PollWait is each poll's wait (default 25 s).
+	LongPoll bool
+	PollWait time.Duration
 }
 
 // Conn is a live connection that survives network drops and server restarts:
@@ -77,6 +81,7 @@ type Conn struct {
 	connects int
 	gapFills int
 	ready    chan struct{} // closed at each ready frame, then replaced
+	dropPoll func()        // long-poll: abandons the current session (Drop)
 	wmu      sync.Mutex    // one writer at a time on ws
 
 	qmu     sync.Mutex
@@ -113,6 +118,29 @@ func (c *Client) Connect(ctx context.Context, opts ConnectOptions) (*Conn, error
 		qsig: make(chan struct{}, 1)}
 	for r, s := range opts.LastSeqs {
 		cn.lastSeq[r] = s
+	}
+	if opts.LongPoll {
+		if opts.PollWait <= 0 {
+			opts.PollWait = 25 * time.Second
+		}
+		cn.opts = opts
+		first, err := c.OpenPoll(ctx)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		ready := cn.readyChan()
+		go cn.pump()
+		go cn.runPoll(first)
+		select {
+		case <-ready:
+			return cn, nil
+		case <-cn.done:
+			return nil, cn.Err()
+		case <-ctx.Done():
+			cn.Close()
+			return nil, ctx.Err()
+		}
 	}
 	ws, err := cn.dial(ctx)
 	if err != nil {
@@ -190,10 +218,13 @@ func (cn *Conn) Close() error {
 // network failure would; the Conn reconnects and resumes. For tests.
 func (cn *Conn) Drop() {
 	cn.mu.Lock()
-	ws := cn.ws
+	ws, drop := cn.ws, cn.dropPoll
 	cn.mu.Unlock()
 	if ws != nil {
 		ws.NetConn().Close()
+	}
+	if drop != nil {
+		drop()
 	}
 }
 
@@ -524,6 +555,9 @@ func (cn *Conn) write(ws *websocket.Conn, frame []byte) error {
 // the frame is sent again after reconnecting: safe, because every request is
 // idempotent (sends by client_id).
 func (cn *Conn) Request(ctx context.Context, typ string, data any) (json.RawMessage, error) {
+	if cn.opts.LongPoll {
+		return nil, errors.New("parley: requests need the WebSocket; over long-poll use the REST methods")
+	}
 	cn.mu.Lock()
 	if cn.err != nil || cn.ctx.Err() != nil {
 		cn.mu.Unlock()

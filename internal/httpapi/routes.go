@@ -58,6 +58,9 @@ func addRoutes(r *gin.Engine, d Deps) {
 
 	authed := api.Group("", requireSession(d, false))
 	authed.POST("/auth/logout", handleLogout(d))
+	authed.POST("/poll/:session", handleOpenPoll(d))
+	authed.GET("/poll/:session", handlePoll(d))
+	authed.DELETE("/poll/:session", handleClosePoll(d))
 	authed.GET("/me", handleMe(d))
 	authed.GET("/users/:username", handleUser(d))
 

@@ -47,6 +47,7 @@ type Conn struct {
 	ended     sync.Once
 	onEnd     func(*Conn) // the server's cleanup, run once when the socket closes
 	announced atomic.Bool // presence was told of this connection
+	poll      *pollSession // set for a long-poll session: polls drain the queue, there is no socket
 
 	// Reading state, owned by whichever goroutine holds reading.
 	reading   atomic.Bool   // a goroutine is reading or handling this connection's frames
@@ -169,6 +170,10 @@ func (c *Conn) startWriterLocked() {
 	if c.held && c.closeCode == 0 {
 		return
 	}
+	if c.poll != nil {
+		c.poll.signal()
+		return
+	}
 	if !c.writing && !c.finished {
 		c.writing = true
 		if c.cfg.WriteDelay > 0 && c.closeCode == 0 {
@@ -286,11 +291,46 @@ func (c *Conn) writeBatch(batch []outFrame) error {
 func (c *Conn) sendClose(code int, msg string) {
 	c.nc.SetWriteDeadline(time.Now().Add(time.Second))
 	c.nc.Write(closeFrame(code, msg))
+	c.linger()
+}
+
+// linger ends the connection the way RFC 6455 asks a server to: the FIN
+// follows the close frame, then input is read and dropped until the client
+// closes its side, for a bounded time. Closing with unread input would make
+// the kernel send a reset, and the client could lose the close frame and
+// whatever came before it.
+func (c *Conn) linger() {
+	c.pollMu.Lock()
+	if c.registered && !c.sockClosed {
+		c.cfg.poller.remove(c) // from now on nothing here handles its frames
+		c.registered = false
+	}
+	c.pollMu.Unlock()
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		tc.CloseWrite()
+	}
+	c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+	var buf [256]byte
+	for {
+		if _, err := c.nc.Read(buf[:]); err != nil {
+			break
+		}
+	}
 	c.closeSocket()
 }
 
-// ping queues a ping; the pinger calls it for every connection.
+const lingerTimeout = 2 * time.Second
+
+// ping queues a ping; the pinger calls it for every WebSocket.
 func (c *Conn) ping() { c.enqueueControl(pingFrame[:]) }
+
+// closedWith reports the close code once Close was called and everything
+// queued before it has been taken (long-poll sessions).
+func (c *Conn) closedWith() (code int, msg string, ended bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closeCode, c.closeMsg, c.closeCode != 0 && len(c.queue) == 0
+}
 
 // closeSocket closes the connection for good and runs the server's cleanup
 // once. The poller registration goes first: once the socket is closed its
@@ -307,7 +347,9 @@ func (c *Conn) closeSocket() {
 	if already {
 		return
 	}
-	c.nc.Close()
+	if c.nc != nil {
+		c.nc.Close()
+	}
 	close(c.done)
 	c.ended.Do(func() {
 		if c.onEnd != nil {

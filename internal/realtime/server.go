@@ -30,6 +30,7 @@ type Server struct {
 	readBufs sync.Pool
 	closing  atomic.Bool
 	wg       sync.WaitGroup // one per open connection
+	polls    sync.Map       // long-poll session id → *pollSession
 }
 
 // readBufSize is one read's worth of client frames; a frame that does not fit
@@ -131,6 +132,9 @@ func (s *Server) setup(c *Conn, user chat.User) {
 	if s.closing.Load() { // Shutdown began while this connection was being set up
 		c.Close(CloseRestart, "server restarting: reconnect and resume")
 		return
+	}
+	if c.poll != nil {
+		return // polls read its queue; the client sends over REST
 	}
 	if s.poller != nil && c.raw != nil {
 		if len(c.partial) > 0 {
@@ -410,8 +414,12 @@ func (s *Server) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			s.reapPolls(cfg.PongWait)
 			silent := time.Now().Add(-cfg.PongWait).UnixNano()
 			for _, c := range s.hub.conns() {
+				if c.poll != nil {
+					continue
+				}
 				if c.lastFrame.Load() < silent {
 					c.Close(CloseIdle, "no pong: reconnect")
 					continue
@@ -432,6 +440,16 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		// with a reader at work is closed by that reader after its frame.
 		if c.reading.CompareAndSwap(false, true) {
 			s.shutdownConn(c)
+		}
+		if ps := c.poll; ps != nil {
+			// A waiting poll returns the close code; a session that nobody
+			// is polling ends now, and its next poll opens a new one.
+			ps.mu.Lock()
+			polling := ps.polling
+			ps.mu.Unlock()
+			if !polling {
+				c.closeSocket()
+			}
 		}
 	}
 	done := make(chan struct{})
