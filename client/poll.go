@@ -61,7 +61,9 @@ type closedError struct {
 	reason string
 }
 
-func (e *closedError) Error() string { return "parley: session closed " + strconv.Itoa(e.code) + " " + e.reason }
+func (e *closedError) Error() string {
+	return "parley: session closed " + strconv.Itoa(e.code) + " " + e.reason
+}
 
 // pollSession handles batch b, then polls its session until it ends.
 func (cn *Conn) pollSession(b PollBatch) error {

@@ -45,8 +45,8 @@ type Conn struct {
 	deadline  time.Time // the write deadline last set; see writeBatch
 	done      chan struct{}
 	ended     sync.Once
-	onEnd     func(*Conn) // the server's cleanup, run once when the socket closes
-	announced atomic.Bool // presence was told of this connection
+	onEnd     func(*Conn)  // the server's cleanup, run once when the socket closes
+	announced atomic.Bool  // presence was told of this connection
 	poll      *pollSession // set for a long-poll session: polls drain the queue, there is no socket
 
 	// Reading state, owned by whichever goroutine holds reading.
