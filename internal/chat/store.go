@@ -67,6 +67,8 @@ type Store interface {
 	// seqs is non-empty (entries with a zero count are omitted).
 	ReadCounts(ctx context.Context, room RoomID, seqs []int64) ([]ReadCount, error)
 
+	PeopleStore // profiles, search, friends, blocks (people_store.go)
+
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -23,6 +23,9 @@ func (s *Store) CreateRoom(ctx context.Context, r chat.NewRoom) (room chat.Room,
 		var directKey *string // NULL for groups
 		if r.DirectKey != "" {
 			directKey = &r.DirectKey
+			if err := lockPair(ctx, tx, r.DirectKey); err != nil {
+				return err
+			}
 		}
 		created := toDB(r.CreatedAt)
 		_, err := tx.Exec(ctx,
@@ -50,6 +53,11 @@ func (s *Store) CreateRoom(ctx context.Context, r chat.NewRoom) (room chat.Room,
 		n, err := addMembers(ctx, tx, r.ID, users, roles, msg.Seq, created)
 		if err != nil {
 			return err
+		}
+		if r.Kind == chat.Direct {
+			if err := markDirectBlocks(ctx, tx, r.ID); err != nil {
+				return err
+			}
 		}
 		room, err = scanRoom(tx.QueryRow(ctx,
 			`UPDATE rooms SET member_count = $2 WHERE id = $1 RETURNING `+roomCols, string(r.ID), n))
@@ -89,7 +97,7 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 		       m.role, m.last_read_seq,
 		       lm.room_id, lm.seq, lm.id, lm.sender_id, lm.client_id, lm.kind, lm.text, lm.reply_to,
 		       lm.system, lm.created_at, lm.edited_at, lm.deleted,
-		       pu.id, pu.username, pu.display_name, pu.created_at
+		       pu.id, pu.username, pu.display_name, pu.created_at, pu.status_message
 		FROM members m
 		JOIN rooms r ON r.id = m.room_id
 		LEFT JOIN messages lm ON lm.room_id = r.id AND lm.seq = r.last_seq
@@ -104,17 +112,17 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 	var out []chat.RoomSummary
 	for rows.Next() {
 		var (
-			sum                    chat.RoomSummary
-			created, lastMessageAt time.Time
-			last                   msgRow
-			peerID, peerName       pgtype.Text
-			peerDisplay            pgtype.Text
-			peerCreated            pgtype.Timestamptz
+			sum                     chat.RoomSummary
+			created, lastMessageAt  time.Time
+			last                    msgRow
+			peerID, peerName        pgtype.Text
+			peerDisplay, peerStatus pgtype.Text
+			peerCreated             pgtype.Timestamptz
 		)
 		dest := []any{&sum.ID, &sum.Kind, &sum.Name, &sum.Announcement, &created, &sum.LastSeq,
 			&lastMessageAt, &sum.MemberCount, &sum.Role, &sum.LastReadSeq}
 		dest = append(dest, last.dest()...)
-		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated)
+		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated, &peerStatus)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, translate(err, "rooms")
 		}
@@ -128,7 +136,7 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 		if peerID.Valid {
 			sum.Peer = &chat.User{
 				ID: chat.UserID(peerID.String), Username: peerName.String,
-				DisplayName: peerDisplay.String, CreatedAt: fromDB(peerCreated.Time),
+				DisplayName: peerDisplay.String, CreatedAt: fromDB(peerCreated.Time), StatusMessage: peerStatus.String,
 			}
 		}
 		out = append(out, sum)

@@ -113,7 +113,7 @@ func (s *Server) setup(ws *websocket.Conn, sess chat.Session, user chat.User) (*
 	// in between is missed; release puts ready ahead of all of it.
 	s.hub.start(context.Background(), c, rooms)
 	c.release(encodeFrame(serverFrame{Type: "ready", Data: ReadyData{User: user, Rooms: rooms}}))
-	s.svc.Connected(context.Background(), user.ID)
+	s.svc.Connected(context.Background(), user.ID, rooms)
 	return c, true
 }
 
@@ -209,6 +209,12 @@ func (s *Server) dispatch(ctx context.Context, c *Conn, f ClientFrame) (any, err
 			return nil, err
 		}
 		return s.svc.Delete(ctx, c.user, r.RoomID, r.Seq)
+	case "typing":
+		var r TypingFrame
+		if err := DecodeData(f, &r); err != nil {
+			return nil, err
+		}
+		return struct{}{}, s.svc.Typing(ctx, c.user, r.RoomID, r.Typing)
 	case "ping":
 		return struct{}{}, nil
 	}

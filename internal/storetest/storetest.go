@@ -61,6 +61,14 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"MarkRead", testMarkRead},
 		{"MarkReadNonMemberIsNotFound", testMarkReadNonMember},
 		{"ReadCounts", testReadCounts},
+
+		// People.
+		{"UpdateProfile", testUpdateProfile},
+		{"SearchUsers", testSearchUsers},
+		{"FriendRequests", testFriendRequests},
+		{"Blocks", testBlocks},
+		{"BlockMarksDirectRoom", testBlockMarksDirectRoom},
+		{"PresenceAudience", testPresenceAudience},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
