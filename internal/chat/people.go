@@ -78,6 +78,9 @@ func (s *Service) checkNotBlockedBy(ctx context.Context, caller UserID, users ..
 // userNamed looks a user up by username for the people endpoints, where an
 // unknown name is NotFound (the room endpoints say Invalid: a bad member list).
 func (s *Service) userNamed(ctx context.Context, username string) (User, error) {
+	if username == "" {
+		return User{}, Errorf(Invalid, "username is required")
+	}
 	u, _, err := s.store.UserByUsername(ctx, strings.ToLower(username))
 	if ErrorCode(err) == NotFound {
 		return User{}, Errorf(NotFound, "no user %q", truncateRunes(username, 32))

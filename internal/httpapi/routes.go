@@ -75,4 +75,20 @@ func addRoutes(r *gin.Engine, d Deps) {
 	authed.DELETE("/rooms/:room/messages/:seq", handleDelete(d))
 	authed.POST("/rooms/:room/read", handleMarkRead(d))
 	authed.GET("/rooms/:room/receipts", handleReceipts(d))
+
+	// People (people.go).
+	authed.PATCH("/me", handleUpdateProfile(d))
+	authed.GET("/users", handleSearchUsers(d))
+	authed.GET("/friends", handleListFriends(d))
+	authed.DELETE("/friends/:user", handleRemoveFriend(d))
+	authed.GET("/friends/requests", handleListFriendRequests(d))
+	authed.POST("/friends/requests", handleRequestFriend(d))
+	authed.POST("/friends/requests/:user/accept", handleAcceptFriend(d))
+	authed.POST("/friends/requests/:user/decline", handleDeclineFriend(d))
+	authed.DELETE("/friends/requests/:user", handleCancelFriendRequest(d))
+	authed.GET("/blocks", handleListBlocks(d))
+	authed.POST("/blocks", handleBlock(d))
+	authed.DELETE("/blocks/:user", handleUnblock(d))
+	authed.POST("/rooms/:room/typing", handleTyping(d))
+	authed.GET("/rooms/:room/presence", handleRoomPresence(d))
 }
