@@ -150,8 +150,13 @@ func befriend(ctx context.Context, tx pgx.Tx, a, b chat.UserID, at time.Time) er
 	return translate(err, "friend")
 }
 
+// AcceptFriend locks the pair like Block, so a block cannot slip between
+// the request's deletion and the friendship's insertion.
 func (s *Store) AcceptFriend(ctx context.Context, user, from chat.UserID, at time.Time) error {
 	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := lockPair(ctx, tx, chat.DirectKey(user, from)); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `DELETE FROM friend_requests WHERE from_id = $1 AND to_id = $2`, string(from), string(user))
 		if err := changedOne(tag, err, "friend request"); err != nil {
 			return err

@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"parley/internal/chat"
@@ -436,5 +438,37 @@ func testPresenceAudience(t *testing.T, f *fixture) {
 	checkIDs(t, "MemberIDs", ids, alice.ID, bob.ID, carol.ID)
 	if ids, err := f.s.MemberIDs(f.ctx, "no-such-room"); err != nil || len(ids) != 0 {
 		t.Errorf("MemberIDs of no room = %v, %v", ids, err)
+	}
+}
+
+// A block and an acceptance (or a new request) racing for the same pair
+// never leave the blocked user a friend or a pending request.
+func testBlockAndAcceptDoNotCross(t *testing.T, f *fixture) {
+	const pairs = 12
+	type pair struct{ a, b chat.User }
+	ps := make([]pair, pairs)
+	for i := range ps {
+		ps[i] = pair{f.user(fmt.Sprintf("a%d", i)), f.user(fmt.Sprintf("b%d", i))}
+		f.request(ps[i].b, ps[i].a)
+	}
+	at := f.tick()
+	var wg sync.WaitGroup
+	for _, p := range ps {
+		wg.Add(3)
+		go func() { defer wg.Done(); f.s.AcceptFriend(f.ctx, p.a.ID, p.b.ID, at) }()
+		go func() { defer wg.Done(); f.s.Block(f.ctx, p.a.ID, p.b.ID, at) }()
+		go func() { defer wg.Done(); f.s.RequestFriend(f.ctx, p.a.ID, p.b.ID, at) }()
+	}
+	wg.Wait()
+	for _, p := range ps {
+		if _, err := f.s.Friend(f.ctx, p.a.ID, p.b.ID); chat.ErrorCode(err) != chat.NotFound {
+			t.Errorf("%s and %s are friends after a block (err %v)", p.a.Username, p.b.Username, err)
+		}
+		if reqs, err := f.s.FriendRequests(f.ctx, p.a.ID); err != nil || len(reqs) != 0 {
+			t.Errorf("%s has requests after a block: %+v, %v", p.a.Username, reqs, err)
+		}
+		if bs, err := f.s.Blocks(f.ctx, p.a.ID); err != nil || len(bs) != 1 {
+			t.Errorf("%s's blocks = %+v, %v", p.a.Username, bs, err)
+		}
 	}
 }

@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"FriendRequests", testFriendRequests},
 		{"Blocks", testBlocks},
 		{"BlockMarksDirectRoom", testBlockMarksDirectRoom},
+		{"BlockAndAcceptDoNotCross", testBlockAndAcceptDoNotCross},
 		{"PresenceAudience", testPresenceAudience},
 	}
 	for _, c := range cases {
