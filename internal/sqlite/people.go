@@ -44,8 +44,7 @@ func (s *Store) UpdateProfile(ctx context.Context, id chat.UserID, p chat.Profil
 // searchQuery takes each branch's first matches in index order, so however
 // many users share a prefix the work is bounded by the limit: two index range
 // scans (username, display_key), each stopping after `limit` rows that pass
-// the filters. Parameters: caller, then (from, to) for username, then for
-// display_key, then the limit, three times.
+// the filters. :caller, the range [:from, :to), :limit (searchArgs).
 const searchQuery = `
 	SELECT ` + publicUserCols + `,
 	       CASE WHEN EXISTS (SELECT 1 FROM friends f WHERE f.user_id = :caller AND f.friend_id = u.id) THEN 'friend'
