@@ -19,7 +19,7 @@ import (
 
 // Event is one server event. Exactly the field matching Type is set.
 type Event struct {
-	Type     string // message, message_updated, receipts, read, room_added, room_removed, room_updated, reaction, error, ready
+	Type     string // message, message_updated, receipts, read, room_added, room_removed, room_updated, reaction, error, ready, and those of people.go
 	Message  *Message
 	Room     *RoomSummary // room_added
 	RoomInfo *Room        // room_updated
@@ -31,6 +31,18 @@ type Event struct {
 	Raw      json.RawMessage
 
 	Reaction *Reaction // reaction
+
+	// The people layer's events (people.go).
+	Profile       *User                 // profile_updated
+	Presence      *Presence             // presence
+	RoomPresence  *RoomPresence         // room_presence
+	Typing        *Typing               // typing
+	Members       *MembersChange        // members
+	FriendRequest *FriendRequest        // friend_request
+	RequestGone   *FriendRequestRemoved // friend_request_removed
+	Friend        *Friend               // friend_added
+	UserID        UserID                // friend_removed, block_removed
+	Blocked       *BlockedUser          // block_added
 }
 
 // Ready is the first frame of every connection.
@@ -397,6 +409,8 @@ func (cn *Conn) handle(ws *websocket.Conn, line []byte) error {
 	case "reaction":
 		ev.Reaction = new(Reaction)
 		err = json.Unmarshal(f.Data, ev.Reaction)
+	default:
+		err = decodePeopleEvent(&ev, f.Data)
 	}
 	if err != nil {
 		return err

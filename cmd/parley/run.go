@@ -147,6 +147,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	burst := f.Int("message-burst", "PARLEY_MESSAGE_BURST", d.MessageBurst, "sends per user allowed in a burst")
 	receipts := f.Duration("receipt-window", "PARLEY_RECEIPT_WINDOW", d.ReceiptWindow, "read receipts of a room are coalesced over this window")
 	fanout := f.Duration("fanout-window", "PARLEY_FANOUT_WINDOW", 50*time.Millisecond, "a room with many connections on this node sends its events at most once per window, many per write (0: each at once)")
+	presenceRooms := f.Int("presence-room-limit", "PARLEY_PRESENCE_ROOM_LIMIT", d.PresenceRoomLimit, "rooms with more members get a coalesced online count instead of per-member presence, and a shared typing budget")
 	writeDelay := f.Duration("write-delay", "PARLEY_WRITE_DELAY", 0, "hold outbound frames this long so more share one write (throughput for latency)")
 	framesPS := f.Float("frames-per-second", "PARLEY_FRAMES_PER_SECOND", 50, "sustained inbound WebSocket frames per connection")
 	frameBurst := f.Int("frame-burst", "PARLEY_FRAME_BURST", 100, "inbound WebSocket frames per connection allowed in a burst")
@@ -162,6 +163,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	lim := d
 	lim.MaxMessageLen, lim.MaxRoomMembers, lim.MaxRoomsPerUser = *maxMsg, *maxMembers, *maxRooms
 	lim.MessagesPerSecond, lim.MessageBurst, lim.ReceiptWindow = *rate, *burst, *receipts
+	lim.PresenceRoomLimit = *presenceRooms
 	cfg := server.Config{
 		Addr: *addr, DB: *db, Redis: *redisURL, PresenceLease: *lease, AllowedOrigins: list(*origins), TrustedProxies: list(*proxies),
 		MaxBodyBytes: int64(*maxBody), ShutdownTimeout: *shutdown, Limits: lim, DebugAddr: *debugAddr,

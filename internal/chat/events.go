@@ -20,6 +20,21 @@ const (
 	EvSessionEnded   EventType = "session_ended"   // personal, internal: close connections of a revoked session
 )
 
+// The people layer's events (docs/protocol.md, "People").
+const (
+	EvProfileUpdated       EventType = "profile_updated"        // a user's public profile changed (rooms, friends, own devices)
+	EvPresence             EventType = "presence"               // a user came online or went offline (friends, small rooms)
+	EvRoomPresence         EventType = "room_presence"          // a big room's online count, coalesced
+	EvTyping               EventType = "typing"                 // a member started or stopped typing; never stored
+	EvMembers              EventType = "members"                // member-list entries changed at a seq (joined, role, left)
+	EvFriendRequest        EventType = "friend_request"         // personal: a request to or from me
+	EvFriendRequestRemoved EventType = "friend_request_removed" // personal: a pending request is gone (declined, cancelled, blocked)
+	EvFriendAdded          EventType = "friend_added"           // personal: a new friend
+	EvFriendRemoved        EventType = "friend_removed"         // personal: a friendship ended
+	EvBlockAdded           EventType = "block_added"            // personal, to the blocker's devices only
+	EvBlockRemoved         EventType = "block_removed"          // personal, to the blocker's devices only
+)
+
 // Event travels over the Bus from the node that caused it to every node with a
 // connection that should see it. Data is the JSON payload the client receives;
 // the other fields are for the hub and never reach the client as such.

@@ -30,6 +30,9 @@ func (s *Service) Send(ctx context.Context, caller UserID, r SendRequest) (Messa
 	if err != nil {
 		return Message{}, err
 	}
+	if me.Blocked {
+		return Message{}, errBlocked()
+	}
 	if !s.sends.Allow(string(caller)) {
 		return Message{}, Errorf(RateLimited, "sending too fast, slow down")
 	}
@@ -118,8 +121,10 @@ func (s *Service) Edit(ctx context.Context, caller UserID, room RoomID, seq int6
 	if err := validateMessageText(text, s.limits.MaxMessageLen); err != nil {
 		return Message{}, err
 	}
-	if _, err := s.member(ctx, room, caller); err != nil {
+	if me, err := s.member(ctx, room, caller); err != nil {
 		return Message{}, err
+	} else if me.Blocked {
+		return Message{}, errBlocked()
 	}
 	if !s.sends.Allow(string(caller)) {
 		return Message{}, Errorf(RateLimited, "editing too fast, slow down")

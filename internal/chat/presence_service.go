@@ -2,14 +2,29 @@ package chat
 
 import "context"
 
-// Connected records a new live connection of user.
-func (s *Service) Connected(ctx context.Context, user UserID) {
+// Connected records a new live connection of user. rooms are the user's rooms
+// as the connection just loaded them for its ready frame: coming online needs
+// no second room query.
+func (s *Service) Connected(ctx context.Context, user UserID, rooms []RoomSummary) {
 	if s.presence == nil {
 		return
 	}
-	if _, err := s.presence.Connected(ctx, user); err != nil {
+	came, err := s.presence.Connected(ctx, user)
+	if err != nil {
 		s.log.Warn("presence connect", "user", user, "err", err)
+		return
 	}
+	if !came {
+		return
+	}
+	sizes := make([]RoomSize, len(rooms))
+	for i, r := range rooms {
+		sizes[i] = RoomSize{ID: r.ID, Kind: r.Kind, Members: r.MemberCount}
+		if r.Peer != nil {
+			sizes[i].Peer = r.Peer.ID
+		}
+	}
+	s.publishPresence(ctx, PresenceData{UserID: user, Online: true, LastSeen: s.nowUTC()}, sizes)
 }
 
 // Disconnected records that one of user's live connections ended.
@@ -17,9 +32,20 @@ func (s *Service) Disconnected(ctx context.Context, user UserID) {
 	if s.presence == nil {
 		return
 	}
-	if _, err := s.presence.Disconnected(ctx, user); err != nil {
+	went, err := s.presence.Disconnected(ctx, user)
+	if err != nil {
 		s.log.Warn("presence disconnect", "user", user, "err", err)
+		return
 	}
+	if !went {
+		return
+	}
+	rooms, err := s.store.RoomSizes(ctx, user)
+	if err != nil {
+		s.log.Warn("presence rooms", "user", user, "err", err)
+		return
+	}
+	s.publishPresence(ctx, PresenceData{UserID: user, Online: false, LastSeen: s.nowUTC()}, rooms)
 }
 
 // withPresence fills the presence of each member. Presence is advisory: if

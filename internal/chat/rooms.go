@@ -91,6 +91,9 @@ func (s *Service) CreateGroup(ctx context.Context, caller UserID, name string, u
 	if err != nil {
 		return RoomSummary{}, err
 	}
+	if err := s.checkNotBlockedBy(ctx, caller, members...); err != nil {
+		return RoomSummary{}, err
+	}
 	if len(members)+1 > s.limits.MaxRoomMembers {
 		return RoomSummary{}, Errorf(Invalid, "a room holds at most %d members", s.limits.MaxRoomMembers)
 	}
@@ -130,9 +133,10 @@ func (s *Service) OpenDirect(ctx context.Context, caller UserID, username string
 		return RoomSummary{}, false, Errorf(Invalid, "cannot open a direct room with yourself")
 	}
 	peer := peers[0]
-	pair := []string{string(caller), string(peer)}
-	slices.Sort(pair)
-	key := strings.Join(pair, ":")
+	if err := s.checkNotBlockedBy(ctx, caller, peer); err != nil {
+		return RoomSummary{}, false, err
+	}
+	key := DirectKey(caller, peer)
 	if room, err := s.store.DirectRoom(ctx, key); err == nil {
 		sum, err := s.summary(ctx, room, caller)
 		return sum, false, err
@@ -249,6 +253,9 @@ func (s *Service) Invite(ctx context.Context, caller UserID, id RoomID, username
 	if len(fresh) == 0 {
 		return Message{}, Errorf(Conflict, "everyone named is already a member")
 	}
+	if err := s.checkNotBlockedBy(ctx, caller, fresh...); err != nil {
+		return Message{}, err
+	}
 	if room.MemberCount+len(fresh) > s.limits.MaxRoomMembers {
 		return Message{}, Errorf(Forbidden, "a room holds at most %d members", s.limits.MaxRoomMembers)
 	}
@@ -274,6 +281,7 @@ func (s *Service) afterMembershipChange(ctx context.Context, msg Message, added,
 		return
 	}
 	s.publish(ctx, RoomTopic(room.ID), messageEvent(msg))
+	s.publishMembers(ctx, msg)
 	s.publish(ctx, RoomTopic(room.ID), Event{Type: EvRoomUpdated, Room: room.ID, Data: raw(room)})
 	for _, u := range added {
 		if sum, err := s.summary(ctx, room, u); err == nil {
@@ -326,6 +334,7 @@ func (s *Service) handOver(ctx context.Context, id RoomID, from UserID) {
 		return
 	}
 	s.publish(ctx, RoomTopic(id), messageEvent(msg))
+	s.publishMembers(ctx, msg)
 }
 
 // RemoveMember removes another member. Admins may remove members; only the
@@ -386,6 +395,7 @@ func (s *Service) SetRole(ctx context.Context, caller UserID, id RoomID, target 
 		return Message{}, err
 	}
 	s.publish(ctx, RoomTopic(id), messageEvent(msg))
+	s.publishMembers(ctx, msg)
 	return msg, nil
 }
 

@@ -28,6 +28,14 @@ type Limits struct {
 	MaxReactionEmojis  int     // different emojis on one message
 	ReactionsPerSecond float64 // sustained reaction changes per user
 	ReactionBurst      int     // reaction changes per user allowed in a burst
+	// The people layer (presence_events.go, typing.go, search.go).
+	PresenceRoomLimit  int           // rooms with more members get a coalesced online count instead of per-member presence
+	RoomPresenceWindow time.Duration // a big room's online count is published at most once per window, cluster-wide
+	TypingInterval     time.Duration // a continuing "typing" is relayed at most once per interval per user and room
+	TypingTTL          time.Duration // clients drop a "typing" not refreshed within this time
+	BigRoomTypingRate  float64       // typing events per second relayed into one big room, all members together
+	SearchesPerSecond  float64       // user searches per user
+	SearchBurst        int           //
 }
 
 func DefaultLimits() Limits {
@@ -49,6 +57,13 @@ func DefaultLimits() Limits {
 		MaxReactionEmojis:  50,
 		ReactionsPerSecond: 10,
 		ReactionBurst:      30,
+		PresenceRoomLimit:  100,
+		RoomPresenceWindow: 3 * time.Second,
+		TypingInterval:     3 * time.Second,
+		TypingTTL:          6 * time.Second,
+		BigRoomTypingRate:  1,
+		SearchesPerSecond:  2,
+		SearchBurst:        10,
 	}
 }
 
@@ -85,6 +100,21 @@ func (l Limits) withDefaults() Limits {
 	if l.ReactionsPerSecond <= 0 {
 		l.ReactionsPerSecond = d.ReactionsPerSecond
 	}
+	set(&l.PresenceRoomLimit, d.PresenceRoomLimit)
+	set(&l.SearchBurst, d.SearchBurst)
+	for _, p := range []struct{ v, def *time.Duration }{
+		{&l.RoomPresenceWindow, &d.RoomPresenceWindow}, {&l.TypingInterval, &d.TypingInterval}, {&l.TypingTTL, &d.TypingTTL},
+	} {
+		if *p.v <= 0 {
+			*p.v = *p.def
+		}
+	}
+	if l.BigRoomTypingRate <= 0 {
+		l.BigRoomTypingRate = d.BigRoomTypingRate
+	}
+	if l.SearchesPerSecond <= 0 {
+		l.SearchesPerSecond = d.SearchesPerSecond
+	}
 	return l
 }
 
@@ -102,6 +132,7 @@ type Service struct {
 	presence Presence
 
 	reactions RateLimiter
+	people *peopleState // presence_events.go, typing.go, search.go
 }
 
 type Config struct {
@@ -144,6 +175,7 @@ func NewService(c Config) *Service {
 	s.sends = c.limiter("sends", s.limits.MessagesPerSecond, s.limits.MessageBurst, s.now)
 	s.receipts = newReceiptCoalescer(s.limits.ReceiptWindow, s.flushReceipts)
 	s.reactions = c.limiter("reactions", s.limits.ReactionsPerSecond, s.limits.ReactionBurst, s.now)
+	s.people = newPeopleState(s, c)
 	return s
 }
 
@@ -151,7 +183,10 @@ func NewService(c Config) *Service {
 func (s *Service) Limits() Limits { return s.limits }
 
 // Close stops pending receipt flushes.
-func (s *Service) Close() { s.receipts.stop() }
+func (s *Service) Close() {
+	s.receipts.stop()
+	s.people.stop()
+}
 
 func (s *Service) publish(ctx context.Context, topic string, ev Event) {
 	// The change is already durable: a lost event is repaired by resume (clients)

@@ -69,6 +69,7 @@ type Store interface {
 	ReadCounts(ctx context.Context, room RoomID, seqs []int64) ([]ReadCount, error)
 
 	ExtrasStore
+	PeopleStore // profiles, search, friends, blocks (people_store.go)
 
 	Ping(ctx context.Context) error
 	Close() error

@@ -16,6 +16,8 @@ type User struct {
 	Username    string    `json:"username"`
 	DisplayName string    `json:"display_name"`
 	CreatedAt   time.Time `json:"created_at"`
+	// StatusMessage is the user's one-line status ("in a meeting"); empty for none.
+	StatusMessage string `json:"status_message"`
 }
 
 // Session is a login. Only the SHA-256 of the bearer token is stored, so a
@@ -68,6 +70,11 @@ type Member struct {
 	// Online and LastSeen are the member's presence, filled in member lists.
 	Online   bool       `json:"online"`
 	LastSeen *time.Time `json:"last_seen,omitempty"`
+	// StatusMessage is the member's profile status, as in User.
+	StatusMessage string `json:"status_message"`
+	// Blocked is set on a direct-room membership whose peer has blocked this
+	// member: their sends are refused. Never shown to clients.
+	Blocked bool `json:"-"`
 }
 
 // RoomSummary is one entry of a user's room list: the room as that user sees it.

@@ -18,8 +18,9 @@ type member struct {
 	api  *client.Client
 	conn *client.Conn
 
-	mu   sync.Mutex
-	seqs []int64 // message seqs of the drill room, in arrival order
+	mu      sync.Mutex
+	seqs    []int64                // message seqs of the drill room, in arrival order
+	offline map[client.UserID]bool // users this member heard go offline
 }
 
 type drill struct {
@@ -82,9 +83,17 @@ func setup(t *testing.T, name string) *drill {
 
 func (u *member) collect(room client.RoomID) {
 	for ev := range u.conn.Events() {
-		if ev.Type == "message" && ev.Message.RoomID == room {
+		switch {
+		case ev.Type == "message" && ev.Message.RoomID == room:
 			u.mu.Lock()
 			u.seqs = append(u.seqs, ev.Message.Seq)
+			u.mu.Unlock()
+		case ev.Type == "presence" && !ev.Presence.Online:
+			u.mu.Lock()
+			if u.offline == nil {
+				u.offline = map[client.UserID]bool{}
+			}
+			u.offline[ev.Presence.UserID] = true
 			u.mu.Unlock()
 		}
 	}
@@ -306,4 +315,23 @@ func TestKilledNodeUsersGoOffline(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("offline %v after the kill (lease 2 s)", time.Since(start).Round(100*time.Millisecond))
+
+	// The expiry is live news too: a surviving node publishes it to the room.
+	me, err := lonely.api.Me(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	watcher := d.users[0] // on node 0
+	for !watcher.heardOffline(me.ID) {
+		if time.Since(start) > 20*time.Second {
+			t.Fatal("no presence event told the room that the killed node's user went offline")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (u *member) heardOffline(id client.UserID) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.offline[id]
 }

@@ -13,12 +13,15 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"name":"team","members":["bob","carol"]}`, `{"name":null,"announcement":"x"}`,
 		`{"client_id":"c1","text":"hi","reply_to":3}`, `{"seq":5}`, `{"role":"admin"}`,
 		`{} {}`, `{"seq":"5"}`, `[1]`, ``, `{`, `  {"seq":1}  `,
+		`{"display_name":"Alice","status_message":null}`, `{"status_message":5}`, `{"username":"bob"}`,
+		`{"typing":true}`, `{"typing":"yes"}`, `{"typing":null}`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, v := range []any{&chat.SignupRequest{}, &createRoomRequest{}, &updateRoomRequest{},
-			&sendRequest{}, &readRequest{}, &roleRequest{}, &inviteRequest{}, &directRequest{}} {
+			&sendRequest{}, &readRequest{}, &roleRequest{}, &inviteRequest{}, &directRequest{},
+			&profileRequest{}, &usernameRequest{}, &typingRequest{}} {
 			if err := decodeBytes(b, v); err != nil && chat.ErrorCode(err) != chat.Invalid {
 				t.Fatalf("error %v is not invalid", err)
 			}

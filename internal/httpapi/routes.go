@@ -84,4 +84,19 @@ func addRoutes(r *gin.Engine, d Deps) {
 
 	authed.PUT("/rooms/:room/messages/:seq/reactions/:emoji", handleReact(d, true))
 	authed.DELETE("/rooms/:room/messages/:seq/reactions/:emoji", handleReact(d, false))
+	// People (people.go).
+	authed.PATCH("/me", handleUpdateProfile(d))
+	authed.GET("/users", handleSearchUsers(d))
+	authed.GET("/friends", handleListFriends(d))
+	authed.DELETE("/friends/:user", handleRemoveFriend(d))
+	authed.GET("/friends/requests", handleListFriendRequests(d))
+	authed.POST("/friends/requests", handleRequestFriend(d))
+	authed.POST("/friends/requests/:user/accept", handleAcceptFriend(d))
+	authed.POST("/friends/requests/:user/decline", handleDeclineFriend(d))
+	authed.DELETE("/friends/requests/:user", handleCancelFriendRequest(d))
+	authed.GET("/blocks", handleListBlocks(d))
+	authed.POST("/blocks", handleBlock(d))
+	authed.DELETE("/blocks/:user", handleUnblock(d))
+	authed.POST("/rooms/:room/typing", handleTyping(d))
+	authed.GET("/rooms/:room/presence", handleRoomPresence(d))
 }

@@ -12,8 +12,8 @@ import (
 func (s *Store) CreateUser(ctx context.Context, u chat.NewUser) (chat.User, error) {
 	created := toDB(u.CreatedAt)
 	_, err := s.pool.Exec(ctx,
-		`INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		string(u.ID), u.Username, u.DisplayName, u.PasswordHash, created)
+		`INSERT INTO users (id, username, display_name, display_key, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		string(u.ID), u.Username, u.DisplayName, chat.SearchKey(u.DisplayName), u.PasswordHash, created)
 	if err != nil {
 		return chat.User{}, translate(err, "username "+u.Username)
 	}
@@ -22,13 +22,13 @@ func (s *Store) CreateUser(ctx context.Context, u chat.NewUser) (chat.User, erro
 
 func (s *Store) UserByID(ctx context.Context, id chat.UserID) (chat.User, error) {
 	u, _, err := scanUser(s.pool.QueryRow(ctx,
-		`SELECT id, username, display_name, created_at, password_hash FROM users WHERE id = $1`, string(id)))
+		`SELECT id, username, display_name, created_at, password_hash, status_message FROM users WHERE id = $1`, string(id)))
 	return u, translate(err, "user")
 }
 
 func (s *Store) UserByUsername(ctx context.Context, username string) (chat.User, string, error) {
 	u, hash, err := scanUser(s.pool.QueryRow(ctx,
-		`SELECT id, username, display_name, created_at, password_hash FROM users WHERE username = $1`, username))
+		`SELECT id, username, display_name, created_at, password_hash, status_message FROM users WHERE username = $1`, username))
 	return u, hash, translate(err, "user")
 }
 
@@ -38,7 +38,7 @@ func scanUser(row pgx.Row) (chat.User, string, error) {
 		created time.Time
 		hash    string
 	)
-	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &created, &hash); err != nil {
+	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &created, &hash, &u.StatusMessage); err != nil {
 		return chat.User{}, "", err
 	}
 	u.CreatedAt = fromDB(created)

@@ -23,6 +23,9 @@ func (s *Store) CreateRoom(ctx context.Context, r chat.NewRoom) (room chat.Room,
 		var directKey *string // NULL for groups
 		if r.DirectKey != "" {
 			directKey = &r.DirectKey
+			if err := lockPair(ctx, tx, r.DirectKey); err != nil {
+				return err
+			}
 		}
 		created := toDB(r.CreatedAt)
 		_, err := tx.Exec(ctx,
@@ -50,6 +53,11 @@ func (s *Store) CreateRoom(ctx context.Context, r chat.NewRoom) (room chat.Room,
 		n, err := addMembers(ctx, tx, r.ID, users, roles, msg.Seq, created)
 		if err != nil {
 			return err
+		}
+		if r.Kind == chat.Direct {
+			if err := markDirectBlocks(ctx, tx, r.ID); err != nil {
+				return err
+			}
 		}
 		room, err = scanRoom(tx.QueryRow(ctx,
 			`UPDATE rooms SET member_count = $2 WHERE id = $1 RETURNING `+roomCols, string(r.ID), n))
@@ -89,7 +97,7 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 		       m.role, m.last_read_seq,
 		       lm.room_id, lm.seq, lm.id, lm.sender_id, lm.client_id, lm.kind, lm.text, lm.reply_to,
 		       lm.system, lm.created_at, lm.edited_at, lm.deleted,
-		       pu.id, pu.username, pu.display_name, pu.created_at,
+		       pu.id, pu.username, pu.display_name, pu.created_at, pu.status_message,
 		       (SELECT count(*) FROM mentions x WHERE x.room_id = m.room_id AND x.user_id = m.user_id
 		        AND x.seq > m.last_read_seq AND x.seq <= r.last_seq),
 		       (SELECT array_agg(x.user_id ORDER BY x.user_id) FROM mentions x
@@ -108,17 +116,17 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 	var out []chat.RoomSummary
 	for rows.Next() {
 		var (
-			sum                    chat.RoomSummary
-			created, lastMessageAt time.Time
-			last                   msgRow
-			peerID, peerName       pgtype.Text
-			peerDisplay            pgtype.Text
-			peerCreated            pgtype.Timestamptz
+			sum                     chat.RoomSummary
+			created, lastMessageAt  time.Time
+			last                    msgRow
+			peerID, peerName        pgtype.Text
+			peerDisplay, peerStatus pgtype.Text
+			peerCreated             pgtype.Timestamptz
 		)
 		dest := []any{&sum.ID, &sum.Kind, &sum.Name, &sum.Announcement, &created, &sum.LastSeq,
 			&lastMessageAt, &sum.MemberCount, &sum.Role, &sum.LastReadSeq}
 		dest = append(dest, last.dest()...)
-		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated)
+		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated, &peerStatus)
 		var lastMentions []string
 		dest = append(dest, &sum.Mentions, &lastMentions)
 		if err := rows.Scan(dest...); err != nil {
@@ -137,7 +145,7 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 		if peerID.Valid {
 			sum.Peer = &chat.User{
 				ID: chat.UserID(peerID.String), Username: peerName.String,
-				DisplayName: peerDisplay.String, CreatedAt: fromDB(peerCreated.Time),
+				DisplayName: peerDisplay.String, CreatedAt: fromDB(peerCreated.Time), StatusMessage: peerStatus.String,
 			}
 		}
 		out = append(out, sum)

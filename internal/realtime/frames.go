@@ -32,6 +32,10 @@ type (
 		RoomID chat.RoomID `json:"room_id"`
 		Seq    int64       `json:"seq"`
 	}
+	TypingFrame struct {
+		RoomID chat.RoomID `json:"room_id"`
+		Typing bool        `json:"typing"`
+	}
 )
 
 // DecodeClientFrame parses one client frame. It never panics: any input is

@@ -14,6 +14,8 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		`{"id":"2","type":"read","data":{"room_id":"r","seq":5}}`,
 		`{"id":"3","type":"edit","data":{"room_id":"r","seq":5,"text":"x"}}`,
 		`{"id":"4","type":"delete","data":{"room_id":"r","seq":5}}`,
+		`{"id":"5","type":"typing","data":{"room_id":"r","typing":true}}`,
+		`{"type":"typing","data":{"room_id":"r","typing":"yes"}}`, `{"type":"typing","data":{"typing":false}}`,
 		`{"type":"ping"}`, `{"type":"send","data":null}`, `[]`, `"x"`, `{`, ``, `{"id":5}`,
 		`{"type":"read","data":{"seq":"1"}}`, `{"type":"read","data":{"seq":1e400}}`,
 		`{"id":"5","type":"react","data":{"room_id":"r","seq":5,"emoji":"👍","on":true}}`,
@@ -30,7 +32,7 @@ func FuzzDecodeClientFrame(f *testing.F) {
 			return
 		}
 		for _, v := range []any{&chat.SendRequest{}, &ReadFrame{}, &EditFrame{}, &DeleteFrame{},
-			&chat.ReactRequest{}} {
+			&chat.ReactRequest{}, &TypingFrame{}} {
 			if err := DecodeData(fr, v); err != nil && chat.ErrorCode(err) != chat.Invalid {
 				t.Fatalf("data error %v is not invalid", err)
 			}

@@ -127,7 +127,7 @@ func (s *Server) setup(c *Conn, user chat.User) {
 	// in between is missed; release puts ready ahead of all of it.
 	s.hub.start(context.Background(), c, rooms)
 	c.release(encodeFrame(serverFrame{Type: "ready", Data: ReadyData{User: user, Rooms: rooms}}))
-	s.svc.Connected(context.Background(), user.ID)
+	s.svc.Connected(context.Background(), user.ID, rooms)
 	c.announced.Store(true)
 	if s.closing.Load() { // Shutdown began while this connection was being set up
 		c.Close(CloseRestart, "server restarting: reconnect and resume")
@@ -377,6 +377,12 @@ func (s *Server) dispatch(ctx context.Context, c *Conn, f ClientFrame) (any, err
 			return nil, err
 		}
 		return s.svc.Delete(ctx, c.user, r.RoomID, r.Seq)
+	case "typing":
+		var r TypingFrame
+		if err := DecodeData(f, &r); err != nil {
+			return nil, err
+		}
+		return struct{}{}, s.svc.Typing(ctx, c.user, r.RoomID, r.Typing)
 	case "ping":
 		return struct{}{}, nil
 	case "react":

@@ -8,8 +8,8 @@ import (
 
 func (s *Store) CreateUser(ctx context.Context, u chat.NewUser) (chat.User, error) {
 	_, err := s.w.ExecContext(ctx,
-		`INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-		string(u.ID), u.Username, u.DisplayName, u.PasswordHash, toMS(u.CreatedAt))
+		`INSERT INTO users (id, username, display_name, display_key, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		string(u.ID), u.Username, u.DisplayName, chat.SearchKey(u.DisplayName), u.PasswordHash, toMS(u.CreatedAt))
 	if err != nil {
 		return chat.User{}, translate(err, "username "+u.Username)
 	}
@@ -18,13 +18,13 @@ func (s *Store) CreateUser(ctx context.Context, u chat.NewUser) (chat.User, erro
 
 func (s *Store) UserByID(ctx context.Context, id chat.UserID) (chat.User, error) {
 	u, _, err := scanUser(s.r.QueryRowContext(ctx,
-		`SELECT id, username, display_name, created_at, password_hash FROM users WHERE id = ?`, string(id)))
+		`SELECT id, username, display_name, created_at, password_hash, status_message FROM users WHERE id = ?`, string(id)))
 	return u, translate(err, "user")
 }
 
 func (s *Store) UserByUsername(ctx context.Context, username string) (chat.User, string, error) {
 	u, hash, err := scanUser(s.r.QueryRowContext(ctx,
-		`SELECT id, username, display_name, created_at, password_hash FROM users WHERE username = ?`, username))
+		`SELECT id, username, display_name, created_at, password_hash, status_message FROM users WHERE username = ?`, username))
 	return u, hash, translate(err, "user")
 }
 
@@ -34,7 +34,7 @@ func scanUser(sc scanner) (chat.User, string, error) {
 		created int64
 		hash    string
 	)
-	if err := sc.Scan(&u.ID, &u.Username, &u.DisplayName, &created, &hash); err != nil {
+	if err := sc.Scan(&u.ID, &u.Username, &u.DisplayName, &created, &hash, &u.StatusMessage); err != nil {
 		return chat.User{}, "", err
 	}
 	u.CreatedAt = fromMS(created)

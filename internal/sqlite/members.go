@@ -8,7 +8,8 @@ import (
 )
 
 const memberQuery = `
-	SELECT m.room_id, m.user_id, u.username, u.display_name, m.role, m.last_read_seq, m.joined_at
+	SELECT m.room_id, m.user_id, u.username, u.display_name, m.role, m.last_read_seq, m.joined_at,
+	       u.status_message, m.blocked
 	FROM members m JOIN users u ON u.id = m.user_id`
 
 func (s *Store) Member(ctx context.Context, room chat.RoomID, user chat.UserID) (chat.Member, error) {
@@ -41,7 +42,8 @@ func scanMember(sc scanner) (chat.Member, error) {
 		m      chat.Member
 		joined int64
 	)
-	if err := sc.Scan(&m.RoomID, &m.UserID, &m.Username, &m.DisplayName, &m.Role, &m.LastReadSeq, &joined); err != nil {
+	if err := sc.Scan(&m.RoomID, &m.UserID, &m.Username, &m.DisplayName, &m.Role, &m.LastReadSeq, &joined,
+		&m.StatusMessage, &m.Blocked); err != nil {
 		return chat.Member{}, err
 	}
 	m.JoinedAt = fromMS(joined)

@@ -42,6 +42,11 @@ func (s *Store) CreateRoom(ctx context.Context, r chat.NewRoom) (room chat.Room,
 				return err
 			}
 		}
+		if r.Kind == chat.Direct {
+			if err := markDirectBlocks(ctx, tx, r.ID); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx,
 			`UPDATE rooms SET member_count = (SELECT count(*) FROM members WHERE room_id = ?) WHERE id = ?`,
 			string(r.ID), string(r.ID)); err != nil {
@@ -88,7 +93,7 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 		       m.role, m.last_read_seq,
 		       lm.room_id, lm.seq, lm.id, lm.sender_id, lm.client_id, lm.kind, lm.text, lm.reply_to,
 		       lm.system, lm.created_at, lm.edited_at, lm.deleted,
-		       pu.id, pu.username, pu.display_name, pu.created_at,
+		       pu.id, pu.username, pu.display_name, pu.created_at, pu.status_message,
 		       (SELECT count(*) FROM mentions x WHERE x.room_id = m.room_id AND x.user_id = m.user_id
 		        AND x.seq > m.last_read_seq AND x.seq <= r.last_seq),
 		       (SELECT json_group_array(x.user_id ORDER BY x.user_id) FROM mentions x
@@ -107,17 +112,17 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 	var out []chat.RoomSummary
 	for rows.Next() {
 		var (
-			sum                    chat.RoomSummary
-			created, lastMessageAt int64
-			last                   msgRow
-			peerID, peerName       sql.NullString
-			peerDisplay            sql.NullString
-			peerCreated            sql.NullInt64
+			sum                     chat.RoomSummary
+			created, lastMessageAt  int64
+			last                    msgRow
+			peerID, peerName        sql.NullString
+			peerDisplay, peerStatus sql.NullString
+			peerCreated             sql.NullInt64
 		)
 		dest := []any{&sum.ID, &sum.Kind, &sum.Name, &sum.Announcement, &created, &sum.LastSeq,
 			&lastMessageAt, &sum.MemberCount, &sum.Role, &sum.LastReadSeq}
 		dest = append(dest, last.dest()...)
-		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated)
+		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated, &peerStatus)
 		var lastMentions string
 		dest = append(dest, &sum.Mentions, &lastMentions)
 		if err := rows.Scan(dest...); err != nil {
@@ -138,7 +143,7 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 		if peerID.Valid {
 			sum.Peer = &chat.User{
 				ID: chat.UserID(peerID.String), Username: peerName.String,
-				DisplayName: peerDisplay.String, CreatedAt: fromMS(peerCreated.Int64),
+				DisplayName: peerDisplay.String, CreatedAt: fromMS(peerCreated.Int64), StatusMessage: peerStatus.String,
 			}
 		}
 		out = append(out, sum)

@@ -71,6 +71,14 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"Reactions", testReactions},
 		{"ReactionRefusals", testReactionRefusals},
 		{"ConcurrentReactions", testConcurrentReactions},
+		// People.
+		{"UpdateProfile", testUpdateProfile},
+		{"SearchUsers", testSearchUsers},
+		{"FriendRequests", testFriendRequests},
+		{"Blocks", testBlocks},
+		{"BlockMarksDirectRoom", testBlockMarksDirectRoom},
+		{"BlockAndAcceptDoNotCross", testBlockAndAcceptDoNotCross},
+		{"PresenceAudience", testPresenceAudience},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -175,8 +175,8 @@ func StartConfigAt(t testing.TB, old *Server) *Server {
 
 // StartCluster runs n nodes in this process in production mode: one fresh
 // PostgreSQL schema and the test Redis shared by all (skipped locally when
-// either is missing, failed with CI=true).
-func StartCluster(t testing.TB, n int) []*Server {
+// either is missing, failed with CI=true). opts apply to every node.
+func StartCluster(t testing.TB, n int, opts ...Option) []*Server {
 	t.Helper()
 	dsn := testenv.PostgresSchema(t)
 	redisURL := testenv.Redis(t)
@@ -184,6 +184,9 @@ func StartCluster(t testing.TB, n int) []*Server {
 	for i := range nodes {
 		cfg := Config("127.0.0.1:0", dsn)
 		cfg.Redis = redisURL
+		for _, o := range opts {
+			o(&cfg)
+		}
 		nodes[i] = StartConfig(t, cfg)
 	}
 	return nodes

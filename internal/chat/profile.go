@@ -1,0 +1,62 @@
+package chat
+
+import (
+	"context"
+	"strings"
+)
+
+// UpdateProfile changes the caller's display name and/or status message and
+// tells everyone who can see the caller, live.
+func (s *Service) UpdateProfile(ctx context.Context, caller UserID, p ProfileUpdate) (User, error) {
+	if p.DisplayName == nil && p.StatusMessage == nil {
+		return User{}, Errorf(Invalid, "nothing to change: give display_name or status_message")
+	}
+	if p.DisplayName != nil {
+		name, err := validateDisplayName(*p.DisplayName)
+		if err != nil {
+			return User{}, err
+		}
+		p.DisplayName = &name
+	}
+	if p.StatusMessage != nil {
+		status, err := validateStatusMessage(*p.StatusMessage)
+		if err != nil {
+			return User{}, err
+		}
+		p.StatusMessage = &status
+	}
+	if !s.people.profiles.Allow(string(caller)) {
+		return User{}, Errorf(RateLimited, "changing the profile too often, slow down")
+	}
+	u, err := s.store.UpdateProfile(ctx, caller, p)
+	if err != nil {
+		return User{}, err
+	}
+	s.publishProfile(ctx, u)
+	return u, nil
+}
+
+// validateDisplayName: one line of 1–64 characters, surrounding space trimmed.
+func validateDisplayName(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", Errorf(Invalid, "display_name is empty")
+	}
+	return s, validateOneLine("display_name", s, maxDisplayNameLen)
+}
+
+// validateStatusMessage: one line of at most 140 characters; empty clears it.
+func validateStatusMessage(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	return s, validateOneLine("status_message", s, maxStatusLen)
+}
+
+func validateOneLine(field, s string, max int) error {
+	if err := validateText(field, s, max); err != nil {
+		return err
+	}
+	if strings.ContainsAny(s, "\n\r\t") {
+		return Errorf(Invalid, "%s must be one line", field)
+	}
+	return nil
+}
