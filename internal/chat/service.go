@@ -132,7 +132,7 @@ type Service struct {
 	presence Presence
 
 	reactions RateLimiter
-	people *peopleState // presence_events.go, typing.go, search.go
+	people    *peopleState // presence_events.go, typing.go, search.go
 }
 
 type Config struct {
