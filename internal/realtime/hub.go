@@ -69,7 +69,23 @@ type roomEntry struct {
 	pending  []byte
 	pendingN int  // events in pending
 	armed    bool // a flush is scheduled
+
+	// ahead holds messages that arrived before a lower seq: concurrent
+	// senders publish after their commits in any order, and a broker can
+	// drop one. They wait for the missing seqs, from the bus or — after
+	// repairDelay, or until the store answers again — from the store, and
+	// are delivered in order: clients never see a gap.
+	ahead     map[int64]chat.Event
+	repairing bool
+	repairs   int // consecutive failed repairs, for backoff
 }
+
+// The reorder buffer's bounds: how long a seq gap may wait for the bus
+// before the store is read, and how many early messages a room holds.
+const (
+	repairDelay = 10 * time.Millisecond
+	maxAhead    = 10000
+)
 
 func NewHub(bus chat.Bus, backfill Backfill, log *slog.Logger, cfg Config) *Hub {
 	c := cfg.withDefaults()
@@ -222,14 +238,14 @@ func (h *Hub) joinRoom(ctx context.Context, id chat.RoomID, seq int64, conns []*
 
 // catchUp delivers messages after r.delivered up to upTo (0 = the latest).
 // Called with r.mu held.
-func (h *Hub) catchUp(ctx context.Context, r *roomEntry, upTo int64) {
+func (h *Hub) catchUp(ctx context.Context, r *roomEntry, upTo int64) error {
 	if upTo == 0 {
 		upTo = 1 << 62
 	}
 	msgs, err := h.backfill(ctx, r.id, r.delivered, upTo)
 	if err != nil {
 		h.log.Warn("backfill", "room", r.id, "err", err)
-		return
+		return err
 	}
 	if len(msgs) > 0 {
 		h.cfg.Metrics.Backfilled(len(msgs))
@@ -238,6 +254,7 @@ func (h *Hub) catchUp(ctx context.Context, r *roomEntry, upTo int64) {
 		added, removed := chat.MembershipChange(m)
 		h.deliverLocked(r, chat.Event{Type: chat.EvMessage, Room: r.id, Seq: m.Seq, Added: added, Removed: removed, Data: mustJSON(m)})
 	}
+	return nil
 }
 
 func (h *Hub) onRoomEvent(r *roomEntry, ev chat.Event) {
@@ -250,12 +267,80 @@ func (h *Hub) onRoomEvent(r *roomEntry, ev chat.Event) {
 	if ev.Seq <= r.delivered {
 		return // already delivered, through backfill or a duplicate publish
 	}
-	if ev.Seq > r.delivered+1 {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		h.catchUp(ctx, r, ev.Seq-1)
-		cancel()
+	if ev.Seq > r.delivered+1 && len(r.ahead) < maxAhead {
+		if r.ahead == nil {
+			r.ahead = make(map[int64]chat.Event)
+		}
+		r.ahead[ev.Seq] = ev
+		h.scheduleRepair(r, repairDelay)
+		return
 	}
-	h.deliverLocked(r, ev)
+	h.deliverLocked(r, ev) // in order — or, past maxAhead, with a gap the client repairs
+	h.drainAhead(r)
+}
+
+// drainAhead delivers held messages that are next in line. Called with r.mu held.
+func (h *Hub) drainAhead(r *roomEntry) {
+	for len(r.ahead) > 0 {
+		ev, ok := r.ahead[r.delivered+1]
+		if !ok {
+			for seq := range r.ahead {
+				if seq <= r.delivered {
+					delete(r.ahead, seq)
+				}
+			}
+			return
+		}
+		delete(r.ahead, ev.Seq)
+		h.deliverLocked(r, ev)
+	}
+}
+
+func (h *Hub) scheduleRepair(r *roomEntry, after time.Duration) {
+	if r.repairing {
+		return
+	}
+	r.repairing = true
+	time.AfterFunc(after, func() { h.repair(r) })
+}
+
+// repair reads the seqs a room is missing from the store. While the store
+// cannot answer (it is restarting, say), the held messages keep waiting and
+// the repair is retried with backoff: delivering them with a gap would make
+// every client repair it.
+func (h *Hub) repair(r *roomEntry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.repairing = false
+	if len(r.ahead) == 0 || r.dead {
+		r.ahead = nil
+		return
+	}
+	first := int64(1 << 62)
+	for seq := range r.ahead {
+		first = min(first, seq)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	err := h.catchUp(ctx, r, first-1)
+	cancel()
+	if err != nil {
+		r.repairs++
+		h.scheduleRepair(r, min(repairDelay<<min(r.repairs, 7), time.Second))
+		return
+	}
+	r.repairs = 0
+	if r.delivered < first-1 {
+		// The store has no such seqs, which the seq contract rules out; rather
+		// than hold the room forever, deliver and let clients repair.
+		h.log.Error("store lacks seqs below a published message", "room", r.id, "have", r.delivered, "next", first)
+		ev := r.ahead[first]
+		delete(r.ahead, first)
+		h.deliverLocked(r, ev)
+	}
+	h.drainAhead(r)
+	if len(r.ahead) > 0 { // another gap further on
+		h.scheduleRepair(r, repairDelay)
+	}
 }
 
 // deliverLocked hands a sequenced message to the room's connections, applying
@@ -467,6 +552,7 @@ func (h *Hub) Resync(ctx context.Context, rooms func(ctx context.Context, user c
 		r.mu.Lock()
 		if !r.dead {
 			h.catchUp(ctx, r, 0)
+			h.drainAhead(r)
 		}
 		r.mu.Unlock()
 	}
