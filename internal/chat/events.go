@@ -18,6 +18,8 @@ const (
 	EvRoomRemoved    EventType = "room_removed"    // personal: I am no longer a member of a room
 	EvRoomUpdated    EventType = "room_updated"    // a room's name, announcement or member count changed
 	EvSessionEnded   EventType = "session_ended"   // personal, internal: close connections of a revoked session
+
+	EvProfileUpdated EventType = "profile_updated" // a user's profile (avatar, …) changed; on their rooms and their own topic
 )
 
 // Event travels over the Bus from the node that caused it to every node with a

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,6 +24,14 @@ type Limits struct {
 	LoginWindow        time.Duration //
 	SessionTTL         time.Duration // how long a login lasts
 	ReceiptWindow      time.Duration // read updates of one room are coalesced over this window
+
+	// Attachments.
+	MaxUploadBytes   int64         // largest file or avatar upload
+	UploadsPerSecond float64       // sustained uploads per user (files and avatars)
+	UploadBurst      int           // uploads per user allowed in a burst
+	MaxAttachments   int           // attachments on one message
+	MaxImagePixels   int           // width × height of an image decoded for a thumbnail or avatar
+	AttachmentGrace  time.Duration // an upload nothing refers to is deleted this long after it was made
 }
 
 func DefaultLimits() Limits {
@@ -39,6 +48,13 @@ func DefaultLimits() Limits {
 		LoginWindow:        time.Minute,
 		SessionTTL:         30 * 24 * time.Hour,
 		ReceiptWindow:      250 * time.Millisecond,
+
+		MaxUploadBytes:   25 << 20,
+		UploadsPerSecond: 1,
+		UploadBurst:      20,
+		MaxAttachments:   10,
+		MaxImagePixels:   40_000_000,
+		AttachmentGrace:  time.Hour,
 	}
 }
 
@@ -69,6 +85,7 @@ func (l Limits) withDefaults() Limits {
 	if l.ReceiptWindow <= 0 {
 		l.ReceiptWindow = d.ReceiptWindow
 	}
+	l = l.withAttachmentDefaults(d)
 	return l
 }
 
@@ -84,6 +101,10 @@ type Service struct {
 	sends    RateLimiter
 	receipts *receiptCoalescer
 	presence Presence
+
+	blobs   Blobs
+	uploads RateLimiter
+	decodes chan struct{} // a slot per image being decoded
 }
 
 type Config struct {
@@ -98,6 +119,8 @@ type Config struct {
 	// Presence tracks who is online (in-process or Redis); nil = nobody is
 	// ever reported online.
 	Presence Presence
+	// Blobs holds uploaded files; nil turns uploads off.
+	Blobs Blobs
 }
 
 // RateLimiter is a token bucket per key. Allow takes a token; Exhausted
@@ -125,6 +148,9 @@ func NewService(c Config) *Service {
 	}
 	s.sends = c.limiter("sends", s.limits.MessagesPerSecond, s.limits.MessageBurst, s.now)
 	s.receipts = newReceiptCoalescer(s.limits.ReceiptWindow, s.flushReceipts)
+	s.blobs = c.Blobs
+	s.uploads = c.limiter("uploads", s.limits.UploadsPerSecond, s.limits.UploadBurst, s.now)
+	s.decodes = make(chan struct{}, runtime.GOMAXPROCS(0))
 	return s
 }
 
@@ -145,3 +171,25 @@ func (s *Service) publish(ctx context.Context, topic string, ev Event) {
 func (s *Service) nowUTC() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func (l Limits) withAttachmentDefaults(d Limits) Limits {
+	if l.MaxUploadBytes <= 0 {
+		l.MaxUploadBytes = d.MaxUploadBytes
+	}
+	if l.UploadsPerSecond <= 0 {
+		l.UploadsPerSecond = d.UploadsPerSecond
+	}
+	if l.UploadBurst <= 0 {
+		l.UploadBurst = d.UploadBurst
+	}
+	if l.MaxAttachments <= 0 {
+		l.MaxAttachments = d.MaxAttachments
+	}
+	if l.MaxImagePixels <= 0 {
+		l.MaxImagePixels = d.MaxImagePixels
+	}
+	if l.AttachmentGrace <= 0 {
+		l.AttachmentGrace = d.AttachmentGrace
+	}
+	return l
+}

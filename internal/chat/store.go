@@ -48,14 +48,15 @@ type Store interface {
 	// Messages. AppendMessage assigns the room's next seq in the same
 	// transaction that stores the message, moves the sender's read position to
 	// it, and is idempotent on (sender, client_id): a repeat returns the
-	// original message with dup = true (whatever room it was in).
+	// original message with dup = true (whatever room it was in). Every
+	// message read back carries its attachments.
 	// Messages applies Limit in the requested order: newest first keeps the
 	// Limit newest of the range, Asc the Limit oldest; Limit <= 0 is unlimited.
 	AppendMessage(ctx context.Context, m NewMessage) (msg Message, dup bool, err error)
 	Messages(ctx context.Context, room RoomID, p Page) ([]Message, error)
 	Message(ctx context.Context, room RoomID, seq int64) (Message, error)
 	// EditMessage replaces the text and sets EditedAt; DeleteMessage empties the
-	// text and sets Deleted. Both return the updated message.
+	// text, sets Deleted and drops the attachments. Both return the updated message.
 	EditMessage(ctx context.Context, room RoomID, seq int64, text string, at time.Time) (Message, error)
 	DeleteMessage(ctx context.Context, room RoomID, seq int64, at time.Time) (Message, error)
 
@@ -66,6 +67,8 @@ type Store interface {
 	// ReadCounts returns the histogram of read positions, restricted to seqs when
 	// seqs is non-empty (entries with a zero count are omitted).
 	ReadCounts(ctx context.Context, room RoomID, seqs []int64) ([]ReadCount, error)
+
+	AttachmentStore
 
 	Ping(ctx context.Context) error
 	Close() error
@@ -107,4 +110,7 @@ type NewMessage struct {
 	ReplyTo   int64
 	System    *SystemEvent
 	CreatedAt time.Time
+	// Attachments are linked to the message in the append transaction, which
+	// refuses any that is not a stored file of the sender's.
+	Attachments []Attachment
 }

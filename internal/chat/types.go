@@ -16,6 +16,8 @@ type User struct {
 	Username    string    `json:"username"`
 	DisplayName string    `json:"display_name"`
 	CreatedAt   time.Time `json:"created_at"`
+	// AvatarURL is where the avatar is downloaded; empty for none.
+	AvatarURL string `json:"avatar_url,omitempty"`
 }
 
 // Session is a login. Only the SHA-256 of the bearer token is stored, so a
@@ -68,6 +70,8 @@ type Member struct {
 	// Online and LastSeen are the member's presence, filled in member lists.
 	Online   bool       `json:"online"`
 	LastSeen *time.Time `json:"last_seen,omitempty"`
+	// AvatarURL is the member's avatar, as on User.
+	AvatarURL string `json:"avatar_url,omitempty"`
 }
 
 // RoomSummary is one entry of a user's room list: the room as that user sees it.
@@ -106,6 +110,8 @@ type Message struct {
 	// Unread is how many members have not read this message yet
 	// ("unread by N"); filled in history pages, live updates come as receipts events.
 	Unread *int `json:"unread,omitempty"`
+	// Attachments are the files sent with the message, in the sender's order.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 type SystemType string

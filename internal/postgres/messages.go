@@ -67,6 +67,9 @@ SELECT false, ` + msgCols + ` FROM ins`
 
 // AppendMessage is one statement, so one round trip and one transaction.
 func (s *Store) AppendMessage(ctx context.Context, m chat.NewMessage) (chat.Message, bool, error) {
+	if len(m.Attachments) > 0 {
+		return s.appendInTx(ctx, m)
+	}
 	for attempt := 1; ; attempt++ {
 		msg, dup, err := appendMessage(ctx, s.pool, m)
 		if errors.Is(err, errRaced) && attempt < maxAttempts {
@@ -74,6 +77,15 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.NewMessage) (chat.Mess
 		}
 		return msg, dup, translate(err, "message")
 	}
+}
+
+// appendInTx appends a message whose links (attachments) must commit with it.
+func (s *Store) appendInTx(ctx context.Context, m chat.NewMessage) (msg chat.Message, dup bool, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) (err error) {
+		msg, dup, err = appendMessage(ctx, tx, m)
+		return err
+	})
+	return msg, dup, err
 }
 
 // appendMessage is the one place a seq is assigned; see appendSQL. On q = a
@@ -115,7 +127,14 @@ func appendMessage(ctx context.Context, q querier, m chat.NewMessage) (chat.Mess
 		return chat.Message{}, false, translate(err, "message")
 	}
 	msg, _, err := r.message()
-	return msg, dup, err
+	if err != nil || dup {
+		if err == nil {
+			msg, err = withAttachments(ctx, q, msg)
+		}
+		return msg, dup, err
+	}
+	msg.Attachments, err = linkAttachments(ctx, q, msg, m.Attachments)
+	return msg, false, err
 }
 
 // Messages returns a page of history. Limit applies in the requested order:
@@ -148,28 +167,44 @@ func (s *Store) Messages(ctx context.Context, room chat.RoomID, p chat.Page) ([]
 		}
 		msgs = append(msgs, m)
 	}
-	return msgs, translate(rows.Err(), "messages")
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "messages")
+	}
+	return msgs, fillAttachments(ctx, s.pool, room, msgs)
 }
 
 func (s *Store) Message(ctx context.Context, room chat.RoomID, seq int64) (chat.Message, error) {
 	m, err := scanMessage(s.pool.QueryRow(ctx,
 		`SELECT `+msgCols+` FROM messages WHERE room_id = $1 AND seq = $2`, string(room), seq))
-	return m, translate(err, "message")
+	if err != nil {
+		return m, translate(err, "message")
+	}
+	return withAttachments(ctx, s.pool, m)
 }
 
 func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, text string, at time.Time) (chat.Message, error) {
 	m, err := scanMessage(s.pool.QueryRow(ctx,
 		`UPDATE messages SET text = $1, edited_at = $2 WHERE room_id = $3 AND seq = $4 RETURNING `+msgCols,
 		text, toDB(at), string(room), seq))
-	return m, translate(err, "message")
+	if err != nil {
+		return m, translate(err, "message")
+	}
+	return withAttachments(ctx, s.pool, m)
 }
 
 // DeleteMessage leaves a tombstone: the seq slot stays, so history has no
 // holes and clients can tell "deleted" from "never received". at is recorded
-// as edited_at, the time the message last changed.
+// as edited_at, the time the message last changed. The message's
+// attachments are unlinked in the same statement; the sweeper deletes those
+// nothing else refers to.
 func (s *Store) DeleteMessage(ctx context.Context, room chat.RoomID, seq int64, at time.Time) (chat.Message, error) {
-	m, err := scanMessage(s.pool.QueryRow(ctx,
-		`UPDATE messages SET text = '', deleted = true, edited_at = $1 WHERE room_id = $2 AND seq = $3 RETURNING `+msgCols,
+	m, err := scanMessage(s.pool.QueryRow(ctx, `
+		WITH gone AS (
+			DELETE FROM message_attachments WHERE room_id = $2 AND seq = $3 RETURNING attachment_id
+		), released AS (
+			UPDATE attachments SET refs = refs - 1 WHERE id IN (SELECT attachment_id FROM gone)
+		)
+		UPDATE messages SET text = '', deleted = true, edited_at = $1 WHERE room_id = $2 AND seq = $3 RETURNING `+msgCols,
 		toDB(at), string(room), seq))
 	return m, translate(err, "message")
 }

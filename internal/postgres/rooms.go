@@ -89,7 +89,7 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 		       m.role, m.last_read_seq,
 		       lm.room_id, lm.seq, lm.id, lm.sender_id, lm.client_id, lm.kind, lm.text, lm.reply_to,
 		       lm.system, lm.created_at, lm.edited_at, lm.deleted,
-		       pu.id, pu.username, pu.display_name, pu.created_at
+		       pu.id, pu.username, pu.display_name, pu.created_at, pu.avatar_id
 		FROM members m
 		JOIN rooms r ON r.id = m.room_id
 		LEFT JOIN messages lm ON lm.room_id = r.id AND lm.seq = r.last_seq
@@ -110,11 +110,12 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 			peerID, peerName       pgtype.Text
 			peerDisplay            pgtype.Text
 			peerCreated            pgtype.Timestamptz
+			peerAvatar             pgtype.Text
 		)
 		dest := []any{&sum.ID, &sum.Kind, &sum.Name, &sum.Announcement, &created, &sum.LastSeq,
 			&lastMessageAt, &sum.MemberCount, &sum.Role, &sum.LastReadSeq}
 		dest = append(dest, last.dest()...)
-		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated)
+		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated, &peerAvatar)
 		if err := rows.Scan(dest...); err != nil {
 			return nil, translate(err, "rooms")
 		}
@@ -130,10 +131,16 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 				ID: chat.UserID(peerID.String), Username: peerName.String,
 				DisplayName: peerDisplay.String, CreatedAt: fromDB(peerCreated.Time),
 			}
+			if peerAvatar.Valid {
+				sum.Peer.AvatarURL = chat.AttachmentURL(peerAvatar.String)
+			}
 		}
 		out = append(out, sum)
 	}
-	return out, translate(rows.Err(), "rooms")
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "rooms")
+	}
+	return out, fillLastAttachments(ctx, s.pool, user, out)
 }
 
 func (s *Store) CountRoomsForUser(ctx context.Context, user chat.UserID) (int, error) {

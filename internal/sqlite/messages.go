@@ -65,7 +65,8 @@ func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage
 		if err != nil {
 			return chat.Message{}, false, translate(err, "message")
 		}
-		return prev, true, nil
+		prev, err = withAttachments(ctx, tx, prev)
+		return prev, true, err
 	}
 	// MAX keeps last_message_at monotonic when the clocks of concurrent
 	// senders disagree, so the room list order never jumps back.
@@ -81,10 +82,12 @@ func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage
 			return chat.Message{}, false, translate(err, "member")
 		}
 	}
-	return chat.Message{
+	msg := chat.Message{
 		ID: m.ID, RoomID: m.RoomID, Seq: seq, SenderID: m.SenderID, ClientID: m.ClientID,
 		Kind: m.Kind, Text: m.Text, ReplyTo: m.ReplyTo, System: m.System, CreatedAt: fromMS(created),
-	}, false, nil
+	}
+	msg.Attachments, err = linkAttachments(ctx, tx, msg, m.Attachments)
+	return msg, false, err
 }
 
 // Messages returns a page of history. Limit applies in the requested order:
@@ -116,30 +119,51 @@ func (s *Store) Messages(ctx context.Context, room chat.RoomID, p chat.Page) ([]
 		}
 		msgs = append(msgs, m)
 	}
-	return msgs, translate(rows.Err(), "messages")
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "messages")
+	}
+	return msgs, fillAttachments(ctx, s.r, room, msgs)
 }
 
 func (s *Store) Message(ctx context.Context, room chat.RoomID, seq int64) (chat.Message, error) {
 	m, err := scanMessage(s.r.QueryRowContext(ctx,
 		`SELECT `+msgCols+` FROM messages WHERE room_id = ? AND seq = ?`, string(room), seq))
-	return m, translate(err, "message")
+	if err != nil {
+		return m, translate(err, "message")
+	}
+	return withAttachments(ctx, s.r, m)
+}
+
+// withAttachments is m with its attachments filled in.
+func withAttachments(ctx context.Context, q querier, m chat.Message) (chat.Message, error) {
+	ms := []chat.Message{m}
+	err := fillAttachments(ctx, q, m.RoomID, ms)
+	return ms[0], err
 }
 
 func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, text string, at time.Time) (chat.Message, error) {
 	m, err := scanMessage(s.w.QueryRowContext(ctx,
 		`UPDATE messages SET text = ?, edited_at = ? WHERE room_id = ? AND seq = ? RETURNING `+msgCols,
 		text, toMS(at), string(room), seq))
-	return m, translate(err, "message")
+	if err != nil {
+		return m, translate(err, "message")
+	}
+	return withAttachments(ctx, s.w, m)
 }
 
 // DeleteMessage leaves a tombstone: the seq slot stays, so history has no
 // holes and clients can tell "deleted" from "never received". at is recorded
 // as edited_at, the time the message last changed.
-func (s *Store) DeleteMessage(ctx context.Context, room chat.RoomID, seq int64, at time.Time) (chat.Message, error) {
-	m, err := scanMessage(s.w.QueryRowContext(ctx,
-		`UPDATE messages SET text = '', deleted = 1, edited_at = ? WHERE room_id = ? AND seq = ? RETURNING `+msgCols,
-		toMS(at), string(room), seq))
-	return m, translate(err, "message")
+func (s *Store) DeleteMessage(ctx context.Context, room chat.RoomID, seq int64, at time.Time) (m chat.Message, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if m, err = scanMessage(tx.QueryRowContext(ctx,
+			`UPDATE messages SET text = '', deleted = 1, edited_at = ? WHERE room_id = ? AND seq = ? RETURNING `+msgCols,
+			toMS(at), string(room), seq)); err != nil {
+			return translate(err, "message")
+		}
+		return unlinkAttachments(ctx, tx, room, seq)
+	})
+	return m, err
 }
 
 // scanMessage reads the msgCols columns of one row.
