@@ -61,6 +61,16 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"MarkRead", testMarkRead},
 		{"MarkReadNonMemberIsNotFound", testMarkReadNonMember},
 		{"ReadCounts", testReadCounts},
+
+		// Attachments.
+		{"AttachmentLifecycle", testAttachmentLifecycle},
+		{"AppendMessageLinksAttachments", testAppendLinksAttachments},
+		{"AppendRefusesOthersPendingAndAvatarAttachments", testAppendRefusesAttachments},
+		{"ResendWithAttachmentsReturnsOriginal", testResendWithAttachments},
+		{"DeleteMessageReleasesAttachments", testDeleteMessageReleasesAttachments},
+		{"Avatars", testAvatars},
+		{"ClaimAndDeleteAttachments", testClaimAndDeleteAttachments},
+		{"AttachRacesClaim", testAttachRacesClaim},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
