@@ -19,13 +19,14 @@ import (
 
 // Event is one server event. Exactly the field matching Type is set.
 type Event struct {
-	Type     string // message, message_updated, receipts, read, room_added, room_removed, room_updated, error, ready
+	Type     string // message, message_updated, receipts, read, room_added, room_removed, room_updated, profile_updated, error, ready
 	Message  *Message
 	Room     *RoomSummary // room_added
 	RoomInfo *Room        // room_updated
 	RoomID   RoomID       // room_removed
 	Receipts *chat.ReceiptsData
 	Read     *ReadPosition
+	Profile  *User // profile_updated
 	Ready    *Ready
 	Err      *Error // error frames that answer no pending request
 	Raw      json.RawMessage
@@ -357,6 +358,9 @@ func (cn *Conn) handle(ws *websocket.Conn, line []byte) error {
 	case "room_updated":
 		ev.RoomInfo = new(Room)
 		err = json.Unmarshal(f.Data, ev.RoomInfo)
+	case "profile_updated":
+		ev.Profile = new(User)
+		err = json.Unmarshal(f.Data, ev.Profile)
 	case "room_removed":
 		var d chat.RoomRemovedData
 		err = json.Unmarshal(f.Data, &d)
@@ -567,6 +571,20 @@ func (cn *Conn) Send(ctx context.Context, room RoomID, clientID, text string) (M
 	}
 	var m Message
 	data, err := cn.Request(ctx, "send", chat.SendRequest{RoomID: room, ClientID: clientID, Text: text})
+	if err == nil {
+		err = json.Unmarshal(data, &m)
+	}
+	return m, err
+}
+
+// SendWith sends a message with every field of r (attachments, reply_to);
+// an empty ClientID picks a random one.
+func (cn *Conn) SendWith(ctx context.Context, r SendRequest) (Message, error) {
+	if r.ClientID == "" {
+		r.ClientID = randomID()
+	}
+	var m Message
+	data, err := cn.Request(ctx, "send", r)
 	if err == nil {
 		err = json.Unmarshal(data, &m)
 	}

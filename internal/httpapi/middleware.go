@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -50,15 +51,27 @@ func session(c *gin.Context) chat.Session {
 
 func caller(c *gin.Context) chat.UserID { return session(c).UserID }
 
+// limitBody bounds every request body; routes that take files replace the
+// bound with setBodyLimit.
 func limitBody(n int64) gin.HandlerFunc {
 	if n <= 0 {
 		n = 1 << 20
 	}
 	return func(c *gin.Context) {
 		if c.Request.Body != nil {
+			c.Set(rawBodyKey, c.Request.Body)
 			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
 		}
 		c.Next()
+	}
+}
+
+const rawBodyKey = "parley.raw-body"
+
+// setBodyLimit bounds the request body at n instead of the global limit.
+func setBodyLimit(c *gin.Context, n int64) {
+	if raw, ok := c.Get(rawBodyKey); ok {
+		c.Request.Body = http.MaxBytesReader(c.Writer, raw.(io.ReadCloser), n)
 	}
 }
 

@@ -75,4 +75,10 @@ func addRoutes(r *gin.Engine, d Deps) {
 	authed.DELETE("/rooms/:room/messages/:seq", handleDelete(d))
 	authed.POST("/rooms/:room/read", handleMarkRead(d))
 	authed.GET("/rooms/:room/receipts", handleReceipts(d))
+
+	authed.POST("/attachments", handleUpload(d))
+	authed.GET("/attachments/:id", handleDownload(d, false))
+	authed.GET("/attachments/:id/thumbnail", handleDownload(d, true))
+	authed.PUT("/me/avatar", handleSetAvatar(d))
+	authed.DELETE("/me/avatar", handleDeleteAvatar(d))
 }
