@@ -87,7 +87,7 @@ func (s *Service) avatarImage(ctx context.Context, contentType string, data []by
 	if err != nil {
 		return media.Encoded{}, Wrap(Invalid, err, "the image could not be decoded")
 	}
-	enc, err := media.Square(img, AvatarSize)
+	enc, err := media.Square(img, AvatarSize, orientation(contentType, data))
 	if err != nil {
 		return media.Encoded{}, Wrap(Invalid, err, "the image could not be decoded")
 	}

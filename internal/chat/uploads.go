@@ -134,6 +134,9 @@ func (s *Service) thumbnail(ctx context.Context, a *Attachment) error {
 	if err := s.checkPixels(cfg.Width, cfg.Height); err != nil {
 		return err
 	}
+	// The header holds a JPEG's EXIF: DecodeConfig read through it to the
+	// frame. Read before Decode drains the buffer.
+	o := orientation(a.ContentType, header.Bytes())
 	img, err := media.Decode(a.ContentType, io.MultiReader(&header, src))
 	if src.err != nil {
 		return src.err
@@ -141,16 +144,28 @@ func (s *Service) thumbnail(ctx context.Context, a *Attachment) error {
 	if err != nil {
 		return Wrap(Invalid, err, "the image could not be decoded")
 	}
-	th, err := media.Thumbnail(img, ThumbnailSize)
+	th, err := media.Thumbnail(img, ThumbnailSize, o)
 	if err != nil {
 		return Wrap(Invalid, err, "the image could not be decoded")
 	}
 	if err := s.blobs.Put(ctx, thumbKey(a.ID), th.ContentType, bytes.NewReader(th.Data)); err != nil {
 		return err
 	}
+	// Upright dimensions, as browsers show the original.
 	a.Width, a.Height = img.Bounds().Dx(), img.Bounds().Dy()
+	if media.Swaps(o) {
+		a.Width, a.Height = a.Height, a.Width
+	}
 	a.ThumbType = th.ContentType
 	return nil
+}
+
+// orientation is the EXIF orientation of a JPEG (1 for other formats).
+func orientation(contentType string, head []byte) int {
+	if contentType != media.JPEG {
+		return 1
+	}
+	return media.JPEGOrientation(head)
 }
 
 func (s *Service) checkPixels(w, h int) error {

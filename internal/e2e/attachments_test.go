@@ -160,6 +160,21 @@ func TestTransparentImageKeepsItsAlphaInTheThumbnail(t *testing.T) {
 	}
 }
 
+// A phone's portrait photo is stored landscape with an EXIF orientation;
+// its metadata and thumbnail are upright, as browsers show the original.
+func TestPhotoThumbnailIsUpright(t *testing.T) {
+	srv := testserver.Start(t)
+	alice := srv.NewUser(t, "alice")
+	a := upload(t, alice, "portrait.jpg", rotatedJPEG(t, gradient(640, 480)))
+	if a.Width != 480 || a.Height != 640 {
+		t.Fatalf("metadata %d×%d, want the upright 480×640", a.Width, a.Height)
+	}
+	th, _ := download(t, alice, a.ThumbnailURL)
+	if b, _ := decodeImage(t, th); b.Bounds().Dx() != 240 || b.Bounds().Dy() != 320 {
+		t.Fatalf("thumbnail %v, want upright 240×320", b.Bounds())
+	}
+}
+
 // Only the uploader and current members of a room it was shared in may
 // download an attachment; everyone else gets not_found, as for a file that
 // does not exist.

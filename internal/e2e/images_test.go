@@ -99,3 +99,14 @@ func storedFiles(t testing.TB, dir string) []string {
 	}
 	return out
 }
+
+// rotatedJPEG is a JPEG of img whose EXIF says "turn 90° clockwise", as
+// phone cameras write portrait photos.
+func rotatedJPEG(t testing.TB, img image.Image) []byte {
+	t.Helper()
+	jpg := jpegOf(t, img)
+	tiff := []byte("MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00")
+	seg := append([]byte("Exif\x00\x00"), tiff...)
+	out := append([]byte{0xFF, 0xD8, 0xFF, 0xE1, 0, byte(len(seg) + 2)}, seg...)
+	return append(out, jpg[2:]...)
+}

@@ -92,23 +92,25 @@ type Encoded struct {
 }
 
 // Thumbnail scales img down so that its longer side is at most maxSide
-// (smaller images keep their size) and re-encodes it.
-func Thumbnail(img image.Image, maxSide int) (Encoded, error) {
+// (smaller images keep their size), turns it upright by EXIF orientation o
+// (1 for none; see JPEGOrientation) and re-encodes it.
+func Thumbnail(img image.Image, maxSide, o int) (Encoded, error) {
 	b := img.Bounds()
 	w, h := fit(b.Dx(), b.Dy(), maxSide)
-	return scale(img, b, w, h)
+	return scale(img, b, w, h, o)
 }
 
 // Square crops the largest centred square out of img, scales it down to at
-// most side × side and re-encodes it: an avatar.
-func Square(img image.Image, side int) (Encoded, error) {
+// most side × side, turns it upright by orientation o and re-encodes it: an
+// avatar.
+func Square(img image.Image, side, o int) (Encoded, error) {
 	b := img.Bounds()
 	n := min(b.Dx(), b.Dy())
 	x0 := b.Min.X + (b.Dx()-n)/2
 	y0 := b.Min.Y + (b.Dy()-n)/2
 	crop := image.Rect(x0, y0, x0+n, y0+n)
 	m := min(n, side)
-	return scale(img, crop, m, m)
+	return scale(img, crop, m, m, o)
 }
 
 // fit is w × h scaled down to fit in maxSide × maxSide, at least 1 × 1.
@@ -122,7 +124,7 @@ func fit(w, h, maxSide int) (int, int) {
 	return max(1, int(int64(w)*int64(maxSide)/int64(h))), maxSide
 }
 
-func scale(src image.Image, sr image.Rectangle, w, h int) (Encoded, error) {
+func scale(src image.Image, sr image.Rectangle, w, h, o int) (Encoded, error) {
 	if w < 1 || h < 1 {
 		return Encoded{}, errors.New("media: empty image")
 	}
@@ -130,6 +132,9 @@ func scale(src image.Image, sr image.Rectangle, w, h int) (Encoded, error) {
 	// BiLinear is a true kernel: scaled down, it averages every source pixel
 	// under a destination pixel (no aliasing), at half CatmullRom's cost.
 	draw.BiLinear.Scale(dst, dst.Bounds(), src, sr, draw.Src, nil)
+	// Turned after scaling: the small copy is cheap to turn.
+	dst = orient(dst, o)
+	w, h = dst.Rect.Dx(), dst.Rect.Dy()
 	var buf bytes.Buffer
 	if dst.Opaque() {
 		if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 82}); err != nil {

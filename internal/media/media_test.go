@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"image"
 	"image/color"
 	"image/gif"
@@ -81,7 +82,7 @@ func TestThumbnailAndSquareSizes(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			img := picture(c.w, c.h, c.alpha)
-			th, err := Thumbnail(img, 320)
+			th, err := Thumbnail(img, 320, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +90,7 @@ func TestThumbnailAndSquareSizes(t *testing.T) {
 				t.Errorf("thumbnail %d×%d %s, want %d×%d %s", th.Width, th.Height, th.ContentType, c.thumbW, c.thW2, c.contentType)
 			}
 			checkEncoded(t, th)
-			sq, err := Square(img, 256)
+			sq, err := Square(img, 256, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,6 +126,7 @@ func FuzzImage(f *testing.F) {
 	f.Add([]byte("\x89PNG\r\n\x1a\n"))
 	f.Add([]byte("GIF89a\x01\x00\x01\x00"))
 	f.Add([]byte("\xff\xd8\xff\xe0"))
+	f.Add(withOrientation(f, encoded(f)[JPEG], 6, binary.LittleEndian))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ct := Sniff(data[:min(len(data), SniffLen)])
 		if !IsImage(ct) {
@@ -138,16 +140,106 @@ func FuzzImage(f *testing.F) {
 		if err != nil {
 			return
 		}
-		th, err := Thumbnail(img, 320)
+		o := 1
+		if ct == JPEG {
+			o = JPEGOrientation(data)
+		}
+		th, err := Thumbnail(img, 320, o)
 		if err != nil {
 			t.Fatalf("thumbnail of a decoded %v image: %v", img.Bounds(), err)
 		}
 		if th.Width > 320 || th.Height > 320 || th.Width < 1 || th.Height < 1 {
 			t.Fatalf("thumbnail %d×%d", th.Width, th.Height)
 		}
-		sq, err := Square(img, 256)
+		sq, err := Square(img, 256, o)
 		if err != nil || sq.Width != sq.Height || sq.Width > 256 {
 			t.Fatalf("square %d×%d, %v", sq.Width, sq.Height, err)
 		}
 	})
+}
+
+// withOrientation inserts an EXIF segment with orientation o after a JPEG's SOI.
+func withOrientation(t testing.TB, jpg []byte, o uint16, bo binary.AppendByteOrder) []byte {
+	t.Helper()
+	tiff := []byte("MM\x00\x2a")
+	if bo == binary.LittleEndian {
+		tiff = []byte("II\x2a\x00")
+	}
+	tiff = bo.AppendUint32(tiff, 8)       // IFD0 offset
+	tiff = bo.AppendUint16(tiff, 1)       // one entry
+	tiff = bo.AppendUint16(tiff, 0x0112)  // orientation
+	tiff = bo.AppendUint16(tiff, 3)       // SHORT
+	tiff = bo.AppendUint32(tiff, 1)       // count
+	tiff = bo.AppendUint16(tiff, o)       // value
+	tiff = append(tiff, 0, 0, 0, 0, 0, 0) // padding, next IFD
+	seg := append([]byte("Exif\x00\x00"), tiff...)
+	out := append([]byte{0xFF, 0xD8, 0xFF, 0xE1}, byte((len(seg)+2)>>8), byte(len(seg)+2))
+	out = append(out, seg...)
+	return append(out, jpg[2:]...)
+}
+
+func TestJPEGOrientation(t *testing.T) {
+	jpg := encoded(t)[JPEG]
+	for _, bo := range []binary.AppendByteOrder{binary.BigEndian, binary.LittleEndian} {
+		for o := uint16(1); o <= 8; o++ {
+			if got := JPEGOrientation(withOrientation(t, jpg, o, bo)); got != int(o) {
+				t.Errorf("%v orientation %d read as %d", bo, o, got)
+			}
+		}
+	}
+	for name, b := range map[string][]byte{
+		"no EXIF": jpg, "not a JPEG": []byte("GIF89a"), "empty": nil,
+		"out of range": withOrientation(t, jpg, 9, binary.BigEndian),
+		"truncated":    withOrientation(t, jpg, 6, binary.BigEndian)[:20],
+	} {
+		if got := JPEGOrientation(b); got != 1 {
+			t.Errorf("%s: orientation %d, want 1", name, got)
+		}
+	}
+}
+
+// A picture whose left column is red and the rest blue, turned by each
+// orientation, must have its red where the orientation says.
+func TestThumbnailTurnsUpright(t *testing.T) {
+	red, blue := color.NRGBA{255, 0, 0, 255}, color.NRGBA{0, 0, 255, 255}
+	src := image.NewNRGBA(image.Rect(0, 0, 40, 20))
+	for y := range 20 {
+		for x := range 40 {
+			c := blue
+			if x < 10 {
+				c = red
+			}
+			src.Set(x, y, c)
+		}
+	}
+	cases := []struct {
+		o          int
+		w, h       int
+		redX, redY int // a pixel that must be red
+		bluX, bluY int // and one that must be blue
+	}{
+		{1, 40, 20, 2, 10, 37, 10},
+		{3, 40, 20, 37, 10, 2, 10}, // turned 180°: red on the right
+		{6, 20, 40, 10, 2, 10, 37}, // 90° clockwise: red on top
+		{8, 20, 40, 10, 37, 10, 2}, // 90° counter-clockwise: red at the bottom
+	}
+	for _, c := range cases {
+		th, err := Thumbnail(src, 320, c.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if th.Width != c.w || th.Height != c.h {
+			t.Fatalf("orientation %d: %d×%d, want %d×%d", c.o, th.Width, th.Height, c.w, c.h)
+		}
+		img, err := Decode(th.ContentType, bytes.NewReader(th.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, _, b, _ := img.At(c.redX, c.redY).RGBA(); r < b {
+			t.Errorf("orientation %d: (%d,%d) is not red", c.o, c.redX, c.redY)
+		}
+		if r, _, b, _ := img.At(c.bluX, c.bluY).RGBA(); b < r {
+			t.Errorf("orientation %d: (%d,%d) is not blue", c.o, c.bluX, c.bluY)
+		}
+	}
 }
