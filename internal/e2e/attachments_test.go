@@ -298,6 +298,8 @@ func TestBadUploads(t *testing.T) {
 		{"no file field", "multipart/form-data; boundary=XX", "--XX\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nhi\r\n--XX--\r\n", 400, "invalid"},
 		{"truncated multipart", "multipart/form-data; boundary=XX", "--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello", 400, "invalid"},
 		{"garbage multipart", "multipart/form-data; boundary=XX", "not multipart at all", 400, "invalid"},
+		// Refused from its Content-Length, before any of it is read.
+		{"declared length over the limit", "multipart/form-data; boundary=XX", strings.Repeat("x", 2*limit+(64<<10)), 413, "too_large"},
 	}
 	for _, c := range raw {
 		t.Run(c.name, func(t *testing.T) {

@@ -243,3 +243,23 @@ func TestThumbnailTurnsUpright(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkThumbnail12MP is a phone photo's decode and thumbnail: the work
+// an upload of one costs the server.
+func BenchmarkThumbnail12MP(b *testing.B) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, picture(4000, 3000, 255), nil); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.ReportAllocs()
+	for b.Loop() {
+		img, err := Decode(JPEG, bytes.NewReader(data))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Thumbnail(img, 320, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
