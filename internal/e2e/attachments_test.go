@@ -60,6 +60,10 @@ func TestUploadSendDownload(t *testing.T) {
 		t.Fatalf("urls = %q, %q", a.URL, a.ThumbnailURL)
 	}
 	doc := upload(t, alice, "notes.txt", []byte("plain notes\n"))
+	// Uploads have their own limit, far above the 1 MiB of other bodies.
+	if big := upload(t, alice, "big.bin", bytes.Repeat([]byte{1}, 3<<20)); big.Size != 3<<20 {
+		t.Fatalf("3 MiB upload stored as %d bytes", big.Size)
+	}
 
 	// A message may be only attachments; the ack, the live event and
 	// history all carry them, in the sender's order.

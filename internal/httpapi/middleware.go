@@ -59,19 +59,23 @@ func limitBody(n int64) gin.HandlerFunc {
 	}
 	return func(c *gin.Context) {
 		if c.Request.Body != nil {
-			c.Set(rawBodyKey, c.Request.Body)
-			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+			c.Request.Body = limitedBody{http.MaxBytesReader(c.Writer, c.Request.Body, n), c.Request.Body}
 		}
 		c.Next()
 	}
 }
 
-const rawBodyKey = "parley.raw-body"
+// limitedBody is a body under the global limit that remembers the body
+// itself, for setBodyLimit.
+type limitedBody struct {
+	io.ReadCloser
+	raw io.ReadCloser
+}
 
 // setBodyLimit bounds the request body at n instead of the global limit.
 func setBodyLimit(c *gin.Context, n int64) {
-	if raw, ok := c.Get(rawBodyKey); ok {
-		c.Request.Body = http.MaxBytesReader(c.Writer, raw.(io.ReadCloser), n)
+	if b, ok := c.Request.Body.(limitedBody); ok {
+		c.Request.Body = http.MaxBytesReader(c.Writer, b.raw, n)
 	}
 }
 
