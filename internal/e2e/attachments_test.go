@@ -434,6 +434,22 @@ func TestSweeperDeletesUnreferencedAttachments(t *testing.T) {
 	}
 	waitFor(t, "the deleted message's attachment to be swept", func() bool { return gone(kept) })
 	waitFor(t, "the blob folder to empty", func() bool { return len(storedFiles(t, srv.BlobDir())) == 0 })
+
+	// A replaced avatar goes; the current one stays.
+	setAvatar := func() client.Attachment {
+		u, err := alice.SetAvatar(ctx, "me.png", bytes.NewReader(pngOf(t, gradient(30, 30))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return client.Attachment{URL: u.AvatarURL}
+	}
+	old := setAvatar()
+	current := setAvatar()
+	waitFor(t, "the old avatar to be swept", func() bool { return gone(old) })
+	time.Sleep(3 * grace)
+	if gone(current) {
+		t.Fatal("the current avatar was swept")
+	}
 }
 
 // waitFor polls cond until it holds, failing after 10 s.
