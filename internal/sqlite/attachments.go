@@ -221,8 +221,10 @@ func fillLastAttachments(ctx context.Context, q querier, user chat.UserID, rooms
 	if len(rooms) == 0 {
 		return nil
 	}
-	found, err := queryLinked(ctx, q, `JOIN members m ON m.room_id = ma.room_id WHERE m.user_id = ?
-		AND ma.seq = (SELECT last_seq FROM rooms r WHERE r.id = ma.room_id)`, string(user))
+	// Joined to rooms on (id, last_seq), so each room costs one probe of the
+	// link table's primary key, however many files the room ever had.
+	found, err := queryLinked(ctx, q, `JOIN members m ON m.room_id = ma.room_id
+		JOIN rooms r ON r.id = ma.room_id AND r.last_seq = ma.seq WHERE m.user_id = ?`, string(user))
 	if err != nil {
 		return err
 	}
