@@ -54,6 +54,8 @@ fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test -run '^$$' -fuzz FuzzParseFrame -fuzztime $(FUZZTIME) ./internal/realtime
 	$(GO) test -run '^$$' -fuzz FuzzValidateEmoji -fuzztime $(FUZZTIME) ./internal/chat
 	$(GO) test -run '^$$' -fuzz FuzzParseMentions -fuzztime $(FUZZTIME) ./internal/chat
+	$(GO) test -run '^$$' -fuzz FuzzUploadBody -fuzztime $(FUZZTIME) ./internal/httpapi
+	$(GO) test -run '^$$' -fuzz FuzzImage -fuzztime $(FUZZTIME) ./internal/media
 
 bench: ## micro-benchmarks of the hot path
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

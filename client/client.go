@@ -31,6 +31,8 @@ type (
 	ReadPosition = chat.ReadPosition
 	Role         = chat.Role
 	Page         = chat.Page
+	Attachment   = chat.Attachment
+	SendRequest  = chat.SendRequest
 )
 
 // Error is an API error: the HTTP status (0 on WebSocket) and the stable code.
@@ -104,6 +106,11 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return c.send(req, out)
+}
+
+// send authenticates req, sends it and decodes a JSON answer into out.
+func (c *Client) send(req *http.Request, out any) error {
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
@@ -117,18 +124,22 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 		return err
 	}
 	if resp.StatusCode >= 400 {
-		var e struct {
-			Error struct{ Code, Message string }
-		}
-		if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
-			return &Error{Status: resp.StatusCode, Code: "http", Message: strings.TrimSpace(string(data))}
-		}
-		return &Error{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+		return apiError(resp.StatusCode, data)
 	}
 	if out != nil && len(data) > 0 {
 		return json.Unmarshal(data, out)
 	}
 	return nil
+}
+
+func apiError(status int, body []byte) *Error {
+	var e struct {
+		Error struct{ Code, Message string }
+	}
+	if json.Unmarshal(body, &e) != nil || e.Error.Code == "" {
+		return &Error{Status: status, Code: "http", Message: strings.TrimSpace(string(body))}
+	}
+	return &Error{Status: status, Code: e.Error.Code, Message: e.Error.Message}
 }
 
 func (c *Client) Signup(ctx context.Context, username, password, displayName string) (User, error) {

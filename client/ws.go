@@ -19,7 +19,7 @@ import (
 
 // Event is one server event. Exactly the field matching Type is set.
 type Event struct {
-	Type     string // message, message_updated, receipts, read, room_added, room_removed, room_updated, reaction, error, ready, and those of people.go
+	Type     string // message, message_updated, receipts, read, room_added, room_removed, room_updated, reaction, error, ready, and those of people.go (profile_updated among them)
 	Message  *Message
 	Room     *RoomSummary // room_added
 	RoomInfo *Room        // room_updated
@@ -620,6 +620,20 @@ func (cn *Conn) Send(ctx context.Context, room RoomID, clientID, text string) (M
 	}
 	var m Message
 	data, err := cn.Request(ctx, "send", chat.SendRequest{RoomID: room, ClientID: clientID, Text: text})
+	if err == nil {
+		err = json.Unmarshal(data, &m)
+	}
+	return m, err
+}
+
+// SendWith sends a message with every field of r (attachments, reply_to);
+// an empty ClientID picks a random one.
+func (cn *Conn) SendWith(ctx context.Context, r SendRequest) (Message, error) {
+	if r.ClientID == "" {
+		r.ClientID = randomID()
+	}
+	var m Message
+	data, err := cn.Request(ctx, "send", r)
 	if err == nil {
 		err = json.Unmarshal(data, &m)
 	}

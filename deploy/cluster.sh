@@ -13,6 +13,7 @@
 #   PARLEY_CLUSTER_RUN   [./run/cluster] pid files, logs, nginx config
 #   PARLEY_DB    [postgres://postgres@127.0.0.1:5432/parley?sslmode=disable]  (created if missing)
 #   PARLEY_REDIS [redis://127.0.0.1:6379/0]
+#   PARLEY_BLOB_URL [RUN/blobs]       attachments, shared by the nodes
 # Any other PARLEY_* variable reaches the nodes unchanged (docs/operations.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,8 @@ RUN=$(mkdir -p "${PARLEY_CLUSTER_RUN:-run/cluster}" && cd "${PARLEY_CLUSTER_RUN:
 export PARLEY_DB=${PARLEY_DB:-postgres://postgres@127.0.0.1:5432/parley?sslmode=disable}
 export PARLEY_REDIS=${PARLEY_REDIS:-redis://127.0.0.1:6379/0}
 export PARLEY_TRUSTED_PROXIES=${PARLEY_TRUSTED_PROXIES:-127.0.0.1}
+# Every node must see every attachment: on one machine a shared folder does.
+export PARLEY_BLOB_URL=${PARLEY_BLOB_URL:-$RUN/blobs}
 BIN=$RUN/parley
 
 nginx_bin() { command -v nginx || echo /usr/sbin/nginx; }

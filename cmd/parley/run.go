@@ -152,6 +152,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	framesPS := f.Float("frames-per-second", "PARLEY_FRAMES_PER_SECOND", 50, "sustained inbound WebSocket frames per connection")
 	frameBurst := f.Int("frame-burst", "PARLEY_FRAME_BURST", 100, "inbound WebSocket frames per connection allowed in a burst")
 	debugAddr := f.String("debug-addr", "PARLEY_DEBUG_ADDR", "", "serve the Go profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; empty: off")
+	blobURL := f.String("blob-url", "PARLEY_BLOB_URL", "", "where attachments are kept: a folder, or an s3://, azblob:// or gs:// bucket URL shared by all nodes (empty: blobs/ beside the SQLite file)")
+	maxUpload := f.Int("max-upload-bytes", "PARLEY_MAX_UPLOAD_BYTES", int(d.MaxUploadBytes), "largest uploaded file or avatar")
+	grace := f.Duration("attachment-grace", "PARLEY_ATTACHMENT_GRACE", d.AttachmentGrace, "an upload that no message uses is deleted this long after it was made")
 	shutdown := f.Duration("shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", 15*time.Second, "how long to drain connections on SIGTERM")
 	if err := f.parse(args); err != nil {
 		return err
@@ -164,9 +167,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	lim.MaxMessageLen, lim.MaxRoomMembers, lim.MaxRoomsPerUser = *maxMsg, *maxMembers, *maxRooms
 	lim.MessagesPerSecond, lim.MessageBurst, lim.ReceiptWindow = *rate, *burst, *receipts
 	lim.PresenceRoomLimit = *presenceRooms
+	lim.MaxUploadBytes, lim.AttachmentGrace = int64(*maxUpload), *grace
 	cfg := server.Config{
 		Addr: *addr, DB: *db, Redis: *redisURL, PresenceLease: *lease, AllowedOrigins: list(*origins), TrustedProxies: list(*proxies),
 		MaxBodyBytes: int64(*maxBody), ShutdownTimeout: *shutdown, Limits: lim, DebugAddr: *debugAddr,
+		BlobURL: *blobURL,
 	}
 	cfg.Realtime.ReadLimit = int64(*maxFrame)
 	cfg.Realtime.MaxQueueBytes = *maxQueue

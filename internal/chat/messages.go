@@ -11,13 +11,15 @@ type SendRequest struct {
 	ClientID string `json:"client_id"`
 	Text     string `json:"text"`
 	ReplyTo  int64  `json:"reply_to"`
+	// Attachments are ids of the caller's uploads; with any, text may be empty.
+	Attachments []string `json:"attachments,omitempty"`
 }
 
 // Send stores a message and then publishes it. The returned message is the
 // acknowledgement: it is durable when Send returns. A repeated client_id gets
 // the original message back and publishes nothing new.
 func (s *Service) Send(ctx context.Context, caller UserID, r SendRequest) (Message, error) {
-	if err := validateMessageText(r.Text, s.limits.MaxMessageLen); err != nil {
+	if err := s.validateSendText(r); err != nil {
 		return Message{}, err
 	}
 	if err := validateClientID(r.ClientID); err != nil {
@@ -47,9 +49,13 @@ func (s *Service) Send(ctx context.Context, caller UserID, r SendRequest) (Messa
 	if err != nil {
 		return Message{}, err
 	}
+	atts, err := s.sendAttachments(ctx, caller, r)
+	if err != nil {
+		return Message{}, err
+	}
 	msg, dup, err := s.store.AppendMessage(ctx, NewMessage{
 		ID: newID(), RoomID: r.RoomID, SenderID: caller, ClientID: r.ClientID,
-		Kind: Text, Text: r.Text, ReplyTo: r.ReplyTo, CreatedAt: s.nowUTC(), Mentions: mentions,
+		Kind: Text, Text: r.Text, ReplyTo: r.ReplyTo, CreatedAt: s.nowUTC(), Mentions: mentions, Attachments: atts,
 	})
 	if err != nil {
 		return Message{}, err

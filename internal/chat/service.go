@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/google/uuid"
@@ -36,6 +37,13 @@ type Limits struct {
 	BigRoomTypingRate  float64       // typing events per second relayed into one big room, all members together
 	SearchesPerSecond  float64       // user searches per user
 	SearchBurst        int           //
+	// Attachments.
+	MaxUploadBytes   int64         // largest file or avatar upload
+	UploadsPerSecond float64       // sustained uploads per user (files and avatars)
+	UploadBurst      int           // uploads per user allowed in a burst
+	MaxAttachments   int           // attachments on one message
+	MaxImagePixels   int           // width × height of an image decoded for a thumbnail or avatar
+	AttachmentGrace  time.Duration // an upload nothing refers to is deleted this long after it was made
 }
 
 func DefaultLimits() Limits {
@@ -64,6 +72,12 @@ func DefaultLimits() Limits {
 		BigRoomTypingRate:  1,
 		SearchesPerSecond:  2,
 		SearchBurst:        10,
+		MaxUploadBytes:   25 << 20,
+		UploadsPerSecond: 1,
+		UploadBurst:      20,
+		MaxAttachments:   10,
+		MaxImagePixels:   40_000_000,
+		AttachmentGrace:  time.Hour,
 	}
 }
 
@@ -115,6 +129,7 @@ func (l Limits) withDefaults() Limits {
 	if l.SearchesPerSecond <= 0 {
 		l.SearchesPerSecond = d.SearchesPerSecond
 	}
+	l = l.withAttachmentDefaults(d)
 	return l
 }
 
@@ -133,6 +148,9 @@ type Service struct {
 
 	reactions RateLimiter
 	people    *peopleState // presence_events.go, typing.go, search.go
+	blobs   Blobs
+	uploads RateLimiter
+	decodes chan struct{} // a slot per image being decoded
 }
 
 type Config struct {
@@ -147,6 +165,8 @@ type Config struct {
 	// Presence tracks who is online (in-process or Redis); nil = nobody is
 	// ever reported online.
 	Presence Presence
+	// Blobs holds uploaded files; nil turns uploads off.
+	Blobs Blobs
 }
 
 // RateLimiter is a token bucket per key. Allow takes a token; Exhausted
@@ -176,6 +196,9 @@ func NewService(c Config) *Service {
 	s.receipts = newReceiptCoalescer(s.limits.ReceiptWindow, s.flushReceipts)
 	s.reactions = c.limiter("reactions", s.limits.ReactionsPerSecond, s.limits.ReactionBurst, s.now)
 	s.people = newPeopleState(s, c)
+	s.blobs = c.Blobs
+	s.uploads = c.limiter("uploads", s.limits.UploadsPerSecond, s.limits.UploadBurst, s.now)
+	s.decodes = make(chan struct{}, runtime.GOMAXPROCS(0))
 	return s
 }
 
@@ -199,3 +222,25 @@ func (s *Service) publish(ctx context.Context, topic string, ev Event) {
 func (s *Service) nowUTC() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func (l Limits) withAttachmentDefaults(d Limits) Limits {
+	if l.MaxUploadBytes <= 0 {
+		l.MaxUploadBytes = d.MaxUploadBytes
+	}
+	if l.UploadsPerSecond <= 0 {
+		l.UploadsPerSecond = d.UploadsPerSecond
+	}
+	if l.UploadBurst <= 0 {
+		l.UploadBurst = d.UploadBurst
+	}
+	if l.MaxAttachments <= 0 {
+		l.MaxAttachments = d.MaxAttachments
+	}
+	if l.MaxImagePixels <= 0 {
+		l.MaxImagePixels = d.MaxImagePixels
+	}
+	if l.AttachmentGrace <= 0 {
+		l.AttachmentGrace = d.AttachmentGrace
+	}
+	return l
+}

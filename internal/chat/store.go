@@ -48,15 +48,16 @@ type Store interface {
 	// Messages. AppendMessage assigns the room's next seq in the same
 	// transaction that stores the message, moves the sender's read position to
 	// it, and is idempotent on (sender, client_id): a repeat returns the
-	// original message with dup = true (whatever room it was in).
+	// original message with dup = true (whatever room it was in). Every
+	// message read back carries its attachments.
 	// Messages applies Limit in the requested order: newest first keeps the
 	// Limit newest of the range, Asc the Limit oldest; Limit <= 0 is unlimited.
 	AppendMessage(ctx context.Context, m NewMessage) (msg Message, dup bool, err error)
 	Messages(ctx context.Context, room RoomID, p Page) ([]Message, error)
 	Message(ctx context.Context, room RoomID, seq int64) (Message, error)
 	// EditMessage replaces the text and the mentions and sets EditedAt;
-	// DeleteMessage empties the text, drops the mentions and reactions and
-	// sets Deleted. Both return the updated message.
+	// DeleteMessage empties the text, drops the mentions, reactions and
+	// attachments and sets Deleted. Both return the updated message.
 	EditMessage(ctx context.Context, room RoomID, seq int64, text string, at time.Time, mentions []UserID) (Message, error)
 	DeleteMessage(ctx context.Context, room RoomID, seq int64, at time.Time) (Message, error)
 
@@ -70,6 +71,7 @@ type Store interface {
 
 	ExtrasStore
 	PeopleStore // profiles, search, friends, blocks (people_store.go)
+	AttachmentStore
 
 	Ping(ctx context.Context) error
 	Close() error
@@ -113,4 +115,7 @@ type NewMessage struct {
 	CreatedAt time.Time
 	// Mentions are stored with the message, in the same transaction.
 	Mentions []UserID
+	// Attachments are linked to the message in the append transaction, which
+	// refuses any that is not a stored file of the sender's.
+	Attachments []Attachment
 }

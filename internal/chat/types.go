@@ -18,6 +18,8 @@ type User struct {
 	CreatedAt   time.Time `json:"created_at"`
 	// StatusMessage is the user's one-line status ("in a meeting"); empty for none.
 	StatusMessage string `json:"status_message"`
+	// AvatarURL is where the avatar is downloaded; empty for none.
+	AvatarURL string `json:"avatar_url,omitempty"`
 }
 
 // Session is a login. Only the SHA-256 of the bearer token is stored, so a
@@ -75,6 +77,8 @@ type Member struct {
 	// Blocked is set on a direct-room membership whose peer has blocked this
 	// member: their sends are refused. Never shown to clients.
 	Blocked bool `json:"-"`
+	// AvatarURL is the member's avatar, as on User.
+	AvatarURL string `json:"avatar_url,omitempty"`
 }
 
 // RoomSummary is one entry of a user's room list: the room as that user sees it.
@@ -124,6 +128,8 @@ type Message struct {
 	// Reactions are filled in history pages, as the viewer sees them (Me);
 	// live changes come as reaction events.
 	Reactions []ReactionCount `json:"reactions,omitempty"`
+	// Attachments are the files sent with the message, in the sender's order.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 type SystemType string

@@ -19,7 +19,10 @@ import (
 	"parley/client"
 )
 
-var parleyBin string
+var (
+	parleyBin string
+	blobDir   string // the one attachment folder of every node, as a cluster shares a bucket
+)
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "parley-drills-")
@@ -28,6 +31,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	parleyBin = filepath.Join(dir, "parley")
+	blobDir = filepath.Join(dir, "blobs")
 	// The nodes run with the race detector too: multi-node paths are where
 	// races would hide.
 	build := exec.Command("go", "build", "-race", "-o", parleyBin, "parley/cmd/parley")
@@ -55,7 +59,7 @@ func startNode(t testing.TB, name, dsn, redisURL string) *node {
 	n := &node{name: name, addr: "127.0.0.1:" + strconv.Itoa(freePort(t))}
 	n.args = []string{"serve", "--addr", n.addr, "--db", dsn, "--redis", redisURL, "--log-format", "json",
 		"--log-level", "warn", "--messages-per-second", "1000", "--message-burst", "1000",
-		"--receipt-window", "100ms", "--shutdown-timeout", "10s", "--presence-lease", "2s"}
+		"--receipt-window", "100ms", "--shutdown-timeout", "10s", "--presence-lease", "2s", "--blob-url", blobDir}
 	n.start(t)
 	return n
 }

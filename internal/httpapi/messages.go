@@ -16,6 +16,8 @@ type (
 		ClientID string `json:"client_id"`
 		Text     string `json:"text"`
 		ReplyTo  int64  `json:"reply_to"`
+
+		Attachments []string `json:"attachments"`
 	}
 	editRequest struct {
 		Text string `json:"text"`
@@ -87,6 +89,7 @@ func handleSend(d Deps) gin.HandlerFunc {
 		}
 		msg, err := d.Chat.Send(c.Request.Context(), caller(c), chat.SendRequest{
 			RoomID: roomParam(c), ClientID: req.ClientID, Text: req.Text, ReplyTo: req.ReplyTo,
+			Attachments: req.Attachments,
 		})
 		reply(c, d, http.StatusCreated, msg, err)
 	}

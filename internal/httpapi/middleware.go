@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -50,15 +51,31 @@ func session(c *gin.Context) chat.Session {
 
 func caller(c *gin.Context) chat.UserID { return session(c).UserID }
 
+// limitBody bounds every request body; routes that take files replace the
+// bound with setBodyLimit.
 func limitBody(n int64) gin.HandlerFunc {
 	if n <= 0 {
 		n = 1 << 20
 	}
 	return func(c *gin.Context) {
 		if c.Request.Body != nil {
-			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+			c.Request.Body = limitedBody{http.MaxBytesReader(c.Writer, c.Request.Body, n), c.Request.Body}
 		}
 		c.Next()
+	}
+}
+
+// limitedBody is a body under the global limit that remembers the body
+// itself, for setBodyLimit.
+type limitedBody struct {
+	io.ReadCloser
+	raw io.ReadCloser
+}
+
+// setBodyLimit bounds the request body at n instead of the global limit.
+func setBodyLimit(c *gin.Context, n int64) {
+	if b, ok := c.Request.Body.(limitedBody); ok {
+		c.Request.Body = http.MaxBytesReader(c.Writer, b.raw, n)
 	}
 }
 

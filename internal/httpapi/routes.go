@@ -99,4 +99,9 @@ func addRoutes(r *gin.Engine, d Deps) {
 	authed.DELETE("/blocks/:user", handleUnblock(d))
 	authed.POST("/rooms/:room/typing", handleTyping(d))
 	authed.GET("/rooms/:room/presence", handleRoomPresence(d))
+	authed.POST("/attachments", handleUpload(d))
+	authed.GET("/attachments/:id", handleDownload(d, false))
+	authed.GET("/attachments/:id/thumbnail", handleDownload(d, true))
+	authed.PUT("/me/avatar", handleSetAvatar(d))
+	authed.DELETE("/me/avatar", handleDeleteAvatar(d))
 }

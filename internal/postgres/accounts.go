@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"parley/internal/chat"
 )
@@ -20,15 +21,17 @@ func (s *Store) CreateUser(ctx context.Context, u chat.NewUser) (chat.User, erro
 	return chat.User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, CreatedAt: created}, nil
 }
 
+// userCols are what scanUser reads.
+const userCols = `id, username, display_name, created_at, password_hash, status_message, avatar_id`
+
 func (s *Store) UserByID(ctx context.Context, id chat.UserID) (chat.User, error) {
-	u, _, err := scanUser(s.pool.QueryRow(ctx,
-		`SELECT id, username, display_name, created_at, password_hash, status_message FROM users WHERE id = $1`, string(id)))
+	u, _, err := scanUser(s.pool.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, string(id)))
 	return u, translate(err, "user")
 }
 
 func (s *Store) UserByUsername(ctx context.Context, username string) (chat.User, string, error) {
 	u, hash, err := scanUser(s.pool.QueryRow(ctx,
-		`SELECT id, username, display_name, created_at, password_hash, status_message FROM users WHERE username = $1`, username))
+		`SELECT `+userCols+` FROM users WHERE username = $1`, username))
 	return u, hash, translate(err, "user")
 }
 
@@ -37,11 +40,15 @@ func scanUser(row pgx.Row) (chat.User, string, error) {
 		u       chat.User
 		created time.Time
 		hash    string
+		avatar  pgtype.Text
 	)
-	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &created, &hash, &u.StatusMessage); err != nil {
+	if err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &created, &hash, &u.StatusMessage, &avatar); err != nil {
 		return chat.User{}, "", err
 	}
 	u.CreatedAt = fromDB(created)
+	if avatar.Valid {
+		u.AvatarURL = chat.AttachmentURL(avatar.String)
+	}
 	return u, hash, nil
 }
 

@@ -6,13 +6,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"parley/internal/chat"
 )
 
 const memberQuery = `
 	SELECT m.room_id, m.user_id, u.username, u.display_name, m.role, m.last_read_seq, m.joined_at,
-	       u.status_message, m.blocked
+	       u.status_message, m.blocked, u.avatar_id
 	FROM members m JOIN users u ON u.id = m.user_id`
 
 func (s *Store) Member(ctx context.Context, room chat.RoomID, user chat.UserID) (chat.Member, error) {
@@ -44,12 +45,16 @@ func scanMember(row pgx.Row) (chat.Member, error) {
 	var (
 		m      chat.Member
 		joined time.Time
+		avatar pgtype.Text
 	)
 	if err := row.Scan(&m.RoomID, &m.UserID, &m.Username, &m.DisplayName, &m.Role, &m.LastReadSeq, &joined,
-		&m.StatusMessage, &m.Blocked); err != nil {
+		&m.StatusMessage, &m.Blocked, &avatar); err != nil {
 		return chat.Member{}, err
 	}
 	m.JoinedAt = fromDB(joined)
+	if avatar.Valid {
+		m.AvatarURL = chat.AttachmentURL(avatar.String)
+	}
 	return m, nil
 }
 

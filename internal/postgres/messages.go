@@ -65,15 +65,12 @@ SELECT true, ` + msgCols + ` FROM prev
 UNION ALL
 SELECT false, ` + msgCols + ` FROM ins`
 
-// AppendMessage is one statement, so one round trip and one transaction;
-// a message with mentions is a transaction of two.
-func (s *Store) AppendMessage(ctx context.Context, m chat.NewMessage) (msg chat.Message, dup bool, err error) {
-	if len(m.Mentions) > 0 {
-		err = s.inTx(ctx, func(tx pgx.Tx) error {
-			msg, dup, err = appendMessage(ctx, tx, m)
-			return err
-		})
-		return msg, dup, err
+// AppendMessage is one statement, so one round trip and one transaction; a
+// message with mentions or attachments is a transaction, since their rows
+// must commit with it.
+func (s *Store) AppendMessage(ctx context.Context, m chat.NewMessage) (chat.Message, bool, error) {
+	if len(m.Mentions) > 0 || len(m.Attachments) > 0 {
+		return s.appendInTx(ctx, m)
 	}
 	for attempt := 1; ; attempt++ {
 		msg, dup, err := appendMessage(ctx, s.pool, m)
@@ -82,6 +79,15 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.NewMessage) (msg chat.
 		}
 		return msg, dup, translate(err, "message")
 	}
+}
+
+// appendInTx appends a message whose links (attachments) must commit with it.
+func (s *Store) appendInTx(ctx context.Context, m chat.NewMessage) (msg chat.Message, dup bool, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) (err error) {
+		msg, dup, err = appendMessage(ctx, tx, m)
+		return err
+	})
+	return msg, dup, err
 }
 
 // appendMessage is the one place a seq is assigned; see appendSQL. On q = a
@@ -127,11 +133,17 @@ func appendMessage(ctx context.Context, q querier, m chat.NewMessage) (chat.Mess
 		return chat.Message{}, false, err
 	}
 	if dup {
-		msg.Mentions, err = mentionsOf(ctx, q, msg.RoomID, msg.Seq)
-	} else if err = insertMentions(ctx, q, msg.RoomID, msg.Seq, m.Mentions); err == nil {
-		msg.Mentions = m.Mentions
+		if msg.Mentions, err = mentionsOf(ctx, q, msg.RoomID, msg.Seq); err == nil {
+			msg, err = withAttachments(ctx, q, msg)
+		}
+		return msg, true, err
 	}
-	return msg, dup, err
+	if err = insertMentions(ctx, q, msg.RoomID, msg.Seq, m.Mentions); err != nil {
+		return msg, false, err
+	}
+	msg.Mentions = m.Mentions
+	msg.Attachments, err = linkAttachments(ctx, q, msg, m.Attachments)
+	return msg, false, err
 }
 
 // Messages returns a page of history. Limit applies in the requested order:
@@ -167,7 +179,10 @@ func (s *Store) Messages(ctx context.Context, room chat.RoomID, p chat.Page) ([]
 	if err := rows.Err(); err != nil {
 		return nil, translate(err, "messages")
 	}
-	return msgs, fillMentions(ctx, s.pool, room, msgs)
+	if err := fillMentions(ctx, s.pool, room, msgs); err != nil {
+		return nil, err
+	}
+	return msgs, fillAttachments(ctx, s.pool, room, msgs)
 }
 
 func (s *Store) Message(ctx context.Context, room chat.RoomID, seq int64) (chat.Message, error) {
@@ -176,8 +191,10 @@ func (s *Store) Message(ctx context.Context, room chat.RoomID, seq int64) (chat.
 	if err != nil {
 		return m, translate(err, "message")
 	}
-	m.Mentions, err = mentionsOf(ctx, s.pool, room, seq)
-	return m, err
+	if m.Mentions, err = mentionsOf(ctx, s.pool, room, seq); err != nil {
+		return m, err
+	}
+	return withAttachments(ctx, s.pool, m)
 }
 
 func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, text string, at time.Time, mentions []chat.UserID) (m chat.Message, err error) {
@@ -189,18 +206,29 @@ func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, te
 			return translate(err, "message")
 		}
 		m.Mentions = mentions
-		return replaceMentions(ctx, tx, room, seq, mentions)
+		if err = replaceMentions(ctx, tx, room, seq, mentions); err != nil {
+			return err
+		}
+		m, err = withAttachments(ctx, tx, m)
+		return err
 	})
 	return m, err
 }
 
 // DeleteMessage leaves a tombstone: the seq slot stays, so history has no
 // holes and clients can tell "deleted" from "never received". at is recorded
-// as edited_at, the time the message last changed.
+// as edited_at, the time the message last changed. Its mentions and
+// reactions go, and its attachments are unlinked in the same transaction;
+// the sweeper deletes those nothing else refers to.
 func (s *Store) DeleteMessage(ctx context.Context, room chat.RoomID, seq int64, at time.Time) (m chat.Message, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		m, err = scanMessage(tx.QueryRow(ctx,
-			`UPDATE messages SET text = '', deleted = true, edited_at = $1 WHERE room_id = $2 AND seq = $3 RETURNING `+msgCols,
+		m, err = scanMessage(tx.QueryRow(ctx, `
+			WITH gone AS (
+				DELETE FROM message_attachments WHERE room_id = $2 AND seq = $3 RETURNING attachment_id
+			), released AS (
+				UPDATE attachments SET refs = refs - 1 WHERE id IN (SELECT attachment_id FROM gone)
+			)
+			UPDATE messages SET text = '', deleted = true, edited_at = $1 WHERE room_id = $2 AND seq = $3 RETURNING `+msgCols,
 			toDB(at), string(room), seq))
 		if err != nil {
 			return translate(err, "message")

@@ -5,20 +5,28 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"parley/internal/chat"
 )
 
 // publicUserCols are a user's public profile, in the order scanPublicUser reads.
-const publicUserCols = `u.id, u.username, u.display_name, u.status_message, u.created_at`
+const publicUserCols = `u.id, u.username, u.display_name, u.status_message, u.created_at, u.avatar_id`
 
 func scanPublicUser(dest []any) (func() chat.User, []any) {
 	var (
 		u       chat.User
 		created time.Time
+		avatar  pgtype.Text
 	)
-	dest = append(dest, &u.ID, &u.Username, &u.DisplayName, &u.StatusMessage, &created)
-	return func() chat.User { u.CreatedAt = fromDB(created); return u }, dest
+	dest = append(dest, &u.ID, &u.Username, &u.DisplayName, &u.StatusMessage, &created, &avatar)
+	return func() chat.User {
+		u.CreatedAt = fromDB(created)
+		if avatar.Valid {
+			u.AvatarURL = chat.AttachmentURL(avatar.String)
+		}
+		return u
+	}, dest
 }
 
 func (s *Store) UpdateProfile(ctx context.Context, id chat.UserID, p chat.ProfileUpdate) (chat.User, error) {
@@ -31,7 +39,7 @@ func (s *Store) UpdateProfile(ctx context.Context, id chat.UserID, p chat.Profil
 		UPDATE users SET display_name = COALESCE($2, display_name), display_key = COALESCE($3, display_key),
 		       status_message = COALESCE($4, status_message)
 		WHERE id = $1
-		RETURNING id, username, display_name, created_at, password_hash, status_message`,
+		RETURNING `+userCols,
 		string(id), p.DisplayName, key, p.StatusMessage))
 	return u, translate(err, "user")
 }
@@ -212,7 +220,7 @@ func (s *Store) Friend(ctx context.Context, user, other chat.UserID) (chat.Frien
 
 func (s *Store) FriendRequests(ctx context.Context, user chat.UserID) ([]chat.FriendRequest, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT `+publicUserCols+`, t.id, t.username, t.display_name, t.status_message, t.created_at, r.created_at
+		SELECT `+publicUserCols+`, t.id, t.username, t.display_name, t.status_message, t.created_at, t.avatar_id, r.created_at
 		FROM friend_requests r JOIN users u ON u.id = r.from_id JOIN users t ON t.id = r.to_id
 		WHERE r.from_id = $1 OR r.to_id = $1
 		ORDER BY r.created_at, r.from_id, r.to_id`, string(user))

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"parley/internal/blobstore"
 	"parley/internal/chat"
 	"parley/internal/httpapi"
 	"parley/internal/inmem"
@@ -40,6 +41,10 @@ type Config struct {
 	Limits          chat.Limits
 	Realtime        realtime.Config
 	DebugAddr       string // where to serve /debug/pprof/; empty = nowhere
+	// BlobURL is where attachments are kept: a local folder, or an s3://,
+	// azblob:// or gs:// bucket URL, the same for every node. Empty: the
+	// folder "blobs" next to the SQLite file (data/blobs with PostgreSQL).
+	BlobURL string
 }
 
 // Run serves until ctx is done, then shuts down in reverse order of start:
@@ -88,7 +93,16 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 	store = m.Store(store)
 	bus = m.Bus(bus)
 	defer presence.Close()
-	dc := chat.Config{Store: store, Bus: bus, Log: log, Limits: cfg.Limits, RateLimiters: limiters, Presence: presence}
+	blobLoc, err := BlobLocation(cfg)
+	if err != nil {
+		return err
+	}
+	blobs, err := blobstore.Open(ctx, blobLoc)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
+	dc := chat.Config{Store: store, Bus: bus, Log: log, Limits: cfg.Limits, RateLimiters: limiters, Presence: presence, Blobs: blobs}
 	svc := chat.NewService(dc)
 	defer svc.Close()
 	accounts := chat.NewAccounts(dc)
@@ -140,6 +154,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 	pingCtx, stopPing := context.WithCancel(context.Background())
 	defer stopPing()
 	go rt.Run(pingCtx)
+	stopSweep := startSweeper(svc, log)
+	defer stopSweep()
 	log.Info("parley serving", "addr", ln.Addr().String(), "db", redact(cfg.DB), "redis", redact(cfg.Redis))
 	if onListen != nil {
 		onListen(ln.Addr().String())

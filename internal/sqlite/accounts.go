@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 
 	"parley/internal/chat"
 )
@@ -16,15 +17,16 @@ func (s *Store) CreateUser(ctx context.Context, u chat.NewUser) (chat.User, erro
 	return chat.User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, CreatedAt: norm(u.CreatedAt)}, nil
 }
 
+// userCols are what scanUser reads.
+const userCols = `id, username, display_name, created_at, password_hash, status_message, avatar_id`
+
 func (s *Store) UserByID(ctx context.Context, id chat.UserID) (chat.User, error) {
-	u, _, err := scanUser(s.r.QueryRowContext(ctx,
-		`SELECT id, username, display_name, created_at, password_hash, status_message FROM users WHERE id = ?`, string(id)))
-	return u, translate(err, "user")
+	return s.userOn(ctx, s.r, id)
 }
 
 func (s *Store) UserByUsername(ctx context.Context, username string) (chat.User, string, error) {
 	u, hash, err := scanUser(s.r.QueryRowContext(ctx,
-		`SELECT id, username, display_name, created_at, password_hash, status_message FROM users WHERE username = ?`, username))
+		`SELECT `+userCols+` FROM users WHERE username = ?`, username))
 	return u, hash, translate(err, "user")
 }
 
@@ -33,11 +35,15 @@ func scanUser(sc scanner) (chat.User, string, error) {
 		u       chat.User
 		created int64
 		hash    string
+		avatar  sql.NullString
 	)
-	if err := sc.Scan(&u.ID, &u.Username, &u.DisplayName, &created, &hash, &u.StatusMessage); err != nil {
+	if err := sc.Scan(&u.ID, &u.Username, &u.DisplayName, &created, &hash, &u.StatusMessage, &avatar); err != nil {
 		return chat.User{}, "", err
 	}
 	u.CreatedAt = fromMS(created)
+	if avatar.Valid {
+		u.AvatarURL = chat.AttachmentURL(avatar.String)
+	}
 	return u, hash, nil
 }
 

@@ -9,7 +9,7 @@ import (
 
 const memberQuery = `
 	SELECT m.room_id, m.user_id, u.username, u.display_name, m.role, m.last_read_seq, m.joined_at,
-	       u.status_message, m.blocked
+	       u.status_message, m.blocked, u.avatar_id
 	FROM members m JOIN users u ON u.id = m.user_id`
 
 func (s *Store) Member(ctx context.Context, room chat.RoomID, user chat.UserID) (chat.Member, error) {
@@ -41,12 +41,16 @@ func scanMember(sc scanner) (chat.Member, error) {
 	var (
 		m      chat.Member
 		joined int64
+		avatar sql.NullString
 	)
 	if err := sc.Scan(&m.RoomID, &m.UserID, &m.Username, &m.DisplayName, &m.Role, &m.LastReadSeq, &joined,
-		&m.StatusMessage, &m.Blocked); err != nil {
+		&m.StatusMessage, &m.Blocked, &avatar); err != nil {
 		return chat.Member{}, err
 	}
 	m.JoinedAt = fromMS(joined)
+	if avatar.Valid {
+		m.AvatarURL = chat.AttachmentURL(avatar.String)
+	}
 	return m, nil
 }
 

@@ -68,7 +68,8 @@ func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage
 		if prev.Mentions, err = mentionsOf(ctx, tx, prev.RoomID, prev.Seq); err != nil {
 			return chat.Message{}, false, err
 		}
-		return prev, true, nil
+		prev, err = withAttachments(ctx, tx, prev)
+		return prev, true, err
 	}
 	// MAX keeps last_message_at monotonic when the clocks of concurrent
 	// senders disagree, so the room list order never jumps back.
@@ -87,11 +88,13 @@ func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage
 			return chat.Message{}, false, translate(err, "member")
 		}
 	}
-	return chat.Message{
+	msg := chat.Message{
 		ID: m.ID, RoomID: m.RoomID, Seq: seq, SenderID: m.SenderID, ClientID: m.ClientID,
 		Kind: m.Kind, Text: m.Text, ReplyTo: m.ReplyTo, System: m.System, CreatedAt: fromMS(created),
 		Mentions: m.Mentions,
-	}, false, nil
+	}
+	msg.Attachments, err = linkAttachments(ctx, tx, msg, m.Attachments)
+	return msg, false, err
 }
 
 // Messages returns a page of history. Limit applies in the requested order:
@@ -126,7 +129,10 @@ func (s *Store) Messages(ctx context.Context, room chat.RoomID, p chat.Page) ([]
 	if err := rows.Err(); err != nil {
 		return nil, translate(err, "messages")
 	}
-	return msgs, fillMentions(ctx, s.r, room, msgs)
+	if err := fillMentions(ctx, s.r, room, msgs); err != nil {
+		return nil, err
+	}
+	return msgs, fillAttachments(ctx, s.r, room, msgs)
 }
 
 func (s *Store) Message(ctx context.Context, room chat.RoomID, seq int64) (chat.Message, error) {
@@ -135,8 +141,17 @@ func (s *Store) Message(ctx context.Context, room chat.RoomID, seq int64) (chat.
 	if err != nil {
 		return m, translate(err, "message")
 	}
-	m.Mentions, err = mentionsOf(ctx, s.r, room, seq)
-	return m, err
+	if m.Mentions, err = mentionsOf(ctx, s.r, room, seq); err != nil {
+		return m, err
+	}
+	return withAttachments(ctx, s.r, m)
+}
+
+// withAttachments is m with its attachments filled in.
+func withAttachments(ctx context.Context, q querier, m chat.Message) (chat.Message, error) {
+	ms := []chat.Message{m}
+	err := fillAttachments(ctx, q, m.RoomID, ms)
+	return ms[0], err
 }
 
 func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, text string, at time.Time, mentions []chat.UserID) (m chat.Message, err error) {
@@ -148,7 +163,11 @@ func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, te
 			return translate(err, "message")
 		}
 		m.Mentions = mentions
-		return replaceMentions(ctx, tx, room, seq, mentions)
+		if err = replaceMentions(ctx, tx, room, seq, mentions); err != nil {
+			return err
+		}
+		m, err = withAttachments(ctx, tx, m)
+		return err
 	})
 	return m, err
 }
@@ -164,7 +183,10 @@ func (s *Store) DeleteMessage(ctx context.Context, room chat.RoomID, seq int64, 
 		if err != nil {
 			return translate(err, "message")
 		}
-		return clearExtras(ctx, tx, room, seq)
+		if err = clearExtras(ctx, tx, room, seq); err != nil {
+			return err
+		}
+		return unlinkAttachments(ctx, tx, room, seq)
 	})
 	return m, err
 }

@@ -10,15 +10,22 @@ import (
 )
 
 // publicUserCols are a user's public profile, in the order scanPublicUser reads.
-const publicUserCols = `u.id, u.username, u.display_name, u.status_message, u.created_at`
+const publicUserCols = `u.id, u.username, u.display_name, u.status_message, u.created_at, u.avatar_id`
 
 func scanPublicUser(dest []any) (func() chat.User, []any) {
 	var (
 		u       chat.User
 		created int64
+		avatar  sql.NullString
 	)
-	dest = append(dest, &u.ID, &u.Username, &u.DisplayName, &u.StatusMessage, &created)
-	return func() chat.User { u.CreatedAt = fromMS(created); return u }, dest
+	dest = append(dest, &u.ID, &u.Username, &u.DisplayName, &u.StatusMessage, &created, &avatar)
+	return func() chat.User {
+		u.CreatedAt = fromMS(created)
+		if avatar.Valid {
+			u.AvatarURL = chat.AttachmentURL(avatar.String)
+		}
+		return u
+	}, dest
 }
 
 func (s *Store) UpdateProfile(ctx context.Context, id chat.UserID, p chat.ProfileUpdate) (u chat.User, err error) {
@@ -35,7 +42,7 @@ func (s *Store) UpdateProfile(ctx context.Context, id chat.UserID, p chat.Profil
 			return err
 		}
 		u, _, err = scanUser(tx.QueryRowContext(ctx,
-			`SELECT id, username, display_name, created_at, password_hash, status_message FROM users WHERE id = ?`, string(id)))
+			`SELECT `+userCols+` FROM users WHERE id = ?`, string(id)))
 		return translate(err, "user")
 	})
 	return u, err
@@ -205,7 +212,7 @@ func (s *Store) Friend(ctx context.Context, user, other chat.UserID) (chat.Frien
 
 func (s *Store) FriendRequests(ctx context.Context, user chat.UserID) ([]chat.FriendRequest, error) {
 	rows, err := s.r.QueryContext(ctx, `
-		SELECT `+publicUserCols+`, t.id, t.username, t.display_name, t.status_message, t.created_at, r.created_at
+		SELECT `+publicUserCols+`, t.id, t.username, t.display_name, t.status_message, t.created_at, t.avatar_id, r.created_at
 		FROM friend_requests r JOIN users u ON u.id = r.from_id JOIN users t ON t.id = r.to_id
 		WHERE r.from_id = ?1 OR r.to_id = ?1
 		ORDER BY r.created_at, r.from_id, r.to_id`, string(user))

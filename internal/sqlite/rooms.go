@@ -93,7 +93,7 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 		       m.role, m.last_read_seq,
 		       lm.room_id, lm.seq, lm.id, lm.sender_id, lm.client_id, lm.kind, lm.text, lm.reply_to,
 		       lm.system, lm.created_at, lm.edited_at, lm.deleted,
-		       pu.id, pu.username, pu.display_name, pu.created_at, pu.status_message,
+		       pu.id, pu.username, pu.display_name, pu.created_at, pu.status_message, pu.avatar_id,
 		       (SELECT count(*) FROM mentions x WHERE x.room_id = m.room_id AND x.user_id = m.user_id
 		        AND x.seq > m.last_read_seq AND x.seq <= r.last_seq),
 		       (SELECT json_group_array(x.user_id ORDER BY x.user_id) FROM mentions x
@@ -118,11 +118,12 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 			peerID, peerName        sql.NullString
 			peerDisplay, peerStatus sql.NullString
 			peerCreated             sql.NullInt64
+			peerAvatar              sql.NullString
 		)
 		dest := []any{&sum.ID, &sum.Kind, &sum.Name, &sum.Announcement, &created, &sum.LastSeq,
 			&lastMessageAt, &sum.MemberCount, &sum.Role, &sum.LastReadSeq}
 		dest = append(dest, last.dest()...)
-		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated, &peerStatus)
+		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated, &peerStatus, &peerAvatar)
 		var lastMentions string
 		dest = append(dest, &sum.Mentions, &lastMentions)
 		if err := rows.Scan(dest...); err != nil {
@@ -145,10 +146,16 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 				ID: chat.UserID(peerID.String), Username: peerName.String,
 				DisplayName: peerDisplay.String, CreatedAt: fromMS(peerCreated.Int64), StatusMessage: peerStatus.String,
 			}
+			if peerAvatar.Valid {
+				sum.Peer.AvatarURL = chat.AttachmentURL(peerAvatar.String)
+			}
 		}
 		out = append(out, sum)
 	}
-	return out, translate(rows.Err(), "rooms")
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "rooms")
+	}
+	return out, fillLastAttachments(ctx, s.r, user, out)
 }
 
 func (s *Store) CountRoomsForUser(ctx context.Context, user chat.UserID) (int, error) {

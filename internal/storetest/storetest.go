@@ -79,6 +79,15 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"BlockMarksDirectRoom", testBlockMarksDirectRoom},
 		{"BlockAndAcceptDoNotCross", testBlockAndAcceptDoNotCross},
 		{"PresenceAudience", testPresenceAudience},
+		// Attachments.
+		{"AttachmentLifecycle", testAttachmentLifecycle},
+		{"AppendMessageLinksAttachments", testAppendLinksAttachments},
+		{"AppendRefusesOthersPendingAndAvatarAttachments", testAppendRefusesAttachments},
+		{"ResendWithAttachmentsReturnsOriginal", testResendWithAttachments},
+		{"DeleteMessageReleasesAttachments", testDeleteMessageReleasesAttachments},
+		{"Avatars", testAvatars},
+		{"ClaimAndDeleteAttachments", testClaimAndDeleteAttachments},
+		{"AttachRacesClaim", testAttachRacesClaim},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -52,6 +52,8 @@ func Config(addr, db string) server.Config {
 	// test with a conversation runs through the big-room path too.
 	cfg.Realtime.FanoutWindow = 10 * time.Millisecond
 	cfg.Realtime.FanoutBatchConns = 2
+	cfg.Limits.UploadsPerSecond = 10000
+	cfg.Limits.UploadBurst = 10000
 	cfg.Realtime.FramesPerSecond = 10000
 	cfg.Realtime.FrameBurst = 10000
 	return cfg
@@ -166,6 +168,9 @@ func (u *User) Connect(t testing.TB) *client.Conn {
 	return c
 }
 
+// BlobDir is the folder a node started by Start keeps attachments in.
+func (s *Server) BlobDir() string { return filepath.Join(filepath.Dir(s.DB), "blobs") }
+
 // StartConfigAt starts a node on the address and database of a stopped one:
 // a restart, as clients see it.
 func StartConfigAt(t testing.TB, old *Server) *Server {
@@ -180,10 +185,12 @@ func StartCluster(t testing.TB, n int, opts ...Option) []*Server {
 	t.Helper()
 	dsn := testenv.PostgresSchema(t)
 	redisURL := testenv.Redis(t)
+	blobs := t.TempDir() // one folder, as a cluster shares one bucket
 	nodes := make([]*Server, n)
 	for i := range nodes {
 		cfg := Config("127.0.0.1:0", dsn)
 		cfg.Redis = redisURL
+		cfg.BlobURL = blobs
 		for _, o := range opts {
 			o(&cfg)
 		}

@@ -1,0 +1,61 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"parley/internal/chat"
+)
+
+// BlobLocation is where cfg keeps attachments: cfg.BlobURL, or by default
+// the folder "blobs" beside the SQLite database (data/blobs with a
+// PostgreSQL one). Nodes sharing Redis are a cluster, where every node must
+// read what any other stored: they need BlobURL, a bucket they all share.
+func BlobLocation(cfg Config) (string, error) {
+	switch {
+	case cfg.BlobURL != "":
+		return cfg.BlobURL, nil
+	case cfg.Redis != "":
+		return "", errors.New("with --redis, set --blob-url to storage every node shares (an s3://, azblob:// or gs:// bucket, or a shared folder)")
+	case strings.HasPrefix(cfg.DB, "postgres://") || strings.HasPrefix(cfg.DB, "postgresql://"):
+		return filepath.Join("data", "blobs"), nil
+	}
+	return filepath.Join(filepath.Dir(cfg.DB), "blobs"), nil
+}
+
+// startSweeper deletes unreferenced attachments in the background, a few
+// times per grace period, until the returned stop is called (which waits
+// for a sweep in progress). Every node sweeps; the store makes that safe.
+func startSweeper(svc *chat.Service, log *slog.Logger) (stop func()) {
+	every := min(max(svc.Limits().AttachmentGrace/4, 50*time.Millisecond), 5*time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			n, err := svc.SweepAttachments(ctx)
+			if err != nil && ctx.Err() == nil {
+				log.Warn("attachment sweep", "deleted", n, "err", err)
+			} else if n > 0 {
+				log.Info("attachment sweep", "deleted", n)
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
