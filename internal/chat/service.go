@@ -72,12 +72,12 @@ func DefaultLimits() Limits {
 		BigRoomTypingRate:  1,
 		SearchesPerSecond:  2,
 		SearchBurst:        10,
-		MaxUploadBytes:   25 << 20,
-		UploadsPerSecond: 1,
-		UploadBurst:      20,
-		MaxAttachments:   10,
-		MaxImagePixels:   40_000_000,
-		AttachmentGrace:  time.Hour,
+		MaxUploadBytes:     25 << 20,
+		UploadsPerSecond:   1,
+		UploadBurst:        20,
+		MaxAttachments:     10,
+		MaxImagePixels:     40_000_000,
+		AttachmentGrace:    time.Hour,
 	}
 }
 
@@ -148,9 +148,9 @@ type Service struct {
 
 	reactions RateLimiter
 	people    *peopleState // presence_events.go, typing.go, search.go
-	blobs   Blobs
-	uploads RateLimiter
-	decodes chan struct{} // a slot per image being decoded
+	blobs     Blobs
+	uploads   RateLimiter
+	decodes   chan struct{} // a slot per image being decoded
 }
 
 type Config struct {
