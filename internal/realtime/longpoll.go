@@ -80,7 +80,10 @@ func (s *Server) OpenPoll(ctx context.Context, sess chat.Session, user chat.User
 	if _, taken := s.polls.LoadOrStore(ps.id, ps); taken {
 		return PollBatch{}, chat.Errorf(chat.Conflict, "that session id is taken: pick another")
 	}
-	s.wg.Add(1)
+	if !s.admit() {
+		s.polls.Delete(ps.id)
+		return PollBatch{}, chat.Errorf(chat.Unavailable, "server is shutting down")
+	}
 	s.setup(c, user)
 	return s.Poll(ctx, sess, ps.id, 0, 0)
 }

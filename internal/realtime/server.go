@@ -29,6 +29,7 @@ type Server struct {
 	poller   *poller // nil: each connection has a blocking reader goroutine
 	readBufs sync.Pool
 	closing  atomic.Bool
+	admitMu  sync.Mutex     // orders wg.Add against Shutdown's Wait
 	wg       sync.WaitGroup // one per open connection
 	polls    sync.Map       // long-poll session id → *pollSession
 }
@@ -106,7 +107,11 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, sess chat.Session
 		c.partial = slices.Clone(b)
 	}
 	c.onEnd = s.ended
-	s.wg.Add(1)
+	if !s.admit() {
+		nc.Write(closeFrame(CloseRestart, "server restarting: reconnect and resume"))
+		nc.Close()
+		return
+	}
 	// The connection lives on goroutines of its own so that this handler's
 	// return frees what the HTTP request held (net/http's buffers, the Gin
 	// context, a stack grown by the middleware chain).
@@ -145,6 +150,17 @@ func (s *Server) setup(c *Conn, user chat.User) {
 		}
 	}
 	go s.readBlocking(c)
+}
+
+// admit counts a new connection unless Shutdown has begun.
+func (s *Server) admit() bool {
+	s.admitMu.Lock()
+	defer s.admitMu.Unlock()
+	if s.closing.Load() {
+		return false
+	}
+	s.wg.Add(1)
+	return true
 }
 
 // ended is every connection's last step, whoever closed it.
@@ -440,7 +456,9 @@ func (s *Server) Run(ctx context.Context) {
 // frame it is handling (so its ack is written), then closes each one with
 // CloseRestart after its queue drains.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.admitMu.Lock()
 	s.closing.Store(true)
+	s.admitMu.Unlock()
 	for _, c := range s.hub.conns() {
 		// An idle connection is taken from the poller and closed now; one
 		// with a reader at work is closed by that reader after its frame.
