@@ -385,7 +385,7 @@ func (s *Store) RoomSizes(ctx context.Context, user chat.UserID) ([]chat.RoomSiz
 		SELECT r.id, r.kind, r.member_count, COALESCE(pm.user_id, '')
 		FROM members m
 		JOIN rooms r ON r.id = m.room_id
-		LEFT JOIN members pm ON r.kind = 'direct' AND pm.room_id = r.id AND pm.user_id <> m.user_id
+		LEFT JOIN members pm ON pm.room_id = (CASE WHEN r.kind = 'direct' THEN r.id END) AND pm.user_id <> m.user_id
 		WHERE m.user_id = $1`, string(user))
 	if err != nil {
 		return nil, translate(err, "rooms")
