@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math/rand/v2"
 	"net/url"
 	"strconv"
 	"time"
@@ -97,7 +96,6 @@ func (cn *Conn) pollSession(b PollBatch) error {
 func (cn *Conn) runPoll(first PollBatch) {
 	defer close(cn.done)
 	defer cn.closeQueue()
-	backoff := 100 * time.Millisecond
 	b := first
 	for {
 		err := cn.pollSession(b)
@@ -110,26 +108,8 @@ func (cn *Conn) runPoll(first PollBatch) {
 			cn.finish(&Error{Code: "closed", Message: strconv.Itoa(ce.code) + " " + ce.reason})
 			return
 		}
-		for {
-			wait := backoff/2 + rand.N(backoff/2+1)
-			select {
-			case <-cn.ctx.Done():
-				cn.finish(nil)
-				return
-			case <-time.After(wait):
-			}
-			backoff = min(backoff*2, cn.opts.MaxBackoff)
-			octx, cancel := context.WithTimeout(cn.ctx, 10*time.Second)
-			b, err = cn.c.OpenPoll(octx)
-			cancel()
-			if err == nil {
-				backoff = 100 * time.Millisecond
-				break
-			}
-			if ErrorCode(err) == "unauthorized" {
-				cn.finish(err)
-				return
-			}
+		if !cn.reconnect(func(ctx context.Context) (err error) { b, err = cn.c.OpenPoll(ctx); return err }) {
+			return
 		}
 	}
 }

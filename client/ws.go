@@ -261,7 +261,6 @@ func (cn *Conn) dial(ctx context.Context) (*websocket.Conn, error) {
 func (cn *Conn) run(ws *websocket.Conn) {
 	defer close(cn.done)
 	defer cn.closeQueue()
-	backoff := 100 * time.Millisecond
 	for {
 		err := cn.readLoop(ws)
 		if cn.ctx.Err() != nil {
@@ -273,26 +272,34 @@ func (cn *Conn) run(ws *websocket.Conn) {
 			cn.finish(&Error{Code: "closed", Message: strconv.Itoa(ce.Code) + " " + ce.Text})
 			return
 		}
-		for {
-			wait := backoff/2 + rand.N(backoff/2+1)
-			select {
-			case <-cn.ctx.Done():
-				cn.finish(nil)
-				return
-			case <-time.After(wait):
-			}
-			backoff = min(backoff*2, cn.opts.MaxBackoff)
-			dctx, cancel := context.WithTimeout(cn.ctx, 10*time.Second)
-			ws, err = cn.dial(dctx)
-			cancel()
-			if err == nil {
-				backoff = 100 * time.Millisecond
-				break
-			}
-			if ErrorCode(err) == "unauthorized" {
-				cn.finish(err)
-				return
-			}
+		if !cn.reconnect(func(ctx context.Context) (err error) { ws, err = cn.dial(ctx); return err }) {
+			return
+		}
+	}
+}
+
+// reconnect calls open with exponential backoff and jitter until it works
+// (true), or until the Conn is closed or the token refused (false, finished).
+func (cn *Conn) reconnect(open func(ctx context.Context) error) bool {
+	backoff := 100 * time.Millisecond
+	for {
+		wait := backoff/2 + rand.N(backoff/2+1)
+		select {
+		case <-cn.ctx.Done():
+			cn.finish(nil)
+			return false
+		case <-time.After(wait):
+		}
+		backoff = min(backoff*2, cn.opts.MaxBackoff)
+		ctx, cancel := context.WithTimeout(cn.ctx, 10*time.Second)
+		err := open(ctx)
+		cancel()
+		if err == nil {
+			return true
+		}
+		if ErrorCode(err) == "unauthorized" {
+			cn.finish(err)
+			return false
 		}
 	}
 }

@@ -110,12 +110,20 @@ func handleUser(d Deps) gin.HandlerFunc {
 
 func handleWebSocket(d Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		s := session(c)
-		u, err := d.Accounts.User(c.Request.Context(), s.UserID)
-		if err != nil {
-			fail(c, d.Log, err)
-			return
+		if s, u, ok := sessionUser(c, d); ok {
+			d.Realtime.Serve(c.Writer, c.Request, s, u)
 		}
-		d.Realtime.Serve(c.Writer, c.Request, s, u)
 	}
+}
+
+// sessionUser is the caller's session and user, for the transports that
+// carry the user's live events; on failure it has answered.
+func sessionUser(c *gin.Context, d Deps) (chat.Session, chat.User, bool) {
+	s := session(c)
+	u, err := d.Accounts.User(c.Request.Context(), s.UserID)
+	if err != nil {
+		fail(c, d.Log, err)
+		return s, u, false
+	}
+	return s, u, true
 }

@@ -15,10 +15,8 @@ import (
 
 func handleOpenPoll(d Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		s := session(c)
-		u, err := d.Accounts.User(c.Request.Context(), s.UserID)
-		if err != nil {
-			fail(c, d.Log, err)
+		s, u, ok := sessionUser(c, d)
+		if !ok {
 			return
 		}
 		b, err := d.Realtime.OpenPoll(c.Request.Context(), s, u, c.Param("session"))
