@@ -56,21 +56,23 @@ func TestLimiterRefill(t *testing.T) {
 	client := testClient(t)
 	prefix := "test" + uniq(t)
 	cleanupKeys(t, client, "parley:rl:"+prefix+":*")
-	l := NewLimiters(client, prefix)("sends", 10, 2) // a token every 100 ms
+	// A token every 500 ms: the margins (100 ms one way, 400 ms the other)
+	// hold on a loaded machine, where a Redis round trip can take tens of ms.
+	l := NewLimiters(client, prefix)("sends", 2, 2)
 	if !l.Allow("u") || !l.Allow("u") {
 		t.Fatal("burst refused")
 	}
 	if l.Allow("u") {
 		t.Fatal("empty bucket allowed")
 	}
-	time.Sleep(130 * time.Millisecond)
+	time.Sleep(600 * time.Millisecond)
 	if !l.Allow("u") {
 		t.Fatal("not refilled after one token's time")
 	}
 	if l.Allow("u") {
 		t.Fatal("refilled more than one token")
 	}
-	time.Sleep(350 * time.Millisecond) // 3.5 tokens' time, capped at the burst
+	time.Sleep(1750 * time.Millisecond) // 3.5 tokens' time, capped at the burst
 	if !l.Allow("u") || !l.Allow("u") {
 		t.Fatal("not refilled to the burst")
 	}
