@@ -51,13 +51,15 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
   }
 
   async function unreadBy(page, text) {
-    const n = message(page, text).locator('[data-testid="unread-by"]');
-    return (await n.count()) ? Number(await n.textContent()) : 0;
+    // allTextContents does not wait: the number disappears when it reaches
+    // 0, and a count() followed by textContent() would race that.
+    const [n] = await message(page, text).locator('[data-testid="unread-by"]').allTextContents();
+    return n ? Number(n) : 0;
   }
 
   async function badge(page, title) {
-    const b = roomItem(page, title).locator('[data-testid="unread-badge"]');
-    return (await b.count()) ? Number(await b.textContent()) : 0;
+    const [b] = await roomItem(page, title).locator('[data-testid="unread-badge"]').allTextContents();
+    return b ? Number(b) : 0;
   }
 
   /** Every seq from the first shown to the last exactly once, in order. */
