@@ -226,7 +226,8 @@ export class ChatClient {
     this.emit();
   }
 
-  private say(notice: string): void {
+  /** Shows a one-line notice (an error a view got back). */
+  notify(notice: string): void {
     this.notice = notice;
     this.emit();
   }
@@ -572,7 +573,7 @@ export class ChatClient {
   send(room: RoomID, text: string, replyTo?: number): boolean {
     if (!this.outbox || !text.trim()) return false;
     if ([...text].length > 4000) {
-      this.say("That message is too long (at most 4,000 characters).");
+      this.notify("That message is too long (at most 4,000 characters).");
       return false;
     }
     this.outbox.add(room, text, replyTo);
@@ -798,8 +799,8 @@ export class ChatClient {
 
   private reportError(e: unknown): void {
     if (e instanceof ApiError && e.status === 401) return; // the session ended; the login screen says so
-    if (e instanceof ApiError && e.code === "network") this.say("Cannot reach the server. Try again when the connection is back.");
-    else this.say(e instanceof Error ? e.message : "Something went wrong.");
+    if (e instanceof ApiError && e.code === "network") this.notify("Cannot reach the server. Try again when the connection is back.");
+    else this.notify(e instanceof Error ? e.message : "Something went wrong.");
   }
 }
 
