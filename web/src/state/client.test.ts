@@ -25,6 +25,7 @@ class FakeServer {
     if (url.pathname === "/api/v1/friends") return json({ friends: this.friends });
     if (url.pathname === "/api/v1/friends/requests") return json({ incoming: [], outgoing: [] });
     if (url.pathname === "/api/v1/blocks") return json({ blocks: [] });
+    if (url.pathname.endsWith("/presence")) return json({ room_id: "r1", online: 42 });
     if (url.pathname.endsWith("/receipts")) return json({ room_id: "r1", counts: [{ seq: this.lastSeq, count: 2 }] });
     if (url.pathname.endsWith("/messages")) {
       const q = url.searchParams;
@@ -368,5 +369,27 @@ describe("ChatClient", () => {
     t.ws().push({ type: "friend_added", data: { ...bob, since: "", online: true, last_seen: "2030-01-01T00:00:00Z" } });
     expect(t.client.people.friends.relation("bob")).toBe("friend");
     expect(t.client.isOnline("bob")).toBe(true);
+  });
+
+  it("shows a big room's online count, read once on opening and then from room_presence", async () => {
+    const t = setup();
+    t.server.post("m1");
+    await t.client.login("alice", "pw");
+    t.ready({ member_count: 1500 });
+    t.client.openRoom("r1");
+    await settleAll();
+    expect(t.client.roomOnline.get("r1")).toBe(42);
+    t.ws().push({ type: "room_presence", data: { room_id: "r1", online: 1234 } });
+    expect(t.client.roomOnline.get("r1")).toBe(1234);
+  });
+
+  it("does not ask a small room for its count: its members' presence is live", async () => {
+    const t = setup();
+    t.server.post("m1");
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.client.openRoom("r1");
+    await settleAll();
+    expect(t.server.calls.some((c) => c.endsWith("/presence"))).toBe(false);
   });
 });

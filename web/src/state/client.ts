@@ -275,9 +275,13 @@ export class ChatClient {
       case "read":
         if (this.rooms.onRead(f.data as ReadPosition)) this.emit();
         return;
-      case "room_added":
-        this.addRoom(f.data as RoomSummary);
+      case "room_added": {
+        const r = f.data as RoomSummary;
+        this.addRoom(r);
+        // The peer's presence, for the room list's dot.
+        if (r.kind === "direct") void this.loadMembers(r.id);
         return;
+      }
       case "room_removed":
         this.dropRoom((f.data as { room_id: RoomID }).room_id, "You are no longer a member of that room.");
         return;

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import type { Member, Message, RoomID } from "../api/types";
 import { completeMention, mentionQuery } from "../state/mentions";
 import { Avatar } from "./Avatar";
@@ -30,6 +30,8 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
   const [active, setActive] = useState(0);
   const [dismissed, setDismissed] = useState<number | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
+  // Where the caret goes once React has written a completed mention into the box.
+  const placeCaret = useRef<number | null>(null);
   const me = client.me?.id ?? "";
   const members = client.members.get(roomId);
 
@@ -41,6 +43,14 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
     if (editing || reply) box.current?.focus();
     // Only a new reply or edit target matters here, not each keystroke of `text`.
   }, [editing, reply]);
+
+  useLayoutEffect(() => {
+    const at = placeCaret.current;
+    if (at === null || !box.current) return;
+    placeCaret.current = null;
+    box.current.focus();
+    box.current.setSelectionRange(at, at);
+  }, [text]);
 
   // Leaving the room (or the page) stops the typing indicator.
   useEffect(() => () => client.typingStop(), [client]);
@@ -60,11 +70,8 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
   function pick(m: Member) {
     if (!query) return;
     const next = completeMention(text, query.start, caret, m.username);
+    placeCaret.current = next.caret;
     change(next.text, next.caret);
-    requestAnimationFrame(() => {
-      box.current?.focus();
-      box.current?.setSelectionRange(next.caret, next.caret);
-    });
   }
 
   async function submit(e?: FormEvent) {

@@ -83,7 +83,7 @@ export function FriendsPane({ onOpen }: { onOpen: (room: string) => void }) {
           type="search"
           autoCapitalize="none"
           spellCheck={false}
-          placeholder="Find people by name or username"
+          placeholder="Name or username"
           value={text}
           onChange={(e) => {
             setText(e.target.value);
@@ -118,8 +118,10 @@ export function FriendsPane({ onOpen }: { onOpen: (room: string) => void }) {
           <ul className="person-list" aria-label="Search results">
             {search.hits.map((h) => {
               const rel = relationOf(h.id, h.relation);
+              // A profile that changed since the search answered is shown as it is now.
+              const u = { ...h, ...client.users.get(h.id) };
               return (
-                <PersonRow key={h.id} user={h} presence={rel === "friend"}>
+                <PersonRow key={h.id} user={u} presence={rel === "friend"}>
                   {rel === "none" && (
                     <button type="button" className="small" onClick={() => void run(people.requestFriend(h.username))}>
                       Add friend
