@@ -1,10 +1,10 @@
-import { ApiError, type Rest } from "../api/rest";
+import type { Rest } from "../api/rest";
 import type { MembersEvent, Message, Presence, Reaction, Ready, ReadPosition, Room, RoomID, RoomSummary, ServerFrame, Typing, User, UserID } from "../api/types";
 import { Connection, RequestError, type ConnState, type SocketLike, type Timers } from "./connection";
 import { friendEventTypes, type FriendChange } from "./friends";
 import { Directory } from "./directory";
 import { Outbox, isTransient, type KeyValue } from "./outbox";
-import { reactionError } from "./errors";
+import { attempt, noticeFor, reactionError } from "./errors";
 import { People, type ActionError } from "./people";
 import type { PresenceState } from "./presence";
 import { ReadHistogram, unreadCounts } from "./receipts";
@@ -782,29 +782,17 @@ export class ChatClient {
       });
   }
 
-  private async act(fn: () => Promise<void>): Promise<boolean> {
-    try {
-      await fn();
-      return true;
-    } catch (e) {
-      this.reportError(e);
-      return false;
-    }
+  private act(fn: () => Promise<void>): Promise<boolean> {
+    return attempt(fn, (e) => this.reportError(e)).then((r) => r !== null);
   }
 
-  private async withResult<T>(fn: () => Promise<T>): Promise<T | null> {
-    try {
-      return await fn();
-    } catch (e) {
-      this.reportError(e);
-      return null;
-    }
+  private withResult<T>(fn: () => Promise<T>): Promise<T | null> {
+    return attempt(fn, (e) => this.reportError(e));
   }
 
   private reportError(e: unknown): void {
-    if (e instanceof ApiError && e.status === 401) return; // the session ended; the login screen says so
-    if (e instanceof ApiError && e.code === "network") this.notify("Cannot reach the server. Try again when the connection is back.");
-    else this.notify(e instanceof Error ? e.message : "Something went wrong.");
+    const text = noticeFor(e);
+    if (text) this.notify(text);
   }
 }
 

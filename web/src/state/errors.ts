@@ -39,3 +39,20 @@ export function describeError(e: unknown): string {
       return e.message ? e.message.charAt(0).toUpperCase() + e.message.slice(1) : "Something went wrong.";
   }
 }
+
+/** Runs fn; on failure hands the error to onError and resolves to null. */
+export async function attempt<T>(fn: () => Promise<T>, onError: (e: unknown) => void): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (e) {
+    onError(e);
+    return null;
+  }
+}
+
+/** The notice for a failed call, or null when there is nothing to say (a 401: the login screen says it). */
+export function noticeFor(e: unknown): string | null {
+  if (e instanceof ApiError && e.status === 401) return null;
+  if (e instanceof ApiError && e.code === "network") return "Cannot reach the server. Try again when the connection is back.";
+  return e instanceof Error ? e.message : "Something went wrong.";
+}
