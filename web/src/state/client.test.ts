@@ -392,4 +392,18 @@ describe("ChatClient", () => {
     await settleAll();
     expect(t.server.calls.some((c) => c.endsWith("/presence"))).toBe(false);
   });
+
+  it("counts the room on screen as read when it is left before the read goes out", async () => {
+    const t = setup();
+    t.server.post("m1");
+    t.server.post("m2", { mentions: ["alice"] });
+    await t.client.login("alice", "pw");
+    const user = { id: "alice", username: "alice", display_name: "Alice", created_at: "" };
+    t.ws().push({ type: "ready", data: { user, rooms: [t.server.summary({ last_read_seq: 1, mentions: 1 }), room("r2")] } });
+    t.client.openRoom("r1");
+    await settleAll();
+    t.client.openRoom("r2"); // within the 150 ms the read waits for
+    expect(t.ws().sent.find((f) => f.type === "read")?.data).toEqual({ room_id: "r1", seq: 2 });
+    expect(t.client.rooms.get("r1")).toMatchObject({ unread: 0, mentions: 0 });
+  });
 });

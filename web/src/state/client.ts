@@ -473,6 +473,12 @@ export class ChatClient {
   openRoom(id: RoomID | null): void {
     if (id === this.openRoomId) return;
     this.typingSender.stop();
+    // What the room on screen showed counts as read, even if it is left within the debounce.
+    if (this.markTimer !== null) {
+      this.timers.clearTimeout(this.markTimer);
+      this.markTimer = null;
+      this.markRead();
+    }
     this.openRoomId = id && this.rooms.has(id) ? id : null;
     this.atBottom = true;
     this.emit();
