@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { ParleyServer, chromiumArgs, chromiumPath, eventually, freePort, missingPrerequisite, repoRoot, tempDir } from "./harness.mjs";
+import { ParleyServer, chromiumArgs, chromiumPath, eventually, freePort, message, missingPrerequisite, newPerson, repoRoot, roomItem, send, tempDir } from "./harness.mjs";
 
 const missing = missingPrerequisite();
 if (missing && process.env.CI === "true") {
@@ -22,17 +22,7 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
   let tmp, server, browser, alice, bob, carol, shotDir;
   const desktop = { width: 1200, height: 800 };
 
-  async function person(name) {
-    const context = await browser.newContext({ viewport: desktop, locale: "en-GB", timezoneId: "UTC" });
-    context.setDefaultTimeout(10_000);
-    const page = await context.newPage();
-    page.on("dialog", (d) => void d.accept());
-    page.on("pageerror", (e) => console.log(`# ${name} page error: ${e.message}`));
-    page.on("console", (m) => {
-      if (m.type() === "error" && !/WebSocket|Failed to load resource/.test(m.text())) console.log(`# ${name} console: ${m.text()}`);
-    });
-    return { context, page };
-  }
+  const person = (name) => newPerson(browser, name, desktop);
 
   async function shot(page, name) {
     await page.screenshot({ path: join(shotDir, `${name}.png`) });
@@ -40,15 +30,6 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
 
   /** The seqs the message list shows, in order. */
   const seqsShown = (page) => page.$$eval(".message-list [data-seq]", (els) => els.map((e) => Number(e.dataset.seq)));
-  // A message by its own text (not the text of a message it quotes).
-  const message = (page, text) => page.locator('[data-testid="message"]').filter({ has: page.locator(".bubble > .text", { hasText: text }) });
-  const roomItem = (page, title) => page.locator(".room-item", { hasText: title });
-
-  async function send(page, text) {
-    const box = page.getByRole("textbox", { name: "Message" });
-    await box.fill(text);
-    await box.press("Enter");
-  }
 
   async function unreadBy(page, text) {
     // allTextContents does not wait: the number disappears when it reaches

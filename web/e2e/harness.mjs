@@ -135,3 +135,30 @@ export async function eventually(fn, timeout = 10_000, what = "condition") {
     await sleep(100);
   }
 }
+
+/** A person in a browser context of their own: a fresh profile, dialogs accepted, page errors reported. */
+export async function newPerson(browser, name, viewport = { width: 1200, height: 800 }) {
+  const context = await browser.newContext({ viewport, locale: "en-GB", timezoneId: "UTC" });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  watchPage(page, name);
+  return { context, page };
+}
+
+export function watchPage(page, name) {
+  page.on("dialog", (d) => void d.accept());
+  page.on("pageerror", (e) => console.log(`# ${name} page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/WebSocket|Failed to load resource/.test(m.text())) console.log(`# ${name} console: ${m.text()}`);
+  });
+}
+
+// A message by its own text (not the text of a message it quotes).
+export const message = (page, text) => page.locator('[data-testid="message"]').filter({ has: page.locator(".bubble > .text", { hasText: text }) });
+export const roomItem = (page, title) => page.locator(".room-item", { hasText: title });
+
+export async function send(page, text) {
+  const box = page.getByRole("textbox", { name: "Message" });
+  await box.fill(text);
+  await box.press("Enter");
+}

@@ -1,4 +1,4 @@
-import type { Member, Message, Receipts, ReadPosition, RoomSummary, User } from "./types";
+import type { BlockedUser, Friend, FriendRequest, Member, Message, Reaction, Receipts, ReadPosition, RoomSummary, User, UserHit } from "./types";
 
 /** An error answer of the API, or a network failure (code "network"). */
 export class ApiError extends Error {
@@ -122,6 +122,54 @@ export class Rest {
   }
   receipts(room: string) {
     return this.call<Receipts>("GET", `/rooms/${enc(room)}/receipts`);
+  }
+  react(room: string, seq: number, emoji: string, on: boolean) {
+    return this.call<Reaction>(on ? "PUT" : "DELETE", `/rooms/${enc(room)}/messages/${seq}/reactions/${enc(emoji)}`);
+  }
+  typing(room: string, typing: boolean) {
+    return this.call<void>("POST", `/rooms/${enc(room)}/typing`, { typing });
+  }
+  roomPresence(room: string) {
+    return this.call<{ room_id: string; online: number }>("GET", `/rooms/${enc(room)}/presence`);
+  }
+
+  // ——— people (docs/protocol.md "People") ———
+
+  updateProfile(change: { display_name?: string; status_message?: string }) {
+    return this.call<User>("PATCH", "/me", change);
+  }
+  searchUsers(q: string, limit = 20) {
+    return this.call<{ users: UserHit[] }>("GET", `/users?${new URLSearchParams({ q, limit: String(limit) })}`);
+  }
+  friends() {
+    return this.call<{ friends: Friend[] }>("GET", "/friends");
+  }
+  friendRequests() {
+    return this.call<{ incoming: FriendRequest[]; outgoing: FriendRequest[] }>("GET", "/friends/requests");
+  }
+  requestFriend(username: string) {
+    return this.call<{ status: "pending" | "friends"; request?: FriendRequest; friend?: Friend }>("POST", "/friends/requests", { username });
+  }
+  acceptFriend(user: string) {
+    return this.call<Friend>("POST", `/friends/requests/${enc(user)}/accept`);
+  }
+  declineFriend(user: string) {
+    return this.call<void>("POST", `/friends/requests/${enc(user)}/decline`);
+  }
+  cancelFriendRequest(user: string) {
+    return this.call<void>("DELETE", `/friends/requests/${enc(user)}`);
+  }
+  removeFriend(user: string) {
+    return this.call<void>("DELETE", `/friends/${enc(user)}`);
+  }
+  blocks() {
+    return this.call<{ blocks: BlockedUser[] }>("GET", "/blocks");
+  }
+  block(username: string) {
+    return this.call<BlockedUser>("POST", "/blocks", { username });
+  }
+  unblock(user: string) {
+    return this.call<void>("DELETE", `/blocks/${enc(user)}`);
   }
 }
 

@@ -8,8 +8,9 @@ export interface User {
   username: string;
   display_name: string;
   created_at: string;
-  // Profile fields the server does not have yet; rendered when present.
+  /** One line, empty for none; always sent by the server, optional for older payloads. */
   status_message?: string;
+  // Avatars come with attachments; rendered when present.
   avatar_url?: string;
 }
 
@@ -33,7 +34,7 @@ export interface RoomSummary extends Room {
   unread: number;
   last_message?: Message;
   peer?: User;
-  // Unread mentions of the caller, once the server counts them.
+  /** Unread messages that mention the caller (docs/protocol.md "Mentions"). */
   mentions?: number;
 }
 
@@ -69,6 +70,26 @@ export interface Message {
   edited_at?: string;
   deleted?: boolean;
   unread?: number;
+  /** Ids of the members the text mentions, sorted; absent when none. */
+  mentions?: UserID[];
+  /** History pages only, absent when none; live events never carry it. */
+  reactions?: ReactionCount[];
+}
+
+export interface ReactionCount {
+  emoji: string;
+  count: number;
+  me: boolean;
+}
+
+/** A `reaction` event, and the answer to a react request. */
+export interface Reaction {
+  room_id: RoomID;
+  seq: number;
+  emoji: string;
+  user_id: UserID;
+  on: boolean;
+  count: number;
 }
 
 export interface Member {
@@ -76,11 +97,55 @@ export interface Member {
   user_id: UserID;
   username: string;
   display_name: string;
+  status_message?: string;
   role: Role;
   last_read_seq: number;
   joined_at: string;
   online: boolean;
   last_seen?: string;
+}
+
+/** A `members` event: entries a join, leave, removal or role change altered. */
+export interface MembersEvent {
+  room_id: RoomID;
+  seq: number;
+  members: Member[] | null;
+  removed: UserID[] | null;
+}
+
+export interface Presence {
+  user_id: UserID;
+  online: boolean;
+  last_seen?: string;
+}
+
+export interface Typing {
+  room_id: RoomID;
+  user_id: UserID;
+  typing: boolean;
+  ttl_ms: number;
+}
+
+export interface Friend extends User {
+  since: string;
+  online: boolean;
+  last_seen?: string;
+}
+
+export interface FriendRequest {
+  from: User;
+  to: User;
+  created_at: string;
+}
+
+export interface BlockedUser extends User {
+  blocked_at: string;
+}
+
+export type Relation = "none" | "friend" | "outgoing" | "incoming" | "blocked";
+
+export interface UserHit extends User {
+  relation: Relation;
 }
 
 export interface ReadCount {
@@ -97,6 +162,9 @@ export interface ReadPosition {
   room_id: RoomID;
   user_id: UserID;
   last_read_seq: number;
+  /** Mentions of the caller after last_read_seq, counted up to last_seq. */
+  mentions?: number;
+  last_seq?: number;
 }
 
 export interface Ready {
@@ -120,4 +188,10 @@ export type ServerFrame =
   | { type: "room_added"; data: RoomSummary }
   | { type: "room_removed"; data: { room_id: RoomID } }
   | { type: "room_updated"; data: Room }
+  | { type: "reaction"; data: Reaction }
+  | { type: "typing"; data: Typing }
+  | { type: "presence"; data: Presence }
+  | { type: "room_presence"; data: { room_id: RoomID; online: number } }
+  | { type: "members"; data: MembersEvent }
+  | { type: "profile_updated"; data: User }
   | { type: string; data?: unknown; id?: string };

@@ -9,6 +9,7 @@ import { msg, room } from "./testdata";
 class FakeServer {
   messages: Message[] = [];
   calls: string[] = [];
+  friends: unknown[] = [];
   members = [
     { room_id: "r1", user_id: "alice", username: "alice", display_name: "Alice", role: "owner", last_read_seq: 0, joined_at: "2025-02-01T09:00:00Z", online: true },
     { room_id: "r1", user_id: "bob", username: "bob", display_name: "Bob", role: "member", last_read_seq: 0, joined_at: "2025-02-01T09:00:00Z", online: false },
@@ -21,6 +22,10 @@ class FakeServer {
     if (url.pathname === "/api/v1/auth/login") return json({ token: "tok", user: { id: "alice", username: "alice", display_name: "Alice", created_at: "" } });
     if (url.pathname === "/api/v1/me") return json({ error: { code: "unauthorized", message: "no" } }, 401);
     if (url.pathname.endsWith("/members")) return json({ members: this.members });
+    if (url.pathname === "/api/v1/friends") return json({ friends: this.friends });
+    if (url.pathname === "/api/v1/friends/requests") return json({ incoming: [], outgoing: [] });
+    if (url.pathname === "/api/v1/blocks") return json({ blocks: [] });
+    if (url.pathname.endsWith("/presence")) return json({ room_id: "r1", online: 42 });
     if (url.pathname.endsWith("/receipts")) return json({ room_id: "r1", counts: [{ seq: this.lastSeq, count: 2 }] });
     if (url.pathname.endsWith("/messages")) {
       const q = url.searchParams;
@@ -72,6 +77,7 @@ function setup() {
     },
     timers,
     random: () => 0.5,
+    now: () => timers.now,
   });
   const ws = () => sockets[sockets.length - 1]!;
   const ready = (over: Partial<RoomSummary> = {}) =>
@@ -236,5 +242,168 @@ describe("ChatClient", () => {
     await settleAll();
     expect(t.client.openRoomId).toBeNull();
     expect(t.client.timelines.size).toBe(0);
+  });
+
+  it("applies reaction events by setting absolute counts, mine highlighted, twice harmlessly", async () => {
+    const t = setup();
+    t.server.post("m1");
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.client.openRoom("r1");
+    await settleAll();
+    const ev = { type: "reaction", data: { room_id: "r1", seq: 1, emoji: "👍", user_id: "bob", on: true, count: 1 } };
+    t.ws().push(ev, ev);
+    expect(t.client.timelines.get("r1")?.get(1)?.reactions).toEqual([{ emoji: "👍", count: 1, me: false }]);
+    const done = t.client.react("r1", 1, "👍", true);
+    expect(t.ws().sent.at(-1)).toMatchObject({ type: "react", data: { room_id: "r1", seq: 1, emoji: "👍", on: true } });
+    t.ws().ack("react", { room_id: "r1", seq: 1, emoji: "👍", user_id: "alice", on: true, count: 2 });
+    expect(await done).toBeNull();
+    expect(t.client.timelines.get("r1")?.get(1)?.reactions).toEqual([{ emoji: "👍", count: 2, me: true }]);
+  });
+
+  it("explains a refused emoji instead of failing silently", async () => {
+    const t = setup();
+    t.server.post("m1");
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.client.openRoom("r1");
+    await settleAll();
+    const done = t.client.react("r1", 1, "ok", true);
+    const req = t.ws().sent.at(-1)!;
+    t.ws().push({ type: "error", id: req.id, error: { code: "invalid", message: "not an emoji" } });
+    expect(await done).toMatch(/not a single emoji/);
+  });
+
+  it("shows who is typing until ttl_ms, clears on their message, ignores my own", async () => {
+    const t = setup();
+    t.server.post("m1");
+    await t.client.login("alice", "pw");
+    t.ready();
+    await settleAll();
+    t.client.openRoom("r1");
+    await settleAll();
+    t.ws().push(
+      { type: "typing", data: { room_id: "r1", user_id: "bob", typing: true, ttl_ms: 6000 } },
+      { type: "typing", data: { room_id: "r1", user_id: "alice", typing: true, ttl_ms: 6000 } },
+    );
+    await settleAll();
+    expect(t.client.typingIn("r1")).toEqual(["Bob"]);
+    t.timers.advance(6000);
+    expect(t.client.typingIn("r1")).toEqual([]);
+    t.ws().push({ type: "typing", data: { room_id: "r1", user_id: "bob", typing: true, ttl_ms: 6000 } });
+    t.ws().push({ type: "message", data: t.server.post("done typing") });
+    expect(t.client.typingIn("r1")).toEqual([]);
+  });
+
+  it("sends typing frames while the composer has text and a stop when it is cleared", async () => {
+    const t = setup();
+    await t.client.login("alice", "pw");
+    t.ready();
+    await settleAll();
+    t.client.typingInput("r1", true);
+    t.client.typingInput("r1", true);
+    t.client.typingInput("r1", false);
+    expect(t.ws().sent.filter((f) => f.type === "typing").map((f) => f.data)).toEqual([
+      { room_id: "r1", typing: true },
+      { room_id: "r1", typing: false },
+    ]);
+  });
+
+  it("keeps presence live from events, latest last_seen winning over the member list", async () => {
+    const t = setup();
+    t.server.post("m1");
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.client.openRoom("r1");
+    await settleAll();
+    expect(t.client.isOnline("bob")).toBe(false);
+    t.ws().push({ type: "presence", data: { user_id: "bob", online: true, last_seen: "2030-01-01T00:00:00Z" } });
+    expect(t.client.isOnline("bob")).toBe(true);
+    t.ws().push({ type: "presence", data: { user_id: "bob", online: false, last_seen: "2029-12-31T00:00:00Z" } });
+    expect(t.client.isOnline("bob")).toBe(true);
+    // No polling: the member list is read when the room opens and after a ready, not on a timer.
+    const reads = () => t.server.calls.filter((c) => c.endsWith("/members")).length;
+    const before = reads();
+    t.timers.advance(120_000);
+    expect(reads()).toBe(before);
+  });
+
+  it("updates member lists from members events and names everywhere from profile_updated", async () => {
+    const t = setup();
+    t.server.post("m1");
+    t.server.friends = [{ id: "bob", username: "bob", display_name: "Bob", status_message: "", created_at: "", since: "", online: true, last_seen: "2030-01-01T00:00:00Z" }];
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.client.openRoom("r1");
+    await settleAll();
+    t.ws().push({
+      type: "members",
+      data: {
+        room_id: "r1",
+        seq: 2,
+        members: [{ room_id: "r1", user_id: "dave", username: "dave", display_name: "Dave", status_message: "new here", role: "member", last_read_seq: 2, joined_at: "", online: true, last_seen: "2030-01-01T00:00:00Z" }],
+        removed: ["bob"],
+      },
+    });
+    expect(t.client.members.get("r1")?.map((m) => m.user_id)).toEqual(["alice", "dave"]);
+    expect(t.client.isOnline("dave")).toBe(true);
+    expect(t.client.people.friends.friends.has("bob")).toBe(true);
+    t.ws().push({ type: "profile_updated", data: { id: "bob", username: "bob", display_name: "Robert", status_message: "away", created_at: "" } });
+    t.ws().push({ type: "profile_updated", data: { id: "alice", username: "alice", display_name: "Alice K", status_message: "hi", created_at: "" } });
+    expect(t.client.nameOf("bob")).toBe("Robert");
+    expect(t.client.people.friends.friends.get("bob")?.status_message).toBe("away");
+    expect(t.client.me?.display_name).toBe("Alice K");
+    expect(t.client.members.get("r1")?.[0]?.display_name).toBe("Alice K");
+    expect(t.storage.get("parley.session")).toContain("Alice K");
+  });
+
+  it("keeps friend requests live from events", async () => {
+    const t = setup();
+    await t.client.login("alice", "pw");
+    t.ready();
+    await settleAll();
+    const bob = { id: "bob", username: "bob", display_name: "Bob", status_message: "", created_at: "" };
+    const alice = { ...bob, id: "alice", username: "alice", display_name: "Alice" };
+    t.ws().push({ type: "friend_request", data: { from: bob, to: alice, created_at: "" } });
+    expect(t.client.people.friends.relation("bob")).toBe("incoming");
+    t.ws().push({ type: "friend_added", data: { ...bob, since: "", online: true, last_seen: "2030-01-01T00:00:00Z" } });
+    expect(t.client.people.friends.relation("bob")).toBe("friend");
+    expect(t.client.isOnline("bob")).toBe(true);
+  });
+
+  it("shows a big room's online count, read once on opening and then from room_presence", async () => {
+    const t = setup();
+    t.server.post("m1");
+    await t.client.login("alice", "pw");
+    t.ready({ member_count: 1500 });
+    t.client.openRoom("r1");
+    await settleAll();
+    expect(t.client.roomOnline.get("r1")).toBe(42);
+    t.ws().push({ type: "room_presence", data: { room_id: "r1", online: 1234 } });
+    expect(t.client.roomOnline.get("r1")).toBe(1234);
+  });
+
+  it("does not ask a small room for its count: its members' presence is live", async () => {
+    const t = setup();
+    t.server.post("m1");
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.client.openRoom("r1");
+    await settleAll();
+    expect(t.server.calls.some((c) => c.endsWith("/presence"))).toBe(false);
+  });
+
+  it("counts the room on screen as read when it is left before the read goes out", async () => {
+    const t = setup();
+    t.server.post("m1");
+    t.server.post("m2", { mentions: ["alice"] });
+    await t.client.login("alice", "pw");
+    const user = { id: "alice", username: "alice", display_name: "Alice", created_at: "" };
+    t.ws().push({ type: "ready", data: { user, rooms: [t.server.summary({ last_read_seq: 1, mentions: 1 }), room("r2")] } });
+    t.client.openRoom("r1");
+    await settleAll();
+    t.client.openRoom("r2"); // within the 150 ms the read waits for
+    expect(t.ws().sent.find((f) => f.type === "read")?.data).toEqual({ room_id: "r1", seq: 2 });
+    expect(t.client.rooms.get("r1")).toMatchObject({ unread: 0, mentions: 0 });
   });
 });

@@ -1,10 +1,16 @@
-import { ApiError, type Rest } from "../api/rest";
-import type { Member, Message, Ready, Room, RoomID, RoomSummary, ServerFrame, User, UserID } from "../api/types";
+import type { Rest } from "../api/rest";
+import type { MembersEvent, Message, Presence, Reaction, Ready, ReadPosition, Room, RoomID, RoomSummary, ServerFrame, Typing, User, UserID } from "../api/types";
 import { Connection, RequestError, type ConnState, type SocketLike, type Timers } from "./connection";
+import { friendEventTypes, type FriendChange } from "./friends";
+import { Directory } from "./directory";
 import { Outbox, isTransient, type KeyValue } from "./outbox";
+import { attempt, noticeFor, reactionError } from "./errors";
+import { People, type ActionError } from "./people";
+import type { PresenceState } from "./presence";
 import { ReadHistogram, unreadCounts } from "./receipts";
 import { RoomList } from "./rooms";
 import { Timeline } from "./timeline";
+import { TypingBoard, TypingSender } from "./typing";
 
 export interface Session {
   token: string;
@@ -21,6 +27,8 @@ export interface ClientDeps {
   createSocket: (url: string) => SocketLike;
   timers?: Timers;
   random?: () => number;
+  /** The clock typing indicators expire by (ms). */
+  now?: () => number;
 }
 
 const sessionKey = "parley.session";
@@ -30,23 +38,30 @@ export const pageSize = 50;
 const catchUpLimit = 500;
 /** 1:1 rooms whose member list (the peer's presence) is fetched at each ready frame. */
 const directPresenceRooms = 20;
-/** How often the open room's member list (presence) is refreshed while connected. */
-const presenceRefreshMs = 30_000;
-const membershipSystemTypes = new Set(["room_created", "members_added", "member_left", "member_removed", "role_changed"]);
+/** Member lists re-read after a reconnect (events are not replayed); older ones are dropped. */
+const memberListsKept = 30;
+/** Rooms above this many members get an online count instead of per-member presence (--presence-room-limit). */
+export const presenceRoomLimit = 100;
 
 /**
  * The whole client state and its rules, without React: the session, the
- * room list, each opened room's timeline and receipts, members, the
- * connection and the send queue. Views read its fields and call its
- * methods; `subscribe` tells them when something changed.
+ * room list, each opened room's timeline and receipts, members, presence,
+ * typing, friends, the connection and the send queue. Views read its fields
+ * and call its methods; `subscribe` tells them when something changed.
  */
 export class ChatClient {
   session: Session | null = null;
   readonly rooms = new RoomList();
   readonly timelines = new Map<RoomID, Timeline>();
   readonly receipts = new Map<RoomID, ReadHistogram>();
-  readonly members = new Map<RoomID, Member[]>();
-  readonly users = new Map<UserID, User>();
+  readonly directory = new Directory();
+  readonly members = this.directory.members;
+  readonly users = this.directory.users;
+  readonly presence = this.directory.presence;
+  readonly typing: TypingBoard;
+  /** Online counts of big rooms (`room_presence`). */
+  readonly roomOnline = new Map<RoomID, number>();
+  readonly people: People;
   outbox: Outbox | null = null;
   connState: ConnState = { kind: "stopped" };
   /** Caught up after the last `ready` frame: everything missed is fetched. */
@@ -67,14 +82,26 @@ export class ChatClient {
   private filling = new Set<RoomID>();
   private flushing = false;
   private markTimer: unknown = null;
-  private presenceTimer: unknown = null;
   private readonly timers: Timers;
+  private readonly now: () => number;
+  private readonly typingSender: TypingSender;
 
   constructor(private readonly deps: ClientDeps) {
     this.timers = deps.timers ?? {
       setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
       clearTimeout: (id) => globalThis.clearTimeout(id as ReturnType<typeof setTimeout>),
     };
+    this.now = deps.now ?? (() => Date.now());
+    this.typing = new TypingBoard(this.timers, this.now, () => this.emit());
+    this.typingSender = new TypingSender((room, typing) => this.sendTyping(room, typing), this.timers, this.now);
+    this.people = new People({
+      rest: deps.rest,
+      presence: this.presence,
+      timers: this.timers,
+      emit: () => this.emit(),
+      onProfile: (u) => this.onProfile(u),
+      onUsers: (us) => this.directory.learnUsers(us),
+    });
     deps.rest.onUnauthorized = () => this.endSession("Your session has ended. Please log in again.");
   }
 
@@ -145,6 +172,7 @@ export class ChatClient {
     this.session = s;
     this.deps.rest.token = s.token;
     this.rooms.setMe(s.user.id);
+    this.people.setMe(s.user.id);
     this.users.set(s.user.id, s.user);
     this.outbox = new Outbox(this.deps.outboxStore, `parley.outbox.${s.user.id}`);
     this.conn = new Connection({
@@ -162,7 +190,7 @@ export class ChatClient {
 
   private endSession(notice: string | null): void {
     if (!this.session) return;
-    this.timers.clearTimeout(this.presenceTimer);
+    this.typingSender.reset();
     const conn = this.conn;
     this.conn = null;
     conn?.stop();
@@ -172,8 +200,10 @@ export class ChatClient {
     this.rooms.setAll([]);
     this.timelines.clear();
     this.receipts.clear();
-    this.members.clear();
-    this.users.clear();
+    this.directory.clear();
+    this.typing.clear();
+    this.roomOnline.clear();
+    this.people.friends.clear();
     this.outbox = null;
     this.synced = false;
     this.openRoomId = null;
@@ -196,7 +226,8 @@ export class ChatClient {
     this.emit();
   }
 
-  private say(notice: string): void {
+  /** Shows a one-line notice (an error a view got back). */
+  notify(notice: string): void {
     this.notice = notice;
     this.emit();
   }
@@ -205,11 +236,12 @@ export class ChatClient {
 
   private onConnState(s: ConnState): void {
     this.connState = s;
-    this.timers.clearTimeout(this.presenceTimer);
-    if (s.kind === "open") this.refreshPresence();
     if (s.kind !== "open") {
       this.synced = false;
       this.outbox?.requeueInFlight();
+      // Typing is not replayed: after a drop nobody is typing, on either side.
+      this.typing.clear();
+      this.typingSender.reset();
     }
     if (s.kind === "ended") this.endSession("Your session has ended. Please log in again.");
     this.emit();
@@ -241,19 +273,52 @@ export class ChatClient {
         return;
       }
       case "read":
-        if (this.rooms.onRead(f.data as { room_id: RoomID; user_id: UserID; last_read_seq: number })) this.emit();
+        if (this.rooms.onRead(f.data as ReadPosition)) this.emit();
         return;
-      case "room_added":
-        this.addRoom(f.data as RoomSummary);
+      case "room_added": {
+        const r = f.data as RoomSummary;
+        this.addRoom(r);
+        // The peer's presence, for the room list's dot.
+        if (r.kind === "direct") void this.loadMembers(r.id);
         return;
+      }
       case "room_removed":
         this.dropRoom((f.data as { room_id: RoomID }).room_id, "You are no longer a member of that room.");
         return;
       case "room_updated":
         if (this.rooms.onRoomUpdated(f.data as Room)) this.emit();
         return;
+      case "reaction":
+        this.onReaction(f.data as Reaction);
+        return;
+      case "typing": {
+        const t = f.data as Typing;
+        if (t.user_id !== this.session?.user.id) this.typing.apply(t);
+        return;
+      }
+      case "presence": {
+        const p = f.data as Presence;
+        if (p.user_id !== this.session?.user.id && this.presence.apply(p.user_id, p.online, p.last_seen)) this.emit();
+        return;
+      }
+      case "room_presence": {
+        const d = f.data as { room_id: RoomID; online: number };
+        this.roomOnline.set(d.room_id, d.online);
+        return this.emit();
+      }
+      case "members": {
+        const ev = f.data as MembersEvent;
+        this.directory.learnMembers(ev.members ?? [], this.session?.user.id ?? "");
+        this.members.apply(ev);
+        this.emit();
+        return;
+      }
+      case "profile_updated":
+        this.onProfile(f.data as User);
+        return;
     }
-    // Unknown event types are ignored, so the server can add new ones.
+    if (friendEventTypes.has(f.type)) this.people.onEvent(f as FriendChange);
+    // Other event types are ignored, so the server can add new ones.
   }
 
   /**
@@ -264,7 +329,8 @@ export class ChatClient {
    */
   private async onReady(r: Ready): Promise<void> {
     this.synced = false;
-    if (this.session) this.session = { ...this.session, user: r.user };
+    this.typing.clear();
+    if (this.session) this.setSessionUser(r.user);
     this.users.set(r.user.id, r.user);
     const list = r.rooms ?? [];
     for (const room of list) if (room.peer) this.users.set(room.peer.id, room.peer);
@@ -272,16 +338,23 @@ export class ChatClient {
     for (const id of gone) this.dropRoom(id, "You are no longer a member of that room.");
     this.emit();
 
-    const tasks: Promise<unknown>[] = [];
-    // Presence and names of the people in the latest 1:1 rooms, for the room list.
-    const direct = this.rooms.sorted().filter((x) => x.kind === "direct" && !this.timelines.has(x.id));
-    for (const x of direct.slice(0, directPresenceRooms)) tasks.push(this.loadMembers(x.id));
+    // People events are not replayed: re-read what is shown — friends and
+    // requests, the presence and names of the latest 1:1 peers, member lists.
+    const tasks: Promise<unknown>[] = [this.people.load()];
+    const sorted = this.rooms.sorted();
+    const direct = sorted.filter((x) => x.kind === "direct").slice(0, directPresenceRooms);
+    const held = sorted.filter((x) => this.members.has(x.id));
+    const lists = new Set([this.openRoomId ?? "", ...direct.map((x) => x.id), ...held.map((x) => x.id)].filter(Boolean).slice(0, memberListsKept));
+    for (const x of sorted) {
+      if (lists.has(x.id)) tasks.push(this.loadMembers(x.id));
+      else this.members.delete(x.id);
+    }
     for (const [id, tl] of this.timelines) {
       const room = this.rooms.get(id);
       if (!room) continue;
       if (room.last_seq - tl.have > catchUpLimit) tl.clear();
       tasks.push(this.fill(id), this.loadReceipts(id));
-      if (id === this.openRoomId) tasks.push(this.loadPage(id, {}), this.loadMembers(id));
+      if (id === this.openRoomId) tasks.push(this.loadPage(id, {}), this.loadRoomPresence(id));
     }
     await Promise.allSettled(tasks);
     if (!this.conn?.isOpen) return;
@@ -303,11 +376,15 @@ export class ChatClient {
     if (changedTl || changedRoom) this.emit();
   }
 
-  /** Messages from any source (live, a page, an ack) go through here, so every path dedupes alike. */
-  private ingest(room: RoomID, msgs: Message[]): void {
+  /**
+   * Messages from any source (live, a page, an ack) go through here, so
+   * every path dedupes alike. `page` marks a history page (it carries
+   * reactions) with the reaction mark taken when it was asked for.
+   */
+  private ingest(room: RoomID, msgs: Message[], page?: { since: number }): void {
     const me = this.session?.user.id ?? "";
     const tl = this.timelines.get(room);
-    const added = tl ? tl.merge(msgs) : msgs;
+    if (tl) tl.merge(msgs, page);
     for (const m of msgs) {
       // Only a message newer than the room list's state can change my role:
       // pages of older history carry roles that are past.
@@ -316,9 +393,8 @@ export class ChatClient {
         this.rooms.setRole(room, m.system.role);
       }
       this.outbox?.seen(m, me);
-    }
-    if (this.members.has(room) && added.some((m) => m.system && membershipSystemTypes.has(m.system.type))) {
-      void this.loadMembers(room);
+      // Their message is what they were typing.
+      if (!page && m.sender_id) this.typing.stop(room, m.sender_id);
     }
     if (room === this.openRoomId) this.scheduleMarkRead();
     this.emit();
@@ -348,9 +424,10 @@ export class ChatClient {
         const after = gap ? gap.after : tl.have;
         const upTo = gap ? gap.upTo : target;
         if (after >= upTo) return;
+        const since = tl.reactionMark();
         const page = await this.deps.rest.history(id, { after, before: upTo + 1, limit: 100, order: "asc" });
         const before = tl.have;
-        this.ingest(id, page.messages);
+        this.ingest(id, page.messages, { since });
         if (page.messages.length === 0 || tl.have === before) return;
       }
     } finally {
@@ -395,6 +472,13 @@ export class ChatClient {
   /** Opens a room (null: the room list); loads its newest page, receipts and members the first time. */
   openRoom(id: RoomID | null): void {
     if (id === this.openRoomId) return;
+    this.typingSender.stop();
+    // What the room on screen showed counts as read, even if it is left within the debounce.
+    if (this.markTimer !== null) {
+      this.timers.clearTimeout(this.markTimer);
+      this.markTimer = null;
+      this.markRead();
+    }
     this.openRoomId = id && this.rooms.has(id) ? id : null;
     this.atBottom = true;
     this.emit();
@@ -412,7 +496,8 @@ export class ChatClient {
         });
     }
     if (!this.receipts.get(room)?.loaded) void this.loadReceipts(room);
-    void this.loadMembers(room);
+    if (!this.members.has(room)) void this.loadMembers(room);
+    void this.loadRoomPresence(room);
     this.scheduleMarkRead();
   }
 
@@ -440,8 +525,9 @@ export class ChatClient {
 
   private async loadPage(id: RoomID, bounds: { before?: number }): Promise<void> {
     try {
+      const since = this.timelines.get(id)?.reactionMark() ?? 0;
       const page = await this.deps.rest.history(id, { ...bounds, limit: pageSize });
-      if (this.timelines.has(id)) this.ingest(id, page.messages);
+      if (this.timelines.has(id)) this.ingest(id, page.messages, { since });
     } catch (e) {
       this.reportError(e);
     }
@@ -463,24 +549,33 @@ export class ChatClient {
     }
   }
 
+  /** Reads a room's member list once; `members` and `profile_updated` events keep it current. */
   async loadMembers(id: RoomID): Promise<void> {
+    this.members.beginSnapshot(id);
     try {
       const { members } = await this.deps.rest.members(id);
-      if (!this.rooms.has(id)) return;
-      this.members.set(id, members);
-      for (const m of members) {
-        const known = this.users.get(m.user_id);
-        this.users.set(m.user_id, {
-          ...known,
-          id: m.user_id,
-          username: m.username,
-          display_name: m.display_name,
-          created_at: known?.created_at ?? m.joined_at,
-        });
+      if (!this.rooms.has(id)) {
+        this.members.delete(id);
+        return;
       }
+      this.members.setSnapshot(id, members);
+      this.directory.learnMembers(members, this.session?.user.id ?? "");
       this.emit();
     } catch {
-      // Names and presence stay as they were; the next refresh tries again.
+      // Names and presence stay as they were; the next ready or opening tries again.
+      this.members.cancelSnapshot(id);
+    }
+  }
+
+  /** A big room's online count, read when it opens; `room_presence` events keep it current. */
+  private async loadRoomPresence(id: RoomID): Promise<void> {
+    if ((this.rooms.get(id)?.member_count ?? 0) <= presenceRoomLimit) return;
+    try {
+      const p = await this.deps.rest.roomPresence(id);
+      this.roomOnline.set(id, p.online);
+      this.emit();
+    } catch {
+      // The next room_presence event brings it.
     }
   }
 
@@ -488,7 +583,7 @@ export class ChatClient {
   send(room: RoomID, text: string, replyTo?: number): boolean {
     if (!this.outbox || !text.trim()) return false;
     if ([...text].length > 4000) {
-      this.say("That message is too long (at most 4,000 characters).");
+      this.notify("That message is too long (at most 4,000 characters).");
       return false;
     }
     this.outbox.add(room, text, replyTo);
@@ -531,24 +626,17 @@ export class ChatClient {
 
   async invite(room: RoomID, usernames: string[]): Promise<boolean> {
     return this.act(async () => {
-      const m = await this.deps.rest.invite(room, usernames);
-      this.ingest(room, [m]);
-      await this.loadMembers(room);
+      // The member list follows from the `members` event.
+      this.ingest(room, [await this.deps.rest.invite(room, usernames)]);
     });
   }
 
   async removeMember(room: RoomID, user: UserID): Promise<boolean> {
-    return this.act(async () => {
-      await this.deps.rest.removeMember(room, user);
-      await this.loadMembers(room);
-    });
+    return this.act(async () => this.deps.rest.removeMember(room, user));
   }
 
   async setRole(room: RoomID, user: UserID, role: "admin" | "member"): Promise<boolean> {
-    return this.act(async () => {
-      this.ingest(room, [await this.deps.rest.setRole(room, user, role)]);
-      await this.loadMembers(room);
-    });
+    return this.act(async () => this.ingest(room, [await this.deps.rest.setRole(room, user, role)]));
   }
 
   async leave(room: RoomID): Promise<boolean> {
@@ -568,8 +656,7 @@ export class ChatClient {
 
   /** A user's name as this client knows it. */
   nameOf(id: UserID | undefined): string {
-    if (!id) return "Parley";
-    return this.users.get(id)?.display_name ?? "Former member";
+    return this.directory.nameOf(id);
   }
 
   /** The other person of a direct room. */
@@ -580,14 +667,72 @@ export class ChatClient {
     return other ? this.users.get(other.user_id) : undefined;
   }
 
-  /** Whether a user has a live connection, as of the last member list of a room they share. */
+  /** Whether a user has a live connection, as far as lists and events have said; undefined if unknown. */
+  presenceOf(user: UserID): PresenceState | undefined {
+    if (user === this.session?.user.id) return this.connState.kind === "open" ? { online: true } : undefined;
+    return this.presence.get(user);
+  }
+
   isOnline(user: UserID): boolean | undefined {
-    let seen: boolean | undefined;
-    for (const list of this.members.values()) {
-      const m = list.find((x) => x.user_id === user);
-      if (m) seen = seen || m.online;
+    return this.presenceOf(user)?.online;
+  }
+
+  /** The names of the people typing in a room now (never me). */
+  typingIn(room: RoomID): string[] {
+    return this.typing.typists(room).map((u) => this.users.get(u)?.display_name ?? "Someone");
+  }
+
+  // ——— reactions, typing, profiles ———
+
+  /** Adds or removes my reaction; the answer is applied like the event it also causes. */
+  async react(room: RoomID, seq: number, emoji: string, on: boolean): Promise<ActionError> {
+    try {
+      const conn = this.conn;
+      const r = conn?.isOpen
+        ? ((await conn.request("react", { room_id: room, seq, emoji, on })) as Reaction)
+        : await this.deps.rest.react(room, seq, emoji, on);
+      this.onReaction(r);
+      return null;
+    } catch (e) {
+      return reactionError(e);
     }
-    return seen;
+  }
+
+  private onReaction(r: Reaction): void {
+    const mine = r.user_id === this.session?.user.id ? r.on : undefined;
+    if (this.timelines.get(r.room_id)?.react(r.seq, r.emoji, r.count, mine)) this.emit();
+  }
+
+  /** The composer of a room changed: typing frames go out, throttled (docs/protocol.md "Typing"). */
+  typingInput(room: RoomID, hasText: boolean): void {
+    this.typingSender.input(room, hasText);
+  }
+
+  /** The person stopped typing: sent, cleared, or left the box. */
+  typingStop(): void {
+    this.typingSender.stop();
+  }
+
+  private sendTyping(room: RoomID, typing: boolean): void {
+    if (!this.conn?.isOpen) return;
+    this.conn.request("typing", { room_id: room, typing }).catch(() => {
+      // Advisory: the indicator expires by itself on the other side.
+    });
+  }
+
+  /** A profile changed (`profile_updated`, or my own edit): every place the user is shown. */
+  private onProfile(u: User): void {
+    this.directory.profile(u);
+    if (u.id === this.session?.user.id) this.setSessionUser({ ...this.session.user, ...u });
+    this.rooms.onProfile(u);
+    this.people.onEvent({ type: "profile_updated", data: u });
+    this.emit();
+  }
+
+  private setSessionUser(user: User): void {
+    if (!this.session) return;
+    this.session = { ...this.session, user };
+    this.deps.sessionStore?.setItem(sessionKey, JSON.stringify(this.session));
   }
 
   // ——— helpers ———
@@ -604,20 +749,13 @@ export class ChatClient {
     this.timelines.delete(id);
     this.receipts.delete(id);
     this.members.delete(id);
+    this.roomOnline.delete(id);
     this.outbox?.dropRoom(id);
     if (this.openRoomId === id) {
       this.openRoomId = null;
       if (notice) this.notice = notice;
     }
     this.emit();
-  }
-
-  /** Presence has no live event yet: the open room's member list is re-read now and then. */
-  private refreshPresence(): void {
-    this.presenceTimer = this.timers.setTimeout(() => {
-      if (this.openRoomId) void this.loadMembers(this.openRoomId);
-      this.refreshPresence();
-    }, presenceRefreshMs);
   }
 
   private scheduleMarkRead(): void {
@@ -640,33 +778,27 @@ export class ChatClient {
     // Shown at once; the server's answer (and `read` event) agree or correct it.
     this.rooms.onRead({ room_id: id, user_id: me, last_read_seq: seq });
     this.emit();
-    this.conn.request("read", { room_id: id, seq }).catch(() => {
-      // Read again after the next ready frame.
-    });
+    this.conn
+      .request("read", { room_id: id, seq })
+      .then((p) => {
+        if (this.rooms.onRead(p as ReadPosition)) this.emit();
+      })
+      .catch(() => {
+        // Read again after the next ready frame.
+      });
   }
 
-  private async act(fn: () => Promise<void>): Promise<boolean> {
-    try {
-      await fn();
-      return true;
-    } catch (e) {
-      this.reportError(e);
-      return false;
-    }
+  private act(fn: () => Promise<void>): Promise<boolean> {
+    return attempt(fn, (e) => this.reportError(e)).then((r) => r !== null);
   }
 
-  private async withResult<T>(fn: () => Promise<T>): Promise<T | null> {
-    try {
-      return await fn();
-    } catch (e) {
-      this.reportError(e);
-      return null;
-    }
+  private withResult<T>(fn: () => Promise<T>): Promise<T | null> {
+    return attempt(fn, (e) => this.reportError(e));
   }
 
   private reportError(e: unknown): void {
-    if (e instanceof ApiError && e.status === 401) return; // the session ended; the login screen says so
-    if (e instanceof ApiError && e.code === "network") this.say("Cannot reach the server. Try again when the connection is back.");
-    else this.say(e instanceof Error ? e.message : "Something went wrong.");
+    const text = noticeFor(e);
+    if (text) this.notify(text);
   }
 }
+

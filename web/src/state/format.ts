@@ -87,3 +87,22 @@ export function preview(m: Message | undefined, nameOf: (id: UserID) => string, 
   const text = m.text.replace(/\s+/g, " ");
   return m.sender_id === me ? `You: ${text}` : text;
 }
+
+/** "last seen just now", "… 5 minutes ago", "… today at 09:30", "… yesterday at 18:02", "… on 3 Feb". */
+export function formatLastSeen(iso: string | undefined, now = new Date()): string {
+  if (!iso) return "offline";
+  const t = Date.parse(iso);
+  if (!t) return "offline";
+  const mins = Math.floor((now.getTime() - t) / 60_000);
+  if (mins < 1) return "last seen just now";
+  if (mins < 60) return `last seen ${mins} minute${mins === 1 ? "" : "s"} ago`;
+  const day = formatDay(iso, now);
+  if (day === "Today") return `last seen today at ${formatTime(iso)}`;
+  if (day === "Yesterday") return `last seen yesterday at ${formatTime(iso)}`;
+  return `last seen on ${new Date(iso).toLocaleDateString(undefined, { day: "numeric", month: "short", year: new Date(iso).getFullYear() === now.getFullYear() ? undefined : "numeric" })}`;
+}
+
+/** 1234 → "1,234" (grouped for reading). */
+export function formatCount(n: number): string {
+  return n.toLocaleString("en-US");
+}

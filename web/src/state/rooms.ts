@@ -1,13 +1,15 @@
-import type { Message, ReadPosition, Role, Room, RoomID, RoomSummary, UserID } from "../api/types";
+import type { Message, ReadPosition, Role, Room, RoomID, RoomSummary, User, UserID } from "../api/types";
+import { MentionBadge } from "./mentions";
 
 /**
  * The room list: each room as the caller sees it (last message, unread
- * count, read position), kept current from live events and ordered by
- * activity, newest first. Entries are replaced, never mutated, so views can
- * compare them by identity.
+ * count, mention badge, read position), kept current from live events and
+ * ordered by activity, newest first. Entries are replaced, never mutated, so
+ * views can compare them by identity.
  */
 export class RoomList {
   private rooms = new Map<RoomID, RoomSummary>();
+  private badges = new Map<RoomID, MentionBadge>();
   private sortedCache: RoomSummary[] | null = null;
 
   constructor(private me: UserID = "") {}
@@ -37,7 +39,8 @@ export class RoomList {
 
   /** Replaces the whole list (a `ready` frame) and returns the ids that are gone. */
   setAll(list: readonly RoomSummary[]): RoomID[] {
-    const next = new Map(list.map((r) => [r.id, normalise(r)]));
+    this.badges = new Map(list.map((r) => [r.id, badgeOf(r)]));
+    const next = new Map(list.map((r) => [r.id, { ...normalise(r), mentions: this.badges.get(r.id)!.count }]));
     const gone = [...this.rooms.keys()].filter((id) => !next.has(id));
     this.rooms = next;
     this.sortedCache = null;
@@ -48,6 +51,9 @@ export class RoomList {
   upsert(r: RoomSummary): void {
     const old = this.rooms.get(r.id);
     let next = normalise(r);
+    const badge = this.badges.get(r.id);
+    if (old && badge) badge.read(r.last_read_seq, r.mentions ?? 0, r.last_seq);
+    else this.badges.set(r.id, badgeOf(r));
     if (old) {
       // A REST answer may be older than live events already applied.
       const lastSeq = Math.max(old.last_seq, next.last_seq);
@@ -67,6 +73,7 @@ export class RoomList {
   }
 
   remove(id: RoomID): boolean {
+    this.badges.delete(id);
     const had = this.rooms.delete(id);
     if (had) this.sortedCache = null;
     return had;
@@ -79,11 +86,15 @@ export class RoomList {
    */
   onMessage(m: Message): boolean {
     const r = this.rooms.get(m.room_id);
+    const badge = this.badges.get(m.room_id);
+    badge?.observe(m.seq, this.mentionsMe(m));
     if (!r || m.seq <= r.last_seq) {
       if (r && r.last_message?.seq === m.seq) this.onUpdated(m);
+      else if (r && badge && badge.count !== (r.mentions ?? 0)) this.put({ ...r, mentions: badge.count });
       return false;
     }
     const lastRead = m.sender_id === this.me ? Math.max(r.last_read_seq, m.seq) : r.last_read_seq;
+    if (m.sender_id === this.me) badge?.read(lastRead);
     this.put({
       ...r,
       last_seq: m.seq,
@@ -95,20 +106,49 @@ export class RoomList {
     return true;
   }
 
-  /** An edit or delete: refresh the preview if it is the last message. */
+  /** An edit or delete: refresh the preview if it is the last message, and the mention badge. */
   onUpdated(m: Message): boolean {
     const r = this.rooms.get(m.room_id);
-    if (!r || r.last_message?.seq !== m.seq) return false;
-    this.put({ ...r, last_message: m });
+    if (!r) return false;
+    const badge = this.badges.get(m.room_id);
+    badge?.observe(m.seq, this.mentionsMe(m));
+    const mentions = badge?.count ?? r.mentions;
+    const last = r.last_message?.seq === m.seq;
+    if (!last && mentions === r.mentions) return false;
+    this.put({ ...r, last_message: last ? m : r.last_message, mentions });
     return true;
   }
 
-  /** My read position moved (a `read` event or ack); it never moves back. */
+  /**
+   * My read position moved (a `read` event or ack, or the read shown before
+   * the server answers); it never moves back. A position with `mentions`
+   * brings the exact mention count.
+   */
   onRead(p: ReadPosition): boolean {
     const r = this.rooms.get(p.room_id);
-    if (!r || p.last_read_seq <= r.last_read_seq) return false;
-    this.put({ ...r, last_read_seq: p.last_read_seq, unread: Math.max(0, r.last_seq - p.last_read_seq) });
+    if (!r) return false;
+    const badge = this.badges.get(p.room_id);
+    badge?.read(p.last_read_seq, p.mentions, p.last_seq);
+    const mentions = badge?.count ?? r.mentions;
+    if (p.last_read_seq <= r.last_read_seq && mentions === r.mentions) return false;
+    const lastRead = Math.max(r.last_read_seq, p.last_read_seq);
+    this.put({ ...r, last_read_seq: lastRead, unread: Math.max(0, r.last_seq - lastRead), mentions });
     return true;
+  }
+
+  /** A `profile_updated`: the peer of my 1:1 room with that user. */
+  onProfile(u: User): boolean {
+    let changed = false;
+    for (const r of this.rooms.values()) {
+      if (r.peer?.id !== u.id) continue;
+      this.put({ ...r, peer: { ...r.peer, ...u } });
+      changed = true;
+    }
+    return changed;
+  }
+
+  private mentionsMe(m: Message): boolean {
+    return m.sender_id !== this.me && !!this.me && !!m.mentions?.includes(this.me);
   }
 
   /** A `room_updated` event: name, announcement, member count; last_seq keeps the larger. */
@@ -142,13 +182,19 @@ export class RoomList {
   }
 
   private put(r: RoomSummary): void {
+    const badge = this.badges.get(r.id);
+    if (badge) r = { ...r, mentions: badge.count };
     this.rooms.set(r.id, r);
     this.sortedCache = null;
   }
 }
 
 function normalise(r: RoomSummary): RoomSummary {
-  return { ...r, unread: Math.max(0, r.last_seq - r.last_read_seq) };
+  return { ...r, unread: Math.max(0, r.last_seq - r.last_read_seq), mentions: r.mentions ?? 0 };
+}
+
+function badgeOf(r: RoomSummary): MentionBadge {
+  return new MentionBadge(r.mentions ?? 0, r.last_seq, r.last_read_seq);
 }
 
 function later(a: string, b: string): string {

@@ -4,12 +4,16 @@ import { AuthScreen } from "./Auth";
 import { ChatView } from "./ChatView";
 import { ConnectionBanner, Notice } from "./ConnectionBanner";
 import { ClientContext, useClient } from "./context";
-import { RoomListPane } from "./RoomList";
+import { Sidebar, type SidebarView } from "./RoomList";
 
-/** Client-side routes: "/" is the room list, "/rooms/<id>" a room. */
+/** Client-side routes: "/" is the room list, "/friends" the friends list, "/rooms/<id>" a room. */
 function roomFromPath(path: string): string | null {
   const m = /^\/rooms\/([^/]+)$/.exec(path);
   return m ? decodeURIComponent(m[1]!) : null;
+}
+
+function viewFromPath(path: string): SidebarView {
+  return path === "/friends" ? "friends" : "chats";
 }
 
 export function App({ client }: { client: ChatClient }) {
@@ -23,15 +27,23 @@ export function App({ client }: { client: ChatClient }) {
 function Shell() {
   const client = useClient();
   const [route, setRoute] = useState(() => roomFromPath(location.pathname));
+  const [view, setView] = useState<SidebarView>(() => viewFromPath(location.pathname));
 
-  const navigate = useCallback((room: string | null) => {
-    const path = room ? `/rooms/${encodeURIComponent(room)}` : "/";
-    if (location.pathname !== path) history.pushState(null, "", path);
-    setRoute(room);
-  }, []);
+  const navigate = useCallback(
+    (room: string | null, to: SidebarView = view) => {
+      const path = room ? `/rooms/${encodeURIComponent(room)}` : to === "friends" ? "/friends" : "/";
+      if (location.pathname !== path) history.pushState(null, "", path);
+      setRoute(room);
+      setView(to);
+    },
+    [view],
+  );
 
   useEffect(() => {
-    const onPop = () => setRoute(roomFromPath(location.pathname));
+    const onPop = () => {
+      setRoute(roomFromPath(location.pathname));
+      if (!roomFromPath(location.pathname)) setView(viewFromPath(location.pathname));
+    };
     addEventListener("popstate", onPop);
     return () => removeEventListener("popstate", onPop);
   }, []);
@@ -47,6 +59,8 @@ function Shell() {
   }, [client, client.session, route, known, client.synced, navigate]);
 
   const unread = client.rooms.totalUnread();
+  // Switching lists keeps the open room (side by side on a desktop).
+  const onView = useCallback((v: SidebarView) => navigate(route, v), [navigate, route]);
   useEffect(() => {
     document.title = unread ? `(${unread}) Parley` : "Parley";
   }, [unread]);
@@ -65,7 +79,7 @@ function Shell() {
       <ConnectionBanner />
       <Notice />
       <div className="panes">
-        <RoomListPane onOpen={navigate} />
+        <Sidebar view={view} onView={onView} onOpen={(room) => navigate(room)} />
         {open ? (
           <ChatView key={open} roomId={open} onBack={() => navigate(null)} />
         ) : (

@@ -1,5 +1,8 @@
-import { useCallback, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useState, type ReactNode } from "react";
 import type { Message, RoomID } from "../api/types";
+import { presenceRoomLimit } from "../state/client";
+import { formatCount, formatLastSeen } from "../state/format";
+import { typingText } from "../state/typing";
 import { PresenceDot } from "./Avatar";
 import { Composer } from "./Composer";
 import { useClient } from "./context";
@@ -8,6 +11,16 @@ import { MessageList } from "./MessageList";
 import { MessageText } from "./MessageText";
 import { RoomAvatar, roomTitle } from "./RoomList";
 import { RoomSettings } from "./RoomSettings";
+
+/** Re-renders every `ms`, for times written relative to now ("5 minutes ago"). */
+export function useNow(ms: number): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const t = setInterval(() => setNow(new Date()), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+  return now;
+}
 
 export function ChatView({ roomId, onBack }: { roomId: RoomID; onBack: () => void }) {
   const client = useClient();
@@ -22,22 +35,46 @@ export function ChatView({ roomId, onBack }: { roomId: RoomID; onBack: () => voi
     setReply(null);
     setEditing(m);
   }, []);
+  const now = useNow(30_000);
   const room = client.rooms.get(roomId);
   if (!room) return null;
 
   const title = roomTitle(client, room);
   const peer = client.peerOf(room);
-  const peerMember = peer ? client.members.get(roomId)?.find((m) => m.user_id === peer.id) : undefined;
-  let subtitle: ReactNode = `${room.member_count} members`;
+  let subtitle: ReactNode;
   if (peer) {
-    subtitle = peerMember ? (
+    const p = client.presenceOf(peer.id);
+    const status = client.directory.statusOf(peer.id);
+    subtitle = (
       <>
-        <PresenceDot online={peerMember.online} lastSeen={peerMember.last_seen} /> {peerMember.online ? "Online" : "Offline"}
+        {p ? (
+          <>
+            <PresenceDot online={p.online} lastSeen={p.last_seen} />
+            <span data-testid="peer-presence">{p.online ? "Online" : formatLastSeen(p.last_seen, now)}</span>
+          </>
+        ) : (
+          <span>@{peer.username}</span>
+        )}
+        {status && (
+          <span className="status" data-testid="peer-status">
+            · {status}
+          </span>
+        )}
       </>
-    ) : (
-      `@${peer.username}`
+    );
+  } else {
+    const members = client.members.get(roomId);
+    const online =
+      room.member_count > presenceRoomLimit
+        ? client.roomOnline.get(roomId)
+        : members?.filter((m) => client.isOnline(m.user_id)).length;
+    subtitle = (
+      <span data-testid="room-online">
+        {formatCount(room.member_count)} members{online !== undefined && ` · ${formatCount(online)} online`}
+      </span>
     );
   }
+  const typists = client.typingIn(roomId);
 
   return (
     <main className="chat" aria-label={`Conversation: ${title}`}>
@@ -63,6 +100,18 @@ export function ChatView({ roomId, onBack }: { roomId: RoomID; onBack: () => voi
         </div>
       )}
       <MessageList roomId={roomId} onReply={onReply} onEdit={onEdit} />
+      <div className="typing" aria-live="polite" data-testid="typing">
+        {typists.length > 0 && (
+          <>
+            <span className="typing-dots" aria-hidden="true">
+              <span />
+              <span />
+              <span />
+            </span>
+            {typingText(typists)}
+          </>
+        )}
+      </div>
       <Composer
         roomId={roomId}
         reply={reply}

@@ -1,9 +1,9 @@
-import { memo } from "react";
-import type { Message } from "../api/types";
+import { memo, useCallback } from "react";
+import type { Message, ReactionCount } from "../api/types";
 import { formatTime } from "../state/format";
 import type { Outgoing } from "../state/outbox";
 import { Avatar } from "./Avatar";
-import { IconEdit, IconReply, IconTrash } from "./icons";
+import { IconEdit, IconReply, IconSmile, IconTrash } from "./icons";
 import { MessageText } from "./MessageText";
 
 export interface MessageActions {
@@ -11,13 +11,19 @@ export interface MessageActions {
   onEdit: (m: Message) => void;
   onDelete: (m: Message) => void;
   onJump: (seq: number) => void;
+  /** Toggles my reaction with an emoji already on the message. */
+  onReact: (m: Message, emoji: string, on: boolean) => void;
+  /** Opens the emoji picker for a message. */
+  onPickReaction: (m: Message) => void;
 }
 
 /**
  * One message bubble: mine on the right, others' on the left with their
  * name and avatar at the start of a run; the "unread by N" number and the
- * time beside it; the quoted message above the text. Reactions and
- * attachments get their own rows inside `.msg-body` when the server has them.
+ * time beside it; the quoted message above the text; the reactions under
+ * it. A message that mentions me is marked. `mentionNames` lists the
+ * usernames its mentions resolved to ("*": some are unknown here, so every
+ * @name the grammar finds is shown as one).
  */
 export const MessageItem = memo(function MessageItem({
   m,
@@ -29,6 +35,9 @@ export const MessageItem = memo(function MessageItem({
   quoted,
   quotedName,
   canDelete,
+  mentionNames,
+  myUsername,
+  mentionsMe,
   actions,
 }: {
   m: Message;
@@ -40,11 +49,18 @@ export const MessageItem = memo(function MessageItem({
   quoted: Message | undefined;
   quotedName: string;
   canDelete: boolean;
+  mentionNames: string;
+  myUsername: string;
+  mentionsMe: boolean;
   actions: MessageActions;
 }) {
   const live = !m.deleted;
+  const mentioned = useCallback(
+    (name: string) => mentionNames === "*" || mentionNames.split(" ").includes(name),
+    [mentionNames],
+  );
   return (
-    <li className={`msg ${mine ? "mine" : "theirs"} ${showHeader ? "first" : ""}`} data-seq={m.seq} data-testid="message">
+    <li className={`msg ${mine ? "mine" : "theirs"} ${showHeader ? "first" : ""} ${mentionsMe ? "mentions-me" : ""}`} data-seq={m.seq} data-testid="message">
       {!mine && (
         <span className="msg-avatar">{showHeader && <Avatar name={senderName} seed={m.sender_id ?? ""} url={senderAvatar} size={36} />}</span>
       )}
@@ -58,7 +74,12 @@ export const MessageItem = memo(function MessageItem({
                 <span className="quote-text">{quoted ? (quoted.deleted ? "Message deleted" : quoted.text) : "Earlier message"}</span>
               </button>
             )}
-            {m.deleted ? <em>This message was deleted</em> : <MessageText text={m.text} />}
+            {m.deleted ? (
+              <em>This message was deleted</em>
+            ) : (
+              <MessageText text={m.text} mentioned={mentionNames ? mentioned : undefined} me={myUsername} />
+            )}
+            {mentionsMe && live && <span className="visually-hidden"> (mentions you)</span>}
           </div>
           <div className="msg-meta">
             {!!unreadBy && !m.deleted && (
@@ -71,6 +92,9 @@ export const MessageItem = memo(function MessageItem({
           </div>
           {live && (
             <span className="msg-actions">
+              <button type="button" className="icon small" aria-label="React" title="React" onClick={() => actions.onPickReaction(m)}>
+                <IconSmile />
+              </button>
               <button type="button" className="icon small" aria-label="Reply" title="Reply" onClick={() => actions.onReply(m)}>
                 <IconReply />
               </button>
@@ -87,10 +111,41 @@ export const MessageItem = memo(function MessageItem({
             </span>
           )}
         </div>
+        {live && m.reactions && <ReactionBar m={m} reactions={m.reactions} actions={actions} />}
       </div>
     </li>
   );
 });
+
+/** Counts per emoji, mine highlighted; a click toggles mine; "+" opens the picker. */
+function ReactionBar({ m, reactions, actions }: { m: Message; reactions: ReactionCount[]; actions: MessageActions }) {
+  return (
+    <div className="reactions" role="group" aria-label="Reactions">
+      {reactions.map((r) => (
+        <button
+          key={r.emoji}
+          type="button"
+          className={`reaction ${r.me ? "mine" : ""}`}
+          aria-pressed={r.me}
+          aria-label={`${r.emoji} ${r.count}${r.me ? ", including you" : ""}`}
+          title={r.me ? "Remove your reaction" : "React with this too"}
+          data-emoji={r.emoji}
+          onClick={() => actions.onReact(m, r.emoji, !r.me)}
+        >
+          <span className="reaction-emoji" aria-hidden="true">
+            {r.emoji}
+          </span>
+          <span className="reaction-count" aria-hidden="true">
+            {r.count}
+          </span>
+        </button>
+      ))}
+      <button type="button" className="reaction add" aria-label="Add reaction" title="Add reaction" onClick={() => actions.onPickReaction(m)}>
+        <IconSmile />
+      </button>
+    </div>
+  );
+}
 
 /** A message of mine the server has not acknowledged yet. */
 export function PendingItem({ o, online, onRetry, onDiscard }: { o: Outgoing; online: boolean; onRetry: () => void; onDiscard: () => void }) {

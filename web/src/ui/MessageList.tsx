@@ -1,11 +1,25 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Message, RoomID } from "../api/types";
+import type { ChatClient } from "../state/client";
 import { describeSystem, withDays } from "../state/format";
 import { useClient } from "./context";
 import { MessageItem, PendingItem, type MessageActions } from "./MessageItem";
+import { ReactionPicker } from "./ReactionPicker";
 
 /** A run of messages by one sender shows the name and avatar once. */
 const runGapMs = 5 * 60_000;
+
+/** The usernames a message's mentions resolved to, "*" when one is not known here. */
+function mentionNames(client: ChatClient, m: Message): string {
+  if (!m.mentions?.length) return "";
+  const names: string[] = [];
+  for (const id of m.mentions) {
+    const u = client.users.get(id);
+    if (!u) return "*";
+    names.push(u.username);
+  }
+  return names.join(" ");
+}
 
 /**
  * The open room's history: day separators, system lines, bubbles and my
@@ -25,6 +39,8 @@ export function MessageList({ roomId, onReply, onEdit }: { roomId: RoomID; onRep
   const loadingOlder = client.loadingOlder.has(roomId);
   const manager = room?.role === "owner" || room?.role === "admin";
   const online = client.connState.kind === "open";
+  const myUsername = client.me?.username ?? "";
+  const [picking, setPicking] = useState<number | null>(null);
 
   const ref = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -72,6 +88,12 @@ export function MessageList({ roomId, onReply, onEdit }: { roomId: RoomID; onRep
       onJump: (seq) => {
         ref.current?.querySelector(`[data-seq="${seq}"]`)?.scrollIntoView({ block: "center", behavior: "smooth" });
       },
+      onReact: (m, emoji, on) => {
+        void client.react(roomId, m.seq, emoji, on).then((err) => {
+          if (err) client.notify(err);
+        });
+      },
+      onPickReaction: (m) => setPicking(m.seq),
     }),
     [client, roomId, onReply, onEdit],
   );
@@ -119,6 +141,9 @@ export function MessageList({ roomId, onReply, onEdit }: { roomId: RoomID; onRep
               quoted={quoted}
               quotedName={quoted ? client.nameOf(quoted.sender_id) : ""}
               canDelete={m.sender_id === me || manager}
+              mentionNames={mentionNames(client, m)}
+              myUsername={myUsername}
+              mentionsMe={m.sender_id !== me && !!m.mentions?.includes(me)}
               actions={actions}
             />
           );
@@ -127,6 +152,9 @@ export function MessageList({ roomId, onReply, onEdit }: { roomId: RoomID; onRep
           <PendingItem key={o.client_id} o={o} online={online} onRetry={() => client.retrySend(o.client_id)} onDiscard={() => client.discardSend(o.client_id)} />
         ))}
       </ol>
+      {picking !== null && tl?.get(picking) && (
+        <ReactionPicker m={tl.get(picking)!} onReact={(emoji, on) => client.react(roomId, picking, emoji, on)} onClose={() => setPicking(null)} />
+      )}
     </div>
   );
 }

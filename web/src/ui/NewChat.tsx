@@ -1,8 +1,12 @@
 import { useState, type FormEvent } from "react";
 import { useClient } from "./context";
 import { Dialog, parseUsernames } from "./Dialog";
+import { PersonRow, useUserSearch } from "./Friends";
 
-/** Start a 1:1 chat by username, or create a group with people in it. */
+/**
+ * Start a 1:1 chat — with a friend, someone found by name, or an exact
+ * username — or create a group with people in it.
+ */
 export function NewChatDialog({ onClose }: { onClose: (room: string | null) => void }) {
   const client = useClient();
   const [tab, setTab] = useState<"direct" | "group">("direct");
@@ -10,6 +14,21 @@ export function NewChatDialog({ onClose }: { onClose: (room: string | null) => v
   const [name, setName] = useState("");
   const [members, setMembers] = useState("");
   const [busy, setBusy] = useState(false);
+  const search = useUserSearch();
+  const q = username.trim().replace(/^@/, "").toLowerCase();
+  const friends = client.people.friends
+    .sortedFriends()
+    .filter((f) => !q || f.username.startsWith(q) || f.display_name.toLowerCase().includes(q))
+    .slice(0, 8);
+  const friendIds = new Set(friends.map((f) => f.id));
+  const hits = search.hits.filter((h) => !friendIds.has(h.id) && h.relation !== "blocked");
+
+  async function chatWith(name: string) {
+    setBusy(true);
+    const id = await client.openDirect(name);
+    setBusy(false);
+    if (id) onClose(id);
+  }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -33,7 +52,19 @@ export function NewChatDialog({ onClose }: { onClose: (room: string | null) => v
         {tab === "direct" ? (
           <label>
             Username of the person
-            <input name="username" autoCapitalize="none" spellCheck={false} required autoFocus value={username} onChange={(e) => setUsername(e.target.value)} placeholder="e.g. bob" />
+            <input
+              name="username"
+              autoCapitalize="none"
+              spellCheck={false}
+              required
+              autoFocus
+              value={username}
+              onChange={(e) => {
+                setUsername(e.target.value);
+                search.set(e.target.value);
+              }}
+              placeholder="a friend's name, or any username"
+            />
           </label>
         ) : (
           <>
@@ -51,6 +82,17 @@ export function NewChatDialog({ onClose }: { onClose: (room: string | null) => v
           {tab === "direct" ? "Open chat" : "Create group"}
         </button>
       </form>
+      {tab === "direct" && (friends.length > 0 || hits.length > 0) && (
+        <ul className="person-list" aria-label="People to chat with">
+          {[...friends, ...hits].map((u) => (
+            <PersonRow key={u.id} user={u} presence={friendIds.has(u.id)}>
+              <button type="button" className="small" aria-label={`Chat with ${u.display_name}`} disabled={busy} onClick={() => void chatWith(u.username)}>
+                Chat
+              </button>
+            </PersonRow>
+          ))}
+        </ul>
+      )}
     </Dialog>
   );
 }

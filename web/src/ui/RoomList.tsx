@@ -2,10 +2,15 @@ import { useState } from "react";
 import type { RoomSummary } from "../api/types";
 import type { ChatClient } from "../state/client";
 import { formatListTime, preview } from "../state/format";
+import { typingText } from "../state/typing";
 import { Avatar, GroupAvatar, PresenceDot } from "./Avatar";
 import { useClient } from "./context";
-import { IconPlus } from "./icons";
+import { FriendsPane } from "./Friends";
+import { IconChat, IconPeople, IconPlus } from "./icons";
 import { NewChatDialog } from "./NewChat";
+import { ProfileDialog } from "./Profile";
+
+export type SidebarView = "chats" | "friends";
 
 /** The room's title as people see it: the other person for 1:1 rooms. */
 export function roomTitle(client: ChatClient, r: RoomSummary): string {
@@ -30,22 +35,29 @@ export function RoomAvatar({ room }: { room: RoomSummary }) {
   return <GroupAvatar users={members} name={room.name} seed={room.id} />;
 }
 
-export function RoomListPane({ onOpen }: { onOpen: (room: string) => void }) {
+/**
+ * The side pane: who I am (opens my profile), tabs for conversations and
+ * friends (with the count of requests waiting for me), and the tab's list.
+ */
+export function Sidebar({ view, onView, onOpen }: { view: SidebarView; onView: (v: SidebarView) => void; onOpen: (room: string) => void }) {
   const client = useClient();
   const me = client.me!;
-  const [filter, setFilter] = useState("");
   const [creating, setCreating] = useState(false);
-  const q = filter.trim().toLowerCase();
-  const rooms = client.rooms.sorted().filter((r) => !q || roomTitle(client, r).toLowerCase().includes(q));
+  const [profile, setProfile] = useState(false);
+  const requests = client.people.friends.incoming.size;
 
   return (
     <nav className="sidebar" aria-label="Conversations">
       <header className="sidebar-head">
-        <Avatar name={me.display_name} seed={me.id} url={me.avatar_url} size={32} />
-        <div className="me">
-          <strong>{me.display_name}</strong>
-          <span className="hint">@{me.username}</span>
-        </div>
+        <button type="button" className="me" aria-label={`Your profile: ${me.display_name}`} onClick={() => setProfile(true)}>
+          <Avatar name={me.display_name} seed={me.id} url={me.avatar_url} size={32} />
+          <span className="me-text">
+            <strong>{me.display_name}</strong>
+            <span className="hint" data-testid="my-status">
+              {me.status_message || `@${me.username}`}
+            </span>
+          </span>
+        </button>
         <button type="button" className="icon" aria-label="New chat" title="New chat" onClick={() => setCreating(true)}>
           <IconPlus />
         </button>
@@ -53,6 +65,43 @@ export function RoomListPane({ onOpen }: { onOpen: (room: string) => void }) {
           Log out
         </button>
       </header>
+      <div className="tabs sidebar-tabs" role="tablist" aria-label="Lists">
+        <button type="button" role="tab" id="tab-chats" aria-controls="panel-list" aria-selected={view === "chats"} onClick={() => onView("chats")}>
+          <IconChat /> Chats
+        </button>
+        <button type="button" role="tab" id="tab-friends" aria-controls="panel-list" aria-selected={view === "friends"} onClick={() => onView("friends")}>
+          <IconPeople /> Friends
+          {requests > 0 && (
+            <span className="badge unread" aria-label={`${requests} friend requests`} data-testid="requests-badge">
+              {requests}
+            </span>
+          )}
+        </button>
+      </div>
+      <div className="sidebar-panel" id="panel-list" role="tabpanel" aria-labelledby={view === "chats" ? "tab-chats" : "tab-friends"}>
+        {view === "chats" ? <RoomListPane onOpen={onOpen} onCreate={() => setCreating(true)} /> : <FriendsPane onOpen={onOpen} />}
+      </div>
+      {creating && (
+        <NewChatDialog
+          onClose={(room) => {
+            setCreating(false);
+            if (room) onOpen(room);
+          }}
+        />
+      )}
+      {profile && <ProfileDialog onClose={() => setProfile(false)} />}
+    </nav>
+  );
+}
+
+function RoomListPane({ onOpen, onCreate }: { onOpen: (room: string) => void; onCreate: () => void }) {
+  const client = useClient();
+  const [filter, setFilter] = useState("");
+  const q = filter.trim().toLowerCase();
+  const rooms = client.rooms.sorted().filter((r) => !q || roomTitle(client, r).toLowerCase().includes(q));
+
+  return (
+    <>
       <div className="sidebar-search">
         <input type="search" aria-label="Filter conversations" placeholder="Search conversations" value={filter} onChange={(e) => setFilter(e.target.value)} />
       </div>
@@ -60,7 +109,7 @@ export function RoomListPane({ onOpen }: { onOpen: (room: string) => void }) {
         <p className="empty-list">
           {q ? "No conversation matches." : "No conversations yet."}{" "}
           {!q && (
-            <button type="button" className="link" onClick={() => setCreating(true)}>
+            <button type="button" className="link" onClick={onCreate}>
               Start one
             </button>
           )}
@@ -72,15 +121,7 @@ export function RoomListPane({ onOpen }: { onOpen: (room: string) => void }) {
           ))}
         </ul>
       )}
-      {creating && (
-        <NewChatDialog
-          onClose={(room) => {
-            setCreating(false);
-            if (room) onOpen(room);
-          }}
-        />
-      )}
-    </nav>
+    </>
   );
 }
 
@@ -97,9 +138,15 @@ function RoomItem({
 }) {
   const client = useClient();
   const me = client.me?.id ?? "";
-  const text = preview(room.last_message, (id) => client.nameOf(id), me);
+  const typists = client.typingIn(room.id);
+  const text = typists.length
+    ? room.kind === "direct"
+      ? "typing…"
+      : typingText(typists)
+    : preview(room.last_message, (id) => client.nameOf(id), me);
   const unread = open ? 0 : room.unread;
-  const label = `${title}${unread ? `, ${unread} unread` : ""}`;
+  const mentions = open ? 0 : (room.mentions ?? 0);
+  const label = `${title}${unread ? `, ${unread} unread` : ""}${mentions ? `, ${mentions} ${mentions === 1 ? "mention" : "mentions"}` : ""}`;
   return (
     <li>
       <button type="button" className="room-item" aria-current={open ? "true" : undefined} aria-label={label} data-room={room.id} onClick={() => onOpen(room.id)}>
@@ -113,10 +160,10 @@ function RoomItem({
             </time>
           </span>
           <span className="room-bottom">
-            <span className="room-preview">{text}</span>
-            {!!room.mentions && !open && (
-              <span className="badge mention" aria-label={`${room.mentions} mentions`}>
-                @
+            <span className={`room-preview ${typists.length ? "typing-preview" : ""}`}>{text}</span>
+            {mentions > 0 && (
+              <span className="badge mention" data-testid="mention-badge" data-count={mentions} aria-hidden="true">
+                @{mentions > 1 ? mentions : ""}
               </span>
             )}
             {unread > 0 && (

@@ -19,9 +19,12 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
   const [name, setName] = useState(room?.name ?? "");
   const [announcement, setAnnouncement] = useState(room?.announcement ?? "");
   const [invite, setInvite] = useState("");
+  const [peerNote, setPeerNote] = useState<{ error: boolean; text: string } | null>(null);
+  const held = client.members.has(roomId);
   useEffect(() => {
-    void client.loadMembers(roomId);
-  }, [client, roomId]);
+    // Events keep a held list current; only a list that failed to load is read again.
+    if (!held) void client.loadMembers(roomId);
+  }, [client, roomId, held]);
   if (!room) return null;
   const me = client.me?.id ?? "";
   const myRole = room.role;
@@ -52,6 +55,12 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
   const canRemove = (t: Member) => manage && t.user_id !== me && t.role !== "owner" && (myRole === "owner" || t.role === "member");
   const canPromote = (t: Member) => manage && t.user_id !== me && t.role === "member";
   const canDemote = (t: Member) => isGroup && myRole === "owner" && t.role === "admin";
+  const peer = client.peerOf(room);
+  const relation = peer ? client.people.friends.relation(peer.id) : "none";
+  async function peerAction(action: Promise<string | null>, done: string) {
+    const err = await action;
+    setPeerNote(err ? { error: true, text: err } : { error: false, text: done });
+  }
 
   return (
     <Dialog title={isGroup ? "Room settings" : "Conversation"} onClose={onClose} className="side">
@@ -90,7 +99,7 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
             <li key={m.user_id} className="member" data-user={m.username}>
               <span className="avatar-wrap">
                 <Avatar name={m.display_name} seed={m.user_id} url={client.users.get(m.user_id)?.avatar_url} size={32} />
-                <PresenceDot online={m.online} lastSeen={m.last_seen} />
+                <PresenceDot online={client.presenceOf(m.user_id)?.online} lastSeen={client.presenceOf(m.user_id)?.last_seen} />
               </span>
               <span className="member-name">
                 <strong>
@@ -98,6 +107,11 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
                   {m.user_id === me && " (you)"}
                 </strong>
                 <span className="hint">@{m.username}</span>
+                {m.status_message && (
+                  <span className="member-status" data-testid="member-status">
+                    {m.status_message}
+                  </span>
+                )}
               </span>
               {isGroup && <span className={`role role-${m.role}`}>{roleLabel[m.role]}</span>}
               <span className="member-actions">
@@ -128,6 +142,47 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
           ))}
         </ul>
       </section>
+      {peer && (
+        <section aria-labelledby="peer-title" className="stack">
+          <h3 id="peer-title">{peer.display_name}</h3>
+          <div className="row-actions">
+            {relation === "none" && (
+              <button type="button" className="small" onClick={() => void peerAction(client.people.requestFriend(peer.username), "Friend request sent.")}>
+                Add friend
+              </button>
+            )}
+            {relation === "incoming" && (
+              <button type="button" className="small primary" onClick={() => void peerAction(client.people.accept(peer.id), "You are friends now.")}>
+                Accept friend request
+              </button>
+            )}
+            {relation === "outgoing" && <span className="hint">Friend request sent</span>}
+            {relation === "friend" && <span className="hint">Friends</span>}
+            {relation === "blocked" ? (
+              <button type="button" className="small" onClick={() => void peerAction(client.people.unblock(peer.id), "Unblocked.")}>
+                Unblock
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="small danger"
+                onClick={() => {
+                  if (confirm(`Block ${peer.display_name}? They can no longer message you here or send you requests.`)) {
+                    void peerAction(client.people.block(peer.username), "Blocked.");
+                  }
+                }}
+              >
+                Block
+              </button>
+            )}
+          </div>
+          {peerNote && (
+            <p className={peerNote.error ? "form-error" : "form-ok"} role={peerNote.error ? "alert" : "status"}>
+              {peerNote.text}
+            </p>
+          )}
+        </section>
+      )}
       {isGroup && (
         <form className="stack" onSubmit={sendInvite}>
           <label>

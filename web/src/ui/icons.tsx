@@ -48,3 +48,20 @@ export const IconBack = () => (
     <path d="m15 18-6-6 6-6" />
   </svg>
 );
+export const IconSmile = () => (
+  <svg {...common}>
+    <circle cx="12" cy="12" r="9" />
+    <path d="M8.5 14.5a4.5 4.5 0 0 0 7 0M9 9.5h.01M15 9.5h.01" />
+  </svg>
+);
+export const IconPeople = () => (
+  <svg {...common}>
+    <circle cx="9" cy="8" r="3.5" />
+    <path d="M2.5 20a6.5 6.5 0 0 1 13 0M16 4.5a3.5 3.5 0 0 1 0 7M18.5 14.5A6.5 6.5 0 0 1 21.5 20" />
+  </svg>
+);
+export const IconChat = () => (
+  <svg {...common}>
+    <path d="M21 12a8 8 0 0 1-11.6 7.1L4 20.5l1.4-4.6A8 8 0 1 1 21 12z" />
+  </svg>
+);

@@ -1,0 +1,83 @@
+import { useState, type FormEvent } from "react";
+import { Avatar } from "./Avatar";
+import { useClient } from "./context";
+import { Dialog } from "./Dialog";
+
+/** Edit my display name and status message; everyone who sees me gets the change live. */
+export function ProfileDialog({ onClose }: { onClose: () => void }) {
+  const client = useClient();
+  const me = client.me!;
+  const [name, setName] = useState(me.display_name);
+  const [status, setStatus] = useState(me.status_message ?? "");
+  const [error, setError] = useState("");
+  const [saved, setSaved] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const changed = name.trim() !== me.display_name || status.trim() !== (me.status_message ?? "");
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    const change: { display_name?: string; status_message?: string } = {};
+    if (name.trim() !== me.display_name) change.display_name = name.trim();
+    if (status.trim() !== (me.status_message ?? "")) change.status_message = status.trim();
+    setBusy(true);
+    const err = await client.people.updateProfile(change);
+    setBusy(false);
+    setError(err ?? "");
+    setSaved(!err);
+  }
+
+  return (
+    <Dialog title="Your profile" onClose={onClose}>
+      <div className="profile-card">
+        <Avatar name={me.display_name} seed={me.id} url={me.avatar_url} size={56} />
+        <div>
+          <strong>{me.display_name}</strong>
+          <div className="hint">@{me.username}</div>
+        </div>
+      </div>
+      <form className="stack" onSubmit={save} noValidate>
+        <label>
+          Display name
+          <input
+            name="display_name"
+            required
+            maxLength={64}
+            value={name}
+            aria-invalid={!name.trim() || undefined}
+            onChange={(e) => {
+              setName(e.target.value);
+              setSaved(false);
+            }}
+          />
+        </label>
+        <label>
+          Status message <span className="hint">(one line, shown under your name; empty for none)</span>
+          <input
+            name="status_message"
+            maxLength={140}
+            value={status}
+            placeholder="e.g. in a meeting until 3"
+            onChange={(e) => {
+              setStatus(e.target.value);
+              setSaved(false);
+            }}
+          />
+        </label>
+        {!name.trim() && <p className="form-error">A display name is required.</p>}
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        {saved && !changed && (
+          <p className="form-ok" role="status">
+            Saved.
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy || !changed || !name.trim()}>
+          Save profile
+        </button>
+      </form>
+    </Dialog>
+  );
+}
