@@ -13,8 +13,7 @@ const memberQuery = `
 	FROM members m JOIN users u ON u.id = m.user_id`
 
 func (s *Store) Member(ctx context.Context, room chat.RoomID, user chat.UserID) (chat.Member, error) {
-	m, err := scanMember(s.r.QueryRowContext(ctx,
-		memberQuery+` WHERE m.room_id = ? AND m.user_id = ?`, string(room), string(user)))
+	m, err := scanMember(s.member.QueryRowContext(ctx, string(room), string(user)))
 	return m, translate(err, "member")
 }
 

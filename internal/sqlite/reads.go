@@ -34,25 +34,32 @@ func (s *Store) MarkRead(ctx context.Context, room chat.RoomID, user chat.UserID
 	return before, after, nil
 }
 
-// ReadCounts is the histogram of the room's read positions, ascending by seq.
-func (s *Store) ReadCounts(ctx context.Context, room chat.RoomID, seqs []int64) ([]chat.ReadCount, error) {
+// readCountsQuery is the histogram of a room's read positions, restricted to
+// n positions when n > 0.
+func readCountsQuery(n int) string {
 	var q strings.Builder
-	args := make([]any, 0, 1+len(seqs))
-	args = append(args, string(room))
 	q.WriteString(`SELECT last_read_seq, count(*) FROM members WHERE room_id = ?`)
-	if len(seqs) > 0 {
-		q.WriteString(` AND last_read_seq IN (`)
-		for i, seq := range seqs {
-			if i > 0 {
-				q.WriteByte(',')
-			}
-			q.WriteByte('?')
-			args = append(args, seq)
-		}
-		q.WriteByte(')')
+	if n > 0 {
+		q.WriteString(` AND last_read_seq IN (?` + strings.Repeat(",?", n-1) + `)`)
 	}
 	q.WriteString(` GROUP BY last_read_seq ORDER BY last_read_seq`)
-	rows, err := s.r.QueryContext(ctx, q.String(), args...)
+	return q.String()
+}
+
+// ReadCounts is the histogram of the room's read positions, ascending by seq.
+func (s *Store) ReadCounts(ctx context.Context, room chat.RoomID, seqs []int64) ([]chat.ReadCount, error) {
+	args := make([]any, 0, 1+len(seqs))
+	args = append(args, string(room))
+	for _, seq := range seqs {
+		args = append(args, seq)
+	}
+	var rows *sql.Rows
+	var err error
+	if len(seqs) < len(s.readCounts) {
+		rows, err = s.readCounts[len(seqs)].QueryContext(ctx, args...)
+	} else {
+		rows, err = s.r.QueryContext(ctx, readCountsQuery(len(seqs)), args...)
+	}
 	if err != nil {
 		return nil, translate(err, "read counts")
 	}

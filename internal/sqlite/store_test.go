@@ -133,3 +133,16 @@ func BenchmarkAppendMessage(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 	})
 }
+
+// BenchmarkMember is the membership check every send and read makes.
+func BenchmarkMember(b *testing.B) {
+	s := openTemp(b)
+	user := benchUser(b, s, "member")
+	room := benchRoom(b, s, user)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Member(b.Context(), room, user); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
