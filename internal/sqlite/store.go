@@ -35,14 +35,14 @@ type Store struct {
 	w *sql.DB // the single writer connection
 	r *sql.DB // read-only pool
 
-	stmts     *appendStmts
-	member    *sql.Stmt // the membership check of every send, on the readers
+	stmts  *appendStmts
+	member *sql.Stmt // the membership check of every send, on the readers
 	// readCounts[n] is ReadCounts for n positions (0 = the whole histogram):
 	// a receipts flush runs after nearly every send, with one to three.
 	readCounts [4]*sql.Stmt
-	appends   chan *appendReq // group commit queue (commit.go)
-	stopping  chan struct{}   // closed by Close
-	committed chan struct{}   // closed when the commit loop has finished
+	appends    chan *appendReq // group commit queue (commit.go)
+	stopping   chan struct{}   // closed by Close
+	committed  chan struct{}   // closed when the commit loop has finished
 }
 
 // Open opens (creating if needed) the database file at path, applies any
