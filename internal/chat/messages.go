@@ -69,10 +69,12 @@ func (s *Service) Send(ctx context.Context, caller UserID, r SendRequest) (Messa
 		s.publish(ctx, RoomTopic(r.RoomID), messageEvent(msg))
 		return msg, nil
 	}
-	s.publish(ctx, RoomTopic(r.RoomID), messageEvent(msg))
 	// Sending reads everything up to the new message: the sender's position
-	// moved, which the room and the sender's other devices hear about.
+	// moved, which the room and the sender's other devices hear about. In a
+	// quiet room the receipts go out now, just ahead of the message, so
+	// members get both in one write.
 	s.receipts.touch(r.RoomID, me.LastReadSeq, msg.Seq)
+	s.publish(ctx, RoomTopic(r.RoomID), messageEvent(msg))
 	s.publish(ctx, UserTopic(caller), Event{Type: EvRead, Room: r.RoomID,
 		Data: raw(ReadPosition{RoomID: r.RoomID, UserID: caller, LastReadSeq: msg.Seq, LastSeq: msg.Seq})})
 	return msg, nil

@@ -62,16 +62,19 @@ func (s *Service) flushReceipts(room RoomID, seqs []int64) {
 	s.publish(ctx, RoomTopic(room), Event{Type: EvReceipts, Room: room, Data: raw(ReceiptsData{RoomID: room, Counts: counts})})
 }
 
-// receiptCoalescer gathers the read positions touched in a room and flushes
-// them once per window. However many members read, a room gets at most one
-// receipts event per window, so receipts never multiply the fan-out.
+// receiptCoalescer throttles a room's receipts events to one per window. A
+// touch in a quiet room goes out at once, in the caller's goroutine — right
+// before the message it comes with, so both share a write to each member —
+// and opens a window; touches inside the window go out together when it ends.
+// However many members read, a room gets at most one receipts event per
+// window, so receipts never multiply the fan-out.
 type receiptCoalescer struct {
 	window time.Duration
 	flush  func(RoomID, []int64)
 
 	mu      sync.Mutex
-	pending map[RoomID]map[int64]struct{}
-	timers  map[RoomID]*time.Timer
+	pending map[RoomID]map[int64]struct{} // touched inside the open window
+	timers  map[RoomID]*time.Timer        // the rooms whose window is open
 	stopped bool
 }
 
@@ -82,33 +85,46 @@ func newReceiptCoalescer(window time.Duration, flush func(RoomID, []int64)) *rec
 
 func (c *receiptCoalescer) touch(room RoomID, seqs ...int64) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.stopped {
+		c.mu.Unlock()
 		return
 	}
-	set := c.pending[room]
-	if set == nil {
-		set = make(map[int64]struct{})
-		c.pending[room] = set
+	if c.timers[room] != nil {
+		set := c.pending[room]
+		if set == nil {
+			set = make(map[int64]struct{})
+			c.pending[room] = set
+		}
+		for _, s := range seqs {
+			set[s] = struct{}{}
+		}
+		c.mu.Unlock()
+		return
 	}
-	for _, s := range seqs {
-		set[s] = struct{}{}
-	}
-	if c.timers[room] == nil {
-		c.timers[room] = time.AfterFunc(c.window, func() { c.fire(room) })
-	}
+	c.openLocked(room)
+	c.mu.Unlock()
+	now := slices.Clone(seqs)
+	slices.Sort(now)
+	c.flush(room, slices.Compact(now))
 }
 
+func (c *receiptCoalescer) openLocked(room RoomID) {
+	c.timers[room] = time.AfterFunc(c.window, func() { c.fire(room) })
+}
+
+// fire ends a room's window: what it gathered goes out and opens the next
+// one; an empty window closes, so the room's next touch goes out at once.
 func (c *receiptCoalescer) fire(room RoomID) {
 	c.mu.Lock()
 	set := c.pending[room]
 	delete(c.pending, room)
 	delete(c.timers, room)
-	stopped := c.stopped
-	c.mu.Unlock()
-	if stopped || len(set) == 0 {
+	if c.stopped || len(set) == 0 {
+		c.mu.Unlock()
 		return
 	}
+	c.openLocked(room)
+	c.mu.Unlock()
 	seqs := make([]int64, 0, len(set))
 	for s := range set {
 		seqs = append(seqs, s)
