@@ -43,6 +43,9 @@ type Store struct {
 	appends    chan *appendReq // group commit queue (commit.go)
 	stopping   chan struct{}   // closed by Close
 	committed  chan struct{}   // closed when the commit loop has finished
+
+	ck           *sql.DB       // the checkpointer's connection (checkpoint.go)
+	checkpointed chan struct{} // closed when the checkpoint loop has finished
 }
 
 // Open opens (creating if needed) the database file at path, applies any
@@ -59,7 +62,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
-	w, err := sql.Open("sqlite", dsn(path, true))
+	w, err := sql.Open("sqlite", dsn(path, roleWriter))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
@@ -78,7 +81,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 
-	r, err := sql.Open("sqlite", dsn(path, false))
+	r, err := sql.Open("sqlite", dsn(path, roleReader))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open readers: %w", err)
@@ -118,9 +121,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("sqlite: prepare: %w", err)
 		}
 	}
+	ck, err := sql.Open("sqlite", dsn(path, roleCheckpointer))
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("sqlite: open checkpointer: %w", err)
+	}
+	ck.SetMaxOpenConns(1)
 	s := &Store{w: w, r: r, stmts: stmts, member: member, readCounts: counts, appends: make(chan *appendReq, maxBatch),
-		stopping: make(chan struct{}), committed: make(chan struct{})}
+		stopping: make(chan struct{}), committed: make(chan struct{}), ck: ck, checkpointed: make(chan struct{})}
 	go s.commitLoop()
+	go s.checkpointLoop(checkpointEvery)
 	return s, nil
 }
 
@@ -143,15 +154,24 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+type role int
+
+const (
+	roleWriter role = iota
+	roleReader
+	roleCheckpointer
+)
+
 // dsn builds a modernc.org/sqlite URI; the path is escaped so names holding
 // '?', '#' or '%' stay file names.
-func dsn(path string, writer bool) string {
+func dsn(path string, r role) string {
 	q := url.Values{}
 	// busy_timeout still matters with one writer: a checkpoint or a second
 	// process (parley migrate beside a running server) can hold the lock briefly.
 	q.Add("_pragma", "busy_timeout(5000)")
 	q.Add("_pragma", "foreign_keys(1)")
-	if writer {
+	switch r {
+	case roleWriter:
 		q.Add("_pragma", "journal_mode(WAL)")
 		// NORMAL in WAL mode: a commit survives a crash of the process; only
 		// power loss can drop the last transactions, never corrupt the file.
@@ -159,7 +179,10 @@ func dsn(path string, writer bool) string {
 		// Take the write lock at BEGIN, so a transaction never fails halfway
 		// on a lock upgrade.
 		q.Set("_txlock", "immediate")
-	} else {
+		// The checkpointer copies the WAL back; left to the writer, every
+		// thousandth page would stall one commit (and its senders) on it.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
+	case roleReader:
 		q.Add("_pragma", "query_only(1)")
 	}
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: q.Encode()}
@@ -183,7 +206,8 @@ func (s *Store) Close() error {
 	}
 	close(s.stopping)
 	<-s.committed
-	errs := []error{s.member.Close()}
+	<-s.checkpointed
+	errs := []error{s.member.Close(), s.ck.Close()}
 	for _, st := range s.readCounts {
 		errs = append(errs, st.Close())
 	}

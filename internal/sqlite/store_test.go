@@ -2,7 +2,9 @@ package sqlite_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,8 +58,44 @@ func TestOpenTwiceKeepsData(t *testing.T) {
 	}
 }
 
+// In WAL mode a commit writes only the WAL; the database file grows when a
+// checkpoint copies pages back. The writer does not checkpoint, so the file
+// grows only if the checkpointer runs.
+func TestCheckpointerCopiesTheWALBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "parley.db")
+	s, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	user := benchUser(t, s, "alice")
+	room := benchRoom(t, s, user)
+	text := strings.Repeat("x", 2000)
+	for i := range 200 { // ~400 KiB of messages
+		if _, _, err := s.AppendMessage(t.Context(), chat.NewMessage{RoomID: room, SenderID: user,
+			ClientID: fmt.Sprint("c", i), Kind: chat.Text, Text: text, CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for size() < before+200*2000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes (%d at open): the WAL was not checkpointed", size(), before)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // benchRoom makes a room with one member, who is the sender.
-func benchRoom(b *testing.B, s *sqlite.Store, user chat.UserID) chat.RoomID {
+func benchRoom(b testing.TB, s *sqlite.Store, user chat.UserID) chat.RoomID {
 	b.Helper()
 	id := chat.RoomID(uuid.Must(uuid.NewV7()).String())
 	_, _, err := s.CreateRoom(b.Context(), chat.NewRoom{
@@ -71,7 +109,7 @@ func benchRoom(b *testing.B, s *sqlite.Store, user chat.UserID) chat.RoomID {
 	return id
 }
 
-func benchUser(b *testing.B, s *sqlite.Store, name string) chat.UserID {
+func benchUser(b testing.TB, s *sqlite.Store, name string) chat.UserID {
 	b.Helper()
 	id := chat.UserID(uuid.Must(uuid.NewV7()).String())
 	if _, err := s.CreateUser(b.Context(), chat.NewUser{ID: id, Username: name, DisplayName: name, PasswordHash: "h", CreatedAt: time.Now()}); err != nil {
