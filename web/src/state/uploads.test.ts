@@ -67,6 +67,9 @@ describe("UploadQueue", () => {
 
     t.running.get("a")!.progress(60, 240);
     expect(t.item("a")).toMatchObject({ loaded: 60, total: 240 });
+    const changes = t.changes();
+    t.running.get("a")!.progress(61, 240); // still 25 %: the views are not told
+    expect(t.changes()).toBe(changes);
     expect(progressOf(t.item("a"))).toBe(0.25);
     expect(progressOf(t.item("d"))).toBe(0);
 

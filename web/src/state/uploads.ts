@@ -160,9 +160,14 @@ export class UploadQueue {
     const key = u.key;
     this.put(key, { status: "uploading", loaded: 0 });
     // Progress may be reported before upload() returns; after that, only the current task's counts.
+    // Each change re-renders the views, so only whole percents are told.
     let task: UploadTask<Attachment> | null = null;
+    let percent = -1;
     task = this.upload(u.file, u.name, (loaded, total) => {
-      if (task === null || this.tasks.get(key) === task) this.put(key, { loaded, total });
+      const now = total > 0 ? Math.floor((100 * loaded) / total) : 0;
+      if (now === percent || (task !== null && this.tasks.get(key) !== task)) return;
+      percent = now;
+      this.put(key, { loaded, total });
     });
     this.tasks.set(key, task);
     task.done.then(
