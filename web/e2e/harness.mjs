@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
+import { deflateSync } from "node:zlib";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -41,12 +42,13 @@ export async function freePort() {
 /**
  * One `parley serve` process. `restart` stops it (SIGTERM: it drains the
  * WebSockets with close code 4000) and starts a new one on the same port
- * and database.
+ * and database. `flags` are added to the command line (limits a test needs).
  */
 export class ParleyServer {
-  constructor(port, db) {
+  constructor(port, db, flags = []) {
     this.port = port;
     this.db = db;
+    this.flags = flags;
     this.base = `http://127.0.0.1:${port}`;
     this.proc = null;
     this.log = "";
@@ -55,7 +57,7 @@ export class ParleyServer {
   async start() {
     const args = ["serve", "--addr", `127.0.0.1:${this.port}`, "--db", this.db, "--log-level", "warn",
       // The tests seed history over REST faster than a person types.
-      "--messages-per-second", "500", "--message-burst", "1000", "--shutdown-timeout", "5s"];
+      "--messages-per-second", "500", "--message-burst", "1000", "--shutdown-timeout", "5s", ...this.flags];
     const proc = spawn(parleyBin, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.proc = proc;
     proc.stdout.on("data", (b) => (this.log += b));
@@ -161,4 +163,49 @@ export async function send(page, text) {
   const box = page.getByRole("textbox", { name: "Message" });
   await box.fill(text);
   await box.press("Enter");
+}
+
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type, data) {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, "latin1");
+  data.copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+/**
+ * A real PNG (8-bit RGB) of width × height, each pixel from colour(x, y) →
+ * [r, g, b]: images the server decodes, thumbnails and re-encodes.
+ */
+export function png(width, height, colour) {
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * (width * 3 + 1);
+    raw[row] = 0; // filter: none
+    for (let x = 0; x < width; x++) raw.set(colour(x, y), row + 1 + x * 3);
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // colour type: RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }

@@ -1,4 +1,4 @@
-import type { BlockedUser, Friend, FriendRequest, Member, Message, Reaction, Receipts, ReadPosition, RoomSummary, User, UserHit } from "./types";
+import type { Attachment, BlockedUser, Friend, FriendRequest, Member, Message, Reaction, Receipts, ReadPosition, RoomSummary, User, UserHit } from "./types";
 
 /** An error answer of the API, or a network failure (code "network"). */
 export class ApiError extends Error {
@@ -12,6 +12,43 @@ export class ApiError extends Error {
 }
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** A multipart upload of one file in the field `file` (docs/protocol.md "Attachments"). */
+export interface UploadRequest {
+  method: "POST" | "PUT";
+  url: string;
+  token: string;
+  file: Blob;
+  name: string;
+  /** Bytes of the request body sent so far, of total. */
+  onProgress?: (loaded: number, total: number) => void;
+}
+
+/** An upload under way: its answer, and a way to stop it (the answer then rejects with code "aborted"). */
+export interface UploadTask<T> {
+  done: Promise<T>;
+  abort(): void;
+}
+
+/** The HTTP status and body of an upload's answer; network failures reject with ApiError "network". */
+export type Uploader = (r: UploadRequest) => UploadTask<{ status: number; body: string }>;
+
+/** fetch cannot report upload progress; XMLHttpRequest can (`xhr.upload.onprogress`). */
+export const xhrUpload: Uploader = (r) => {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    xhr.open(r.method, r.url);
+    if (r.token) xhr.setRequestHeader("Authorization", `Bearer ${r.token}`);
+    xhr.upload.onprogress = (e) => r.onProgress?.(e.loaded, e.lengthComputable ? e.total : r.file.size);
+    xhr.onload = () => resolve({ status: xhr.status, body: xhr.responseText });
+    xhr.onerror = () => reject(new ApiError(0, "network", "the upload did not reach the server"));
+    xhr.onabort = () => reject(new ApiError(0, "aborted", "the upload was cancelled"));
+    const form = new FormData();
+    form.append("file", r.file, r.name);
+    xhr.send(form);
+  });
+  return { done, abort: () => xhr.abort() };
+};
 
 export interface HistoryPage {
   before?: number;
@@ -29,6 +66,7 @@ export class Rest {
   constructor(
     private readonly base = "/api/v1",
     private readonly fetchFn: Fetch = (i, init) => fetch(i, init),
+    private readonly uploader: Uploader = xhrUpload,
   ) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -46,19 +84,56 @@ export class Rest {
       throw new ApiError(0, "network", e instanceof Error ? e.message : "network error");
     }
     if (res.status === 204) return undefined as T;
-    const text = await res.text();
+    return this.answer<T>(res.status, await res.text());
+  }
+
+  /** An answer's JSON, or its error as an ApiError; a 401 ends the session. */
+  private answer<T>(status: number, text: string): T {
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       parsed = undefined;
     }
-    if (res.status === 401 && this.token) this.onUnauthorized?.();
-    if (!res.ok) {
+    if (status === 401 && this.token) this.onUnauthorized?.();
+    if (status < 200 || status > 299) {
       const err = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new ApiError(res.status, err?.code ?? "internal", err?.message ?? `HTTP ${res.status}`);
+      throw new ApiError(status, err?.code ?? "internal", err?.message ?? `HTTP ${status}`);
     }
     return parsed as T;
+  }
+
+  /**
+   * A media path the server gave (an attachment, thumbnail or avatar URL),
+   * with the bearer token in the header: the only way attachments are
+   * served. Only paths of this origin get the token.
+   */
+  async media(path: string): Promise<Blob> {
+    if (!path.startsWith("/") || path.startsWith("//")) throw new ApiError(0, "invalid", "not a path of this server");
+    let res: Response;
+    try {
+      res = await this.fetchFn(path, { headers: this.token ? { Authorization: `Bearer ${this.token}` } : {} });
+    } catch (e) {
+      throw new ApiError(0, "network", e instanceof Error ? e.message : "network error");
+    }
+    if (!res.ok) return this.answer<never>(res.status, await res.text());
+    return res.blob();
+  }
+
+  /** Uploads a file with progress; the answer is parsed as any other. */
+  upload<T>(method: "POST" | "PUT", path: string, file: Blob, name: string, onProgress?: (loaded: number, total: number) => void): UploadTask<T> {
+    const task = this.uploader({ method, url: this.base + path, token: this.token, file, name, onProgress });
+    return { abort: task.abort, done: task.done.then((r) => this.answer<T>(r.status, r.body)) };
+  }
+
+  uploadAttachment(file: Blob, name: string, onProgress?: (loaded: number, total: number) => void) {
+    return this.upload<Attachment>("POST", "/attachments", file, name, onProgress);
+  }
+  setAvatar(file: Blob, name: string) {
+    return this.upload<User>("PUT", "/me/avatar", file, name).done;
+  }
+  deleteAvatar() {
+    return this.call<User>("DELETE", "/me/avatar");
   }
 
   signup(username: string, password: string, displayName: string) {

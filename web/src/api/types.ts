@@ -10,7 +10,7 @@ export interface User {
   created_at: string;
   /** One line, empty for none; always sent by the server, optional for older payloads. */
   status_message?: string;
-  // Avatars come with attachments; rendered when present.
+  /** Path of the avatar, downloaded with the bearer token; absent when the user has none. */
   avatar_url?: string;
 }
 
@@ -74,6 +74,25 @@ export interface Message {
   mentions?: UserID[];
   /** History pages only, absent when none; live events never carry it. */
   reactions?: ReactionCount[];
+  /** The files sent with the message, in the sender's order; absent when none. */
+  attachments?: Attachment[];
+}
+
+/** An uploaded file (docs/protocol.md "Attachments"); `url` and `thumbnail_url` need the bearer token. */
+export interface Attachment {
+  id: string;
+  uploader_id: UserID;
+  name: string;
+  /** Sniffed by the server; not necessarily the type it is served with. */
+  content_type: string;
+  size: number;
+  sha256: string;
+  /** Images the server decoded only (they also have thumbnail_url). */
+  width?: number;
+  height?: number;
+  created_at: string;
+  url: string;
+  thumbnail_url?: string;
 }
 
 export interface ReactionCount {
@@ -98,6 +117,7 @@ export interface Member {
   username: string;
   display_name: string;
   status_message?: string;
+  avatar_url?: string;
   role: Role;
   last_read_seq: number;
   joined_at: string;

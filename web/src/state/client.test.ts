@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Rest } from "../api/rest";
+import { Rest, type UploadRequest, type Uploader } from "../api/rest";
 import type { Message, RoomSummary } from "../api/types";
 import { ChatClient } from "./client";
 import { FakeSocket, FakeTimers } from "./fakes";
@@ -15,10 +15,36 @@ class FakeServer {
     { room_id: "r1", user_id: "bob", username: "bob", display_name: "Bob", role: "member", last_read_seq: 0, joined_at: "2025-02-01T09:00:00Z", online: false },
   ];
 
+  uploads: UploadRequest[] = [];
+  /** Authorization headers of media downloads, by path. */
+  mediaAuth = new Map<string, string>();
+  me: Record<string, unknown> = { id: "alice", username: "alice", display_name: "Alice", status_message: "", created_at: "" };
+
+  /** Files are stored at once; an avatar upload sets mine. */
+  upload: Uploader = (r) => {
+    this.uploads.push(r);
+    const name = r.name;
+    const body =
+      r.method === "PUT"
+        ? (this.me = { ...this.me, avatar_url: `/api/v1/attachments/av-${this.uploads.length}` })
+        : { id: `id-${name}`, uploader_id: "alice", name, content_type: "image/png", size: r.file.size, sha256: "0".repeat(64), created_at: "", url: `/api/v1/attachments/id-${name}` };
+    r.onProgress?.(r.file.size, r.file.size);
+    return { done: Promise.resolve({ status: r.method === "PUT" ? 200 : 201, body: JSON.stringify(body) }), abort: () => {} };
+  };
+
   fetch = async (input: string, init?: RequestInit): Promise<Response> => {
     const url = new URL(input, "http://h");
     this.calls.push(`${init?.method ?? "GET"} ${url.pathname}${url.search}`);
     const json = (v: unknown, status = 200) => new Response(JSON.stringify(v), { status, headers: { "Content-Type": "application/json" } });
+    if (url.pathname.startsWith("/api/v1/attachments/")) {
+      this.mediaAuth.set(url.pathname, new Headers(init?.headers).get("Authorization") ?? "");
+      return new Response(new Blob(["\x89PNG"]), { status: 200, headers: { "Content-Type": "image/png" } });
+    }
+    if (url.pathname === "/api/v1/me/avatar" && init?.method === "DELETE") {
+      const { avatar_url: _, ...rest } = this.me;
+      this.me = rest;
+      return json(this.me);
+    }
     if (url.pathname === "/api/v1/auth/login") return json({ token: "tok", user: { id: "alice", username: "alice", display_name: "Alice", created_at: "" } });
     if (url.pathname === "/api/v1/me") return json({ error: { code: "unauthorized", message: "no" } }, 401);
     if (url.pathname.endsWith("/members")) return json({ members: this.members });
@@ -64,9 +90,11 @@ function setup() {
   const timers = new FakeTimers();
   const sockets: FakeSocket[] = [];
   const storage = new Map<string, string>();
+  const liveUrls = new Set<string>();
+  let blobs = 0;
   const kv = { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => void storage.set(k, v), removeItem: (k: string) => void storage.delete(k) };
   const client = new ChatClient({
-    rest: new Rest("/api/v1", server.fetch),
+    rest: new Rest("/api/v1", server.fetch, server.upload),
     sessionStore: kv,
     outboxStore: kv,
     wsUrl: (t) => `ws://h/api/v1/ws?token=${t}`,
@@ -78,12 +106,20 @@ function setup() {
     timers,
     random: () => 0.5,
     now: () => timers.now,
+    objectUrls: {
+      create: () => {
+        const u = `blob:${++blobs}`;
+        liveUrls.add(u);
+        return u;
+      },
+      revoke: (u) => void liveUrls.delete(u),
+    },
   });
   const ws = () => sockets[sockets.length - 1]!;
   const ready = (over: Partial<RoomSummary> = {}) =>
     ws().push({ type: "ready", data: { user: { id: "alice", username: "alice", display_name: "Alice", created_at: "" }, rooms: [server.summary(over)] } });
   const seqs = () => client.timelines.get("r1")?.messages().map((m) => m.seq) ?? [];
-  return { server, timers, sockets, storage, client, ws, ready, seqs };
+  return { server, timers, sockets, storage, client, ws, ready, seqs, liveUrls };
 }
 
 describe("ChatClient", () => {
@@ -355,6 +391,88 @@ describe("ChatClient", () => {
     expect(t.client.me?.display_name).toBe("Alice K");
     expect(t.client.members.get("r1")?.[0]?.display_name).toBe("Alice K");
     expect(t.storage.get("parley.session")).toContain("Alice K");
+  });
+
+  it("sends files alone: uploaded on pick, queued offline with their ids, sent once the connection is back", async () => {
+    const t = setup();
+    t.server.post("m1");
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.client.openRoom("r1");
+    await settleAll();
+    const q = t.client.uploadsFor("r1");
+    q.add([new File(["png bytes"], "cat.png", { type: "image/png" }), new File(["hello"], "notes.txt", { type: "text/plain" })]);
+    await settleAll();
+    expect(t.server.uploads.map((u) => [u.method, u.url, u.token, u.name])).toEqual([
+      ["POST", "/api/v1/attachments", "tok", "cat.png"],
+      ["POST", "/api/v1/attachments", "tok", "notes.txt"],
+    ]);
+    expect(q.ready).toBe(true);
+    expect(t.client.send("r1", "   ")).toBe(false); // nothing to send
+    t.ws().drop(1006);
+    expect(t.client.send("r1", "  ", undefined, q.attachments())).toBe(true);
+    q.clear();
+    // The queue keeps the files' metadata across a reload of the tab.
+    expect(t.storage.get("parley.outbox.alice")).toContain("id-notes.txt");
+    expect(t.client.outbox!.forRoom("r1")[0]?.attachments?.map((a) => a.name)).toEqual(["cat.png", "notes.txt"]);
+    t.timers.advance(1000);
+    t.ready();
+    await settleAll();
+    const send = t.ws().sent.find((f) => f.type === "send");
+    expect(send?.data).toMatchObject({ room_id: "r1", text: "", attachments: ["id-cat.png", "id-notes.txt"] });
+    expect(t.client.uploadsFor("r1").items).toEqual([]);
+  });
+
+  it("loads media with the token in the header, never the URL, and forgets it all at logout", async () => {
+    const t = setup();
+    await t.client.login("alice", "pw");
+    t.ready();
+    await settleAll();
+    const release = t.client.media.acquire("/api/v1/attachments/av-1");
+    t.client.media.acquire("/api/v1/attachments/av-1"); // a second avatar of the same person: one fetch
+    await settleAll();
+    expect(t.client.media.state("/api/v1/attachments/av-1")).toMatchObject({ status: "ready", type: "image/png" });
+    expect(t.server.calls.filter((c) => c.startsWith("GET /api/v1/attachments/"))).toEqual(["GET /api/v1/attachments/av-1"]);
+    expect(t.server.mediaAuth.get("/api/v1/attachments/av-1")).toBe("Bearer tok");
+    expect(t.liveUrls.size).toBe(1);
+    release();
+    await t.client.logout();
+    expect(t.liveUrls.size).toBe(0);
+    expect(t.client.media.size).toBe(0);
+  });
+
+  it("shows a new or removed avatar everywhere the person appears, mine included", async () => {
+    const t = setup();
+    t.server.post("m1");
+    const bob = { id: "bob", username: "bob", display_name: "Bob", status_message: "", created_at: "", avatar_url: "/api/v1/attachments/bob-1" };
+    t.server.friends = [{ ...bob, since: "", online: true, last_seen: "2030-01-01T00:00:00Z" }];
+    t.server.members[1] = { ...t.server.members[1]!, avatar_url: bob.avatar_url } as (typeof t.server.members)[number];
+    await t.client.login("alice", "pw");
+    t.ws().push({ type: "ready", data: { user: t.server.me, rooms: [t.server.summary(), room("d1", { kind: "direct", peer: bob })] } });
+    t.client.openRoom("r1");
+    await settleAll();
+    const everywhere = () => [
+      t.client.users.get("bob")?.avatar_url,
+      t.client.members.get("r1")?.find((m) => m.user_id === "bob")?.avatar_url,
+      t.client.peerOf(t.client.rooms.get("d1")!)?.avatar_url,
+      t.client.people.friends.friends.get("bob")?.avatar_url,
+    ];
+    expect(everywhere()).toEqual(Array(4).fill("/api/v1/attachments/bob-1"));
+    t.ws().push({ type: "profile_updated", data: { ...bob, avatar_url: "/api/v1/attachments/bob-2" } });
+    expect(everywhere()).toEqual(Array(4).fill("/api/v1/attachments/bob-2"));
+    // No avatar_url in a profile is no avatar.
+    const { avatar_url: _, ...plain } = bob;
+    t.ws().push({ type: "profile_updated", data: plain });
+    expect(everywhere()).toEqual(Array(4).fill(undefined));
+
+    expect(await t.client.people.setAvatar(new File(["gif"], "me.gif", { type: "image/gif" }))).toBeNull();
+    expect(t.client.me?.avatar_url).toBe("/api/v1/attachments/av-1");
+    expect(t.server.uploads.at(-1)).toMatchObject({ method: "PUT", url: "/api/v1/me/avatar", name: "me.gif" });
+    expect(t.storage.get("parley.session")).toContain("av-1");
+    expect(await t.client.people.setAvatar(new File(["<svg/>"], "me.svg", { type: "image/svg+xml" }))).toBe("Pick a PNG, JPEG, GIF or WebP image.");
+    expect(t.server.uploads).toHaveLength(1);
+    expect(await t.client.people.removeAvatar()).toBeNull();
+    expect(t.client.me?.avatar_url).toBeUndefined();
   });
 
   it("keeps friend requests live from events", async () => {

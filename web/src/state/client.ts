@@ -1,16 +1,20 @@
 import type { Rest } from "../api/rest";
-import type { MembersEvent, Message, Presence, Reaction, Ready, ReadPosition, Room, RoomID, RoomSummary, ServerFrame, Typing, User, UserID } from "../api/types";
-import { Connection, RequestError, type ConnState, type SocketLike, type Timers } from "./connection";
+import type { Attachment, MembersEvent, Message, Presence, Reaction, Ready, ReadPosition, Room, RoomID, RoomSummary, ServerFrame, Typing, User, UserID } from "../api/types";
+import { Connection, type ConnState, type SocketLike, type Timers } from "./connection";
 import { friendEventTypes, type FriendChange } from "./friends";
 import { Directory } from "./directory";
-import { Outbox, isTransient, type KeyValue } from "./outbox";
+import type { KeyValue, Outbox } from "./outbox";
 import { attempt, noticeFor, reactionError } from "./errors";
+import { MediaCache } from "./media";
 import { People, type ActionError } from "./people";
 import type { PresenceState } from "./presence";
+import { profileOf } from "./profile";
 import { ReadHistogram, unreadCounts } from "./receipts";
 import { RoomList } from "./rooms";
 import { Timeline } from "./timeline";
+import { Sender } from "./sending";
 import { TypingBoard, TypingSender } from "./typing";
+import type { UploadQueue } from "./uploads";
 
 export interface Session {
   token: string;
@@ -29,6 +33,8 @@ export interface ClientDeps {
   random?: () => number;
   /** The clock typing indicators expire by (ms). */
   now?: () => number;
+  /** Where blob: URLs come from (URL.createObjectURL by default). */
+  objectUrls?: ConstructorParameters<typeof MediaCache>[1];
 }
 
 const sessionKey = "parley.session";
@@ -62,7 +68,8 @@ export class ChatClient {
   /** Online counts of big rooms (`room_presence`). */
   readonly roomOnline = new Map<RoomID, number>();
   readonly people: People;
-  outbox: Outbox | null = null;
+  /** Avatars, thumbnails and files, fetched with the token and shown as blob: URLs. */
+  readonly media: MediaCache;
   connState: ConnState = { kind: "stopped" };
   /** Caught up after the last `ready` frame: everything missed is fetched. */
   synced = false;
@@ -80,11 +87,11 @@ export class ChatClient {
   private visible = true;
   private atBottom = true;
   private filling = new Set<RoomID>();
-  private flushing = false;
   private markTimer: unknown = null;
   private readonly timers: Timers;
   private readonly now: () => number;
   private readonly typingSender: TypingSender;
+  private readonly sender: Sender;
 
   constructor(private readonly deps: ClientDeps) {
     this.timers = deps.timers ?? {
@@ -102,6 +109,15 @@ export class ChatClient {
       onProfile: (u) => this.onProfile(u),
       onUsers: (us) => this.directory.learnUsers(us),
     });
+    this.sender = new Sender({
+      rest: deps.rest,
+      timers: this.timers,
+      live: () => (this.conn?.isOpen && this.synced ? this.conn : null),
+      ingest: (m) => this.ingest(m.room_id, [m]),
+      emit: () => this.emit(),
+      notify: (t) => this.notify(t),
+    });
+    this.media = new MediaCache((path) => deps.rest.media(path), deps.objectUrls);
     deps.rest.onUnauthorized = () => this.endSession("Your session has ended. Please log in again.");
   }
 
@@ -164,7 +180,7 @@ export class ChatClient {
     } catch {
       // The session ends on this device whether or not the server heard.
     }
-    this.outbox?.all().forEach((o) => this.outbox?.discard(o.client_id));
+    this.outbox?.all().forEach((o) => this.sender.discard(o.client_id));
     this.endSession(null);
   }
 
@@ -174,7 +190,7 @@ export class ChatClient {
     this.rooms.setMe(s.user.id);
     this.people.setMe(s.user.id);
     this.users.set(s.user.id, s.user);
-    this.outbox = new Outbox(this.deps.outboxStore, `parley.outbox.${s.user.id}`);
+    this.sender.open(this.deps.outboxStore, `parley.outbox.${s.user.id}`);
     this.conn = new Connection({
       url: () => this.deps.wsUrl(s.token),
       createSocket: this.deps.createSocket,
@@ -204,7 +220,9 @@ export class ChatClient {
     this.typing.clear();
     this.roomOnline.clear();
     this.people.friends.clear();
-    this.outbox = null;
+    this.sender.close();
+    // The next person on this device must not see this one's pictures.
+    this.media.clear();
     this.synced = false;
     this.openRoomId = null;
     this.connState = { kind: "stopped" };
@@ -360,7 +378,7 @@ export class ChatClient {
     if (!this.conn?.isOpen) return;
     this.synced = true;
     this.emit();
-    void this.flush();
+    void this.sender.flush();
     this.scheduleMarkRead();
   }
 
@@ -432,38 +450,6 @@ export class ChatClient {
       }
     } finally {
       this.filling.delete(id);
-    }
-  }
-
-  /** Sends queued messages in order, one at a time, while the connection is up. */
-  private async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      for (;;) {
-        const outbox = this.outbox;
-        const conn = this.conn;
-        if (!outbox || !conn?.isOpen || !this.synced) return;
-        const o = outbox.nextQueued();
-        if (!o) return;
-        outbox.markSending(o.client_id);
-        this.emit();
-        try {
-          const data: Record<string, unknown> = { room_id: o.room_id, client_id: o.client_id, text: o.text };
-          if (o.reply_to) data["reply_to"] = o.reply_to;
-          const m = (await conn.request("send", data)) as Message;
-          outbox.acked(o.client_id);
-          this.ingest(m.room_id, [m]);
-        } catch (e) {
-          const code = e instanceof RequestError ? e.code : "internal";
-          outbox.failed(o.client_id, code, e instanceof Error ? e.message : "send failed");
-          this.emit();
-          if (code === "offline") return;
-          if (isTransient(code)) await new Promise((res) => this.timers.setTimeout(() => res(null), 1000));
-        }
-      }
-    } finally {
-      this.flushing = false;
     }
   }
 
@@ -579,28 +565,27 @@ export class ChatClient {
     }
   }
 
-  /** Queues a message; it is sent now if connected, else when the connection returns. */
-  send(room: RoomID, text: string, replyTo?: number): boolean {
-    if (!this.outbox || !text.trim()) return false;
-    if ([...text].length > 4000) {
-      this.notify("That message is too long (at most 4,000 characters).");
-      return false;
-    }
-    this.outbox.add(room, text, replyTo);
-    this.emit();
-    void this.flush();
-    return true;
+  /** My unsent messages (the offline queue). */
+  get outbox(): Outbox | null {
+    return this.sender.outbox;
+  }
+
+  /** Queues a message; it is sent now if connected, else when the connection returns. It may be files alone. */
+  send(room: RoomID, text: string, replyTo?: number, attachments: Attachment[] = []): boolean {
+    return this.sender.send(room, text, replyTo, attachments);
+  }
+
+  /** The files picked for a room's next message; they upload as soon as they are added. */
+  uploadsFor(room: RoomID): UploadQueue {
+    return this.sender.uploadsFor(room);
   }
 
   retrySend(clientId: string): void {
-    this.outbox?.retry(clientId);
-    this.emit();
-    void this.flush();
+    this.sender.retry(clientId);
   }
 
   discardSend(clientId: string): void {
-    this.outbox?.discard(clientId);
-    this.emit();
+    this.sender.discard(clientId);
   }
 
   async edit(room: RoomID, seq: number, text: string): Promise<boolean> {
@@ -723,7 +708,7 @@ export class ChatClient {
   /** A profile changed (`profile_updated`, or my own edit): every place the user is shown. */
   private onProfile(u: User): void {
     this.directory.profile(u);
-    if (u.id === this.session?.user.id) this.setSessionUser({ ...this.session.user, ...u });
+    if (u.id === this.session?.user.id) this.setSessionUser({ ...this.session.user, ...profileOf(u) });
     this.rooms.onProfile(u);
     this.people.onEvent({ type: "profile_updated", data: u });
     this.emit();
@@ -750,7 +735,7 @@ export class ChatClient {
     this.receipts.delete(id);
     this.members.delete(id);
     this.roomOnline.delete(id);
-    this.outbox?.dropRoom(id);
+    this.sender.dropRoom(id);
     if (this.openRoomId === id) {
       this.openRoomId = null;
       if (notice) this.notice = notice;

@@ -1,6 +1,7 @@
 import type { Member, User, UserID } from "../api/types";
 import { MemberLists } from "./members";
 import { PresenceMap } from "./presence";
+import { profileOf } from "./profile";
 
 /**
  * Everything the client knows about people, wherever it learnt it: names
@@ -24,18 +25,17 @@ export class Directory {
         display_name: m.display_name,
         status_message: m.status_message ?? known?.status_message ?? "",
         created_at: known?.created_at ?? m.joined_at,
+        // A list entry is the member as they are now: no avatar_url is no avatar.
+        avatar_url: m.avatar_url,
       });
       // My own presence is my connection's state, not what a list said a moment ago.
       if (m.user_id !== me) this.presence.apply(m.user_id, m.online, m.last_seen);
     }
   }
 
-  /** Profiles brought by other lists (room peers, friends, requests). */
+  /** Profiles brought by other lists (room peers, friends, requests) and events: each the user as they are now. */
   learnUsers(users: Iterable<User>): void {
-    for (const u of users) {
-      const profile: User = { id: u.id, username: u.username, display_name: u.display_name, status_message: u.status_message ?? "", created_at: u.created_at };
-      this.users.set(u.id, { ...this.users.get(u.id), ...profile });
-    }
+    for (const u of users) this.users.set(u.id, { ...this.users.get(u.id), ...profileOf(u), id: u.id, created_at: u.created_at });
   }
 
   /** A `profile_updated` (or my own edit): the user's entry and every member list they are in. */

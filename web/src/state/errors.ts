@@ -56,3 +56,30 @@ export function noticeFor(e: unknown): string | null {
   if (e instanceof ApiError && e.code === "network") return "Cannot reach the server. Try again when the connection is back.";
   return e instanceof Error ? e.message : "Something went wrong.";
 }
+
+/** Why an upload (a file or an avatar) failed: its code, a sentence for the person, and whether trying again may work. */
+export function uploadError(e: unknown): { code: string; text: string; retryable: boolean } {
+  const code = e instanceof ApiError ? e.code : "internal";
+  const detail = e instanceof Error && e.message ? ` (${e.message})` : "";
+  switch (code) {
+    case "too_large":
+      return { code, text: `Too large${detail}.`, retryable: false };
+    case "invalid":
+      return { code, text: e instanceof Error && e.message ? sentence(e.message) : "The server refused this file.", retryable: false };
+    case "rate_limited":
+      return { code, text: "Too many uploads at once — wait a moment and retry.", retryable: true };
+    case "network":
+      return { code, text: "The upload did not reach the server.", retryable: true };
+    case "aborted":
+      return { code, text: "Cancelled.", retryable: true };
+    case "unavailable":
+      return { code, text: "The server is busy — retry in a moment.", retryable: true };
+    default:
+      return { code, text: `Upload failed${detail}.`, retryable: true };
+  }
+}
+
+function sentence(s: string): string {
+  const t = s.charAt(0).toUpperCase() + s.slice(1);
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}

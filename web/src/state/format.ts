@@ -1,4 +1,4 @@
-import type { Message, SystemEvent, UserID } from "../api/types";
+import type { Attachment, Message, SystemEvent, UserID } from "../api/types";
 
 /** Calendar day of a timestamp in local time, for day separators. */
 export function dayKey(iso: string): string {
@@ -84,8 +84,29 @@ export function preview(m: Message | undefined, nameOf: (id: UserID) => string, 
   if (!m) return "";
   if (m.kind === "system" && m.system) return describeSystem(m.system, nameOf);
   if (m.deleted) return "Message deleted";
-  const text = m.text.replace(/\s+/g, " ");
+  const text = m.text.replace(/\s+/g, " ").trim() || filesLabel(m.attachments ?? []);
   return m.sender_id === me ? `You: ${text}` : text;
+}
+
+/** What a message of files alone says in the room list: "Photo", "report.pdf", "3 files". */
+export function filesLabel(files: readonly Attachment[]): string {
+  if (files.length === 0) return "";
+  const images = files.filter((a) => a.thumbnail_url).length;
+  if (files.length === 1) return images ? "📷 Photo" : `📎 ${files[0]!.name}`;
+  return images === files.length ? `📷 ${files.length} photos` : `📎 ${files.length} files`;
+}
+
+/** A file size the way people read it: "812 bytes", "48 KB", "3.2 MB" (powers of 1,024). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} byte${n === 1 ? "" : "s"}`;
+  const units = ["KB", "MB", "GB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v < 10 ? v.toFixed(1).replace(/\.0$/, "") : Math.round(v)} ${units[i]}`;
 }
 
 /** "last seen just now", "… 5 minutes ago", "… today at 09:30", "… yesterday at 18:02", "… on 3 Feb". */

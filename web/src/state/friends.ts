@@ -1,4 +1,5 @@
 import type { BlockedUser, Friend, FriendRequest, Relation, User, UserID } from "../api/types";
+import { profileOf } from "./profile";
 
 /** A change to the friend lists: a live event, or the answer to my own request (the same shapes). */
 export type FriendChange =
@@ -152,9 +153,6 @@ export class Friends {
   }
 }
 
-function profileOf(u: User): Pick<User, "username" | "display_name" | "status_message"> {
-  return { username: u.username, display_name: u.display_name, status_message: u.status_message ?? "" };
-}
 
 function set<K, V>(m: Map<K, V>, k: K, v: V): boolean {
   const old = m.get(k);

@@ -1,4 +1,5 @@
 import type { Member, MembersEvent, RoomID, User, UserID } from "../api/types";
+import { profileOf } from "./profile";
 
 interface RoomMembers {
   list: Member[] | null;
@@ -78,7 +79,7 @@ export class MemberLists {
     return true;
   }
 
-  /** A `profile_updated`: the user's names and status in every list they are in. */
+  /** A `profile_updated`: the user's names, status and avatar in every list they are in. */
   profile(u: User): boolean {
     let changed = false;
     for (const r of this.rooms.values()) {
@@ -86,8 +87,9 @@ export class MemberLists {
       const i = r.list.findIndex((m) => m.user_id === u.id);
       if (i < 0) continue;
       const m = r.list[i]!;
-      if (m.username === u.username && m.display_name === u.display_name && (m.status_message ?? "") === (u.status_message ?? "")) continue;
-      const next = { ...m, username: u.username, display_name: u.display_name, status_message: u.status_message ?? "" };
+      const p = profileOf(u);
+      if (m.username === p.username && m.display_name === p.display_name && (m.status_message ?? "") === p.status_message && m.avatar_url === p.avatar_url) continue;
+      const next = { ...m, ...p };
       r.list = r.list.map((x, j) => (j === i ? next : x));
       changed = true;
     }

@@ -1,4 +1,4 @@
-import type { Message, RoomID, UserID } from "../api/types";
+import type { Attachment, Message, RoomID, UserID } from "../api/types";
 
 /** Where the queue survives a reload: localStorage in the browser, a map in tests. */
 export interface KeyValue {
@@ -15,6 +15,11 @@ export interface Outgoing {
   room_id: RoomID;
   text: string;
   reply_to?: number;
+  /**
+   * Files already uploaded, sent by id. Only uploaded files get here, so a
+   * message queued offline needs nothing but the connection to go out.
+   */
+  attachments?: Attachment[];
   created_at: string;
   status: OutgoingStatus;
   /** Why it failed for good (status "failed"). */
@@ -77,7 +82,7 @@ export class Outbox {
     return this.items.find((o) => o.status === "queued");
   }
 
-  add(room: RoomID, text: string, replyTo?: number): Outgoing {
+  add(room: RoomID, text: string, replyTo?: number, attachments: Attachment[] = []): Outgoing {
     const o: Outgoing = {
       client_id: this.makeId(),
       room_id: room,
@@ -86,6 +91,7 @@ export class Outbox {
       status: "queued",
     };
     if (replyTo) o.reply_to = replyTo;
+    if (attachments.length) o.attachments = attachments;
     this.items = [...this.items, o];
     this.save();
     return o;

@@ -3,7 +3,7 @@ import type { User, UserID } from "../api/types";
 import type { Timers } from "./connection";
 import { Friends, type FriendChange } from "./friends";
 import type { PresenceMap } from "./presence";
-import { describeError } from "./errors";
+import { describeError, uploadError } from "./errors";
 import { UserSearch } from "./search";
 
 export interface PeopleDeps {
@@ -111,6 +111,24 @@ export class People {
   /** Changes my display name and/or status message. */
   updateProfile(change: { display_name?: string; status_message?: string }): Promise<ActionError> {
     return this.act(async () => this.deps.onProfile(await this.deps.rest.updateProfile(change)));
+  }
+
+  /**
+   * Sets my avatar from an image file; the server keeps a re-encoded square
+   * and tells everyone who sees me (`profile_updated`).
+   */
+  async setAvatar(file: Blob & { name?: string }): Promise<ActionError> {
+    if (!/^image\/(png|jpeg|gif|webp)$/.test(file.type)) return "Pick a PNG, JPEG, GIF or WebP image.";
+    try {
+      this.deps.onProfile(await this.deps.rest.setAvatar(file, file.name || "avatar"));
+      return null;
+    } catch (e) {
+      return uploadError(e).text;
+    }
+  }
+
+  removeAvatar(): Promise<ActionError> {
+    return this.act(async () => this.deps.onProfile(await this.deps.rest.deleteAvatar()));
   }
 
   private meId(): UserID {

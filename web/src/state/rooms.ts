@@ -1,4 +1,5 @@
 import type { Message, ReadPosition, Role, Room, RoomID, RoomSummary, User, UserID } from "../api/types";
+import { profileOf } from "./profile";
 import { MentionBadge } from "./mentions";
 
 /**
@@ -141,7 +142,7 @@ export class RoomList {
     let changed = false;
     for (const r of this.rooms.values()) {
       if (r.peer?.id !== u.id) continue;
-      this.put({ ...r, peer: { ...r.peer, ...u } });
+      this.put({ ...r, peer: { ...r.peer, ...profileOf(u) } });
       changed = true;
     }
     return changed;

@@ -1,4 +1,6 @@
+import { useState } from "react";
 import type { User } from "../api/types";
+import { useMedia } from "./media";
 
 /** One of the ten avatar colours of styles.css, derived from an id so it is the same everywhere. */
 function colorOf(seed: string): number {
@@ -15,13 +17,19 @@ function initials(name: string): string {
 }
 
 /**
- * A person's or room's picture: the uploaded image once profiles have one,
- * else initials on a colour derived from the id (stable across devices).
- * Decorative: the name is always written next to it.
+ * A person's or room's picture: their avatar, fetched with the token (the
+ * URL takes none) and shared by every copy on screen; initials on a colour
+ * derived from the id (stable across devices) while it loads, when there
+ * is none, or when it cannot be had. Decorative: the name is always written
+ * next to it.
  */
 export function Avatar({ name, seed, url, size = 40 }: { name: string; seed: string; url?: string; size?: number }) {
+  const media = useMedia(url);
+  const [broken, setBroken] = useState<string | null>(null);
   const cls = `avatar avatar-${size}`;
-  if (url) return <img className={cls} src={url} alt="" />;
+  if (media?.status === "ready" && broken !== media.url) {
+    return <img className={cls} src={media.url} alt="" data-testid="avatar-image" onError={() => setBroken(media.url)} />;
+  }
   return (
     <span className={`${cls} avatar-c${colorOf(seed)}`} aria-hidden="true">
       {initials(name)}

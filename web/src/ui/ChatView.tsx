@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useRef, useState, type DragEvent, type ReactNode } from "react";
 import type { Message, RoomID } from "../api/types";
 import { presenceRoomLimit } from "../state/client";
 import { formatCount, formatLastSeen } from "../state/format";
@@ -9,6 +9,7 @@ import { useClient } from "./context";
 import { IconBack, IconMegaphone, IconSettings } from "./icons";
 import { MessageList } from "./MessageList";
 import { MessageText } from "./MessageText";
+import { attachFiles } from "./PendingFiles";
 import { RoomAvatar, roomTitle } from "./RoomList";
 import { RoomSettings } from "./RoomSettings";
 
@@ -36,8 +37,38 @@ export function ChatView({ roomId, onBack }: { roomId: RoomID; onBack: () => voi
     setEditing(m);
   }, []);
   const now = useNow(30_000);
+  const [dropping, setDropping] = useState(false);
+  // dragenter/dragleave fire for every child crossed: count them to know when the drag leaves the view.
+  const dragDepth = useRef(0);
   const room = client.rooms.get(roomId);
   if (!room) return null;
+
+  const carriesFiles = (e: DragEvent) => e.dataTransfer.types.includes("Files");
+  const drag = {
+    onDragEnter: (e: DragEvent) => {
+      if (!carriesFiles(e)) return;
+      e.preventDefault();
+      dragDepth.current++;
+      setDropping(true);
+    },
+    onDragOver: (e: DragEvent) => {
+      if (!carriesFiles(e)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "copy";
+    },
+    onDragLeave: (e: DragEvent) => {
+      if (!carriesFiles(e)) return;
+      dragDepth.current = Math.max(0, dragDepth.current - 1);
+      if (dragDepth.current === 0) setDropping(false);
+    },
+    onDrop: (e: DragEvent) => {
+      if (!carriesFiles(e)) return;
+      e.preventDefault();
+      dragDepth.current = 0;
+      setDropping(false);
+      attachFiles(client, roomId, [...e.dataTransfer.files]);
+    },
+  };
 
   const title = roomTitle(client, room);
   const peer = client.peerOf(room);
@@ -77,7 +108,12 @@ export function ChatView({ roomId, onBack }: { roomId: RoomID; onBack: () => voi
   const typists = client.typingIn(roomId);
 
   return (
-    <main className="chat" aria-label={`Conversation: ${title}`}>
+    <main className="chat" aria-label={`Conversation: ${title}`} {...drag}>
+      {dropping && (
+        <div className="drop-zone" aria-hidden="true">
+          Drop files to send them here
+        </div>
+      )}
       <header className="chat-head">
         <button type="button" className="icon back" aria-label="Back to conversations" onClick={onBack}>
           <IconBack />

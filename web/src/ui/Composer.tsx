@@ -1,8 +1,11 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent } from "react";
 import type { Member, Message, RoomID } from "../api/types";
+import { filesLabel } from "../state/format";
 import { completeMention, mentionQuery } from "../state/mentions";
 import { Avatar } from "./Avatar";
 import { useClient } from "./context";
+import { IconPaperclip } from "./icons";
+import { attachFiles, PendingFiles } from "./PendingFiles";
 
 /** Suggestions shown at once for "@…". */
 const maxSuggestions = 6;
@@ -20,7 +23,9 @@ function suggest(members: readonly Member[], me: string, query: string): Member[
  * reply or an edit. Sending works offline too: the message waits in the
  * queue and goes out when the connection is back. While it has text, the
  * room sees me typing; "@" offers the room's members to mention (arrows to
- * choose, Enter or Tab to take, Escape to dismiss).
+ * choose, Enter or Tab to take, Escape to dismiss). Files (the attach
+ * button, a paste, or a drop on the conversation) upload at once and show
+ * above the box; the message goes when they are all up, text optional.
  */
 export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; reply: Message | null; editing: Message | null; onDone: () => void }) {
   const client = useClient();
@@ -30,6 +35,8 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
   const [active, setActive] = useState(0);
   const [dismissed, setDismissed] = useState<number | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const uploads = client.uploadsFor(roomId);
   // Where the caret goes once React has written a completed mention into the box.
   const placeCaret = useRef<number | null>(null);
   const me = client.me?.id ?? "";
@@ -74,9 +81,14 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
     change(next.text, next.caret);
   }
 
+  const files = !editing && uploads.items.length > 0;
+  // Sending waits for every file: a message never goes without one that was picked for it.
+  const waiting = files && (uploads.busy || uploads.hasFailed);
+  const canSend = editing ? !!text.trim() : (!!text.trim() || files) && !waiting;
+
   async function submit(e?: FormEvent) {
     e?.preventDefault();
-    if (!text.trim()) return;
+    if (!canSend) return;
     client.typingStop();
     if (editing) {
       if (text !== editing.text && !(await client.edit(roomId, editing.seq, text))) return;
@@ -84,7 +96,8 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
       onDone();
       return;
     }
-    if (client.send(roomId, text, reply?.seq)) {
+    if (client.send(roomId, text, reply?.seq, uploads.attachments())) {
+      uploads.clear();
       setText("");
       setCaret(0);
       onDone();
@@ -124,6 +137,13 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
     }
   }
 
+  function onPaste(e: ClipboardEvent<HTMLTextAreaElement>) {
+    if (editing || !e.clipboardData.files.length) return;
+    // A copied picture (a screenshot) arrives as files; text pastes as ever.
+    e.preventDefault();
+    attachFiles(client, roomId, [...e.clipboardData.files]);
+  }
+
   const target = editing ?? reply;
   const optionId = (i: number) => `mention-option-${i}`;
   return (
@@ -132,7 +152,7 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
         <div className="composer-context">
           <span>
             {editing ? "Editing your message" : `Replying to ${client.nameOf(reply!.sender_id)}`}
-            {!editing && <span className="quote-text">: {reply!.text}</span>}
+            {!editing && <span className="quote-text">: {reply!.text || filesLabel(reply!.attachments ?? [])}</span>}
           </span>
           <button type="button" className="icon small" aria-label={editing ? "Cancel edit" : "Cancel reply"} onClick={cancel}>
             ×
@@ -151,14 +171,34 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
               onMouseDown={(e) => e.preventDefault()}
               onClick={() => pick(m)}
             >
-              <Avatar name={m.display_name} seed={m.user_id} size={20} />
+              <Avatar name={m.display_name} seed={m.user_id} url={m.avatar_url} size={20} />
               <span>{m.display_name}</span>
               <span className="hint">@{m.username}</span>
             </li>
           ))}
         </ul>
       )}
+      {!editing && <PendingFiles queue={uploads} />}
       <div className="composer-row">
+        {!editing && (
+          <>
+            <button type="button" className="icon attach" aria-label="Attach files" title="Attach files" onClick={() => picker.current?.click()}>
+              <IconPaperclip />
+            </button>
+            <input
+              ref={picker}
+              type="file"
+              multiple
+              hidden
+              aria-label="Files to attach"
+              onChange={(e) => {
+                attachFiles(client, roomId, [...(e.target.files ?? [])]);
+                // The same file can be picked again after it was removed.
+                e.target.value = "";
+              }}
+            />
+          </>
+        )}
         <textarea
           ref={box}
           aria-label="Message"
@@ -172,9 +212,10 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
           onChange={(e) => change(e.target.value, e.target.selectionStart)}
           onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onKeyDown={onKey}
+          onPaste={onPaste}
           onBlur={() => client.typingStop()}
         />
-        <button type="submit" className="primary send" disabled={!text.trim()}>
+        <button type="submit" className="primary send" disabled={!canSend} title={waiting ? (uploads.busy ? "Waiting for the files to upload" : "Remove the files that failed") : undefined}>
           {editing ? "Save" : "Send"}
         </button>
       </div>

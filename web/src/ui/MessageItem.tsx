@@ -1,9 +1,10 @@
 import { memo, useCallback } from "react";
 import type { Message, ReactionCount } from "../api/types";
-import { formatTime } from "../state/format";
+import { filesLabel, formatTime } from "../state/format";
 import type { Outgoing } from "../state/outbox";
+import { MessageFiles } from "./Attachments";
 import { Avatar } from "./Avatar";
-import { IconEdit, IconReply, IconSmile, IconTrash } from "./icons";
+import { IconEdit, IconFile, IconReply, IconSmile, IconTrash } from "./icons";
 import { MessageText } from "./MessageText";
 
 export interface MessageActions {
@@ -55,6 +56,7 @@ export const MessageItem = memo(function MessageItem({
   actions: MessageActions;
 }) {
   const live = !m.deleted;
+  const files = live && m.attachments?.length ? m.attachments : undefined;
   const mentioned = useCallback(
     (name: string) => mentionNames === "*" || mentionNames.split(" ").includes(name),
     [mentionNames],
@@ -67,17 +69,18 @@ export const MessageItem = memo(function MessageItem({
       <div className="msg-body">
         {!mine && showHeader && <div className="msg-name">{senderName}</div>}
         <div className="msg-row">
-          <div className={`bubble ${m.deleted ? "deleted" : ""}`}>
+          <div className={`bubble ${m.deleted ? "deleted" : ""} ${files && !m.text ? "files-only" : ""}`}>
             {m.reply_to && live && (
               <button type="button" className="quote" onClick={() => actions.onJump(m.reply_to!)} aria-label={`Reply to ${quotedName}: jump to the original`}>
                 <span className="quote-name">{quotedName}</span>
-                <span className="quote-text">{quoted ? (quoted.deleted ? "Message deleted" : quoted.text) : "Earlier message"}</span>
+                <span className="quote-text">{quoted ? (quoted.deleted ? "Message deleted" : quoted.text || filesLabel(quoted.attachments ?? [])) : "Earlier message"}</span>
               </button>
             )}
+            {files && <MessageFiles files={files} />}
             {m.deleted ? (
               <em>This message was deleted</em>
             ) : (
-              <MessageText text={m.text} mentioned={mentionNames ? mentioned : undefined} me={myUsername} />
+              m.text && <MessageText text={m.text} mentioned={mentionNames ? mentioned : undefined} me={myUsername} />
             )}
             {mentionsMe && live && <span className="visually-hidden"> (mentions you)</span>}
           </div>
@@ -156,7 +159,16 @@ export function PendingItem({ o, online, onRetry, onDiscard }: { o: Outgoing; on
       <div className="msg-body">
         <div className="msg-row">
           <div className="bubble">
-            <MessageText text={o.text} />
+            {o.attachments?.length ? (
+              <ul className="pending-attachments" aria-label="Files">
+                {o.attachments.map((a) => (
+                  <li key={a.id}>
+                    <IconFile /> {a.name}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+            {o.text && <MessageText text={o.text} />}
           </div>
           <div className="msg-meta">
             <span className="pending-status">{status}</span>

@@ -1,9 +1,9 @@
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { Avatar } from "./Avatar";
 import { useClient } from "./context";
 import { Dialog } from "./Dialog";
 
-/** Edit my display name and status message; everyone who sees me gets the change live. */
+/** Edit my picture, display name and status message; everyone who sees me gets the change live. */
 export function ProfileDialog({ onClose }: { onClose: () => void }) {
   const client = useClient();
   const me = client.me!;
@@ -12,6 +12,9 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
   const [error, setError] = useState("");
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [avatarError, setAvatarError] = useState("");
+  const [avatarBusy, setAvatarBusy] = useState<"uploading" | "removing" | null>(null);
+  const picker = useRef<HTMLInputElement>(null);
   const changed = name.trim() !== me.display_name || status.trim() !== (me.status_message ?? "");
 
   async function save(e: FormEvent) {
@@ -26,6 +29,14 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
     setSaved(!err);
   }
 
+  async function changeAvatar(action: "uploading" | "removing", run: () => Promise<string | null>) {
+    setAvatarBusy(action);
+    setAvatarError("");
+    const err = await run();
+    setAvatarBusy(null);
+    setAvatarError(err ?? "");
+  }
+
   return (
     <Dialog title="Your profile" onClose={onClose}>
       <div className="profile-card">
@@ -34,6 +45,41 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
           <strong>{me.display_name}</strong>
           <div className="hint">@{me.username}</div>
         </div>
+      </div>
+      <div className="stack avatar-edit">
+        <div className="row-actions">
+          <button type="button" disabled={!!avatarBusy} onClick={() => picker.current?.click()}>
+            {me.avatar_url ? "Change picture" : "Upload a picture"}
+          </button>
+          {me.avatar_url && (
+            <button type="button" className="danger" disabled={!!avatarBusy} onClick={() => void changeAvatar("removing", () => client.people.removeAvatar())}>
+              Remove picture
+            </button>
+          )}
+          {avatarBusy && (
+            <span className="hint" role="status">
+              {avatarBusy === "uploading" ? "Uploading…" : "Removing…"}
+            </span>
+          )}
+        </div>
+        <input
+          ref={picker}
+          type="file"
+          accept="image/png,image/jpeg,image/gif,image/webp"
+          hidden
+          aria-label="Picture"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = "";
+            if (file) void changeAvatar("uploading", () => client.people.setAvatar(file));
+          }}
+        />
+        <span className="hint">PNG, JPEG, GIF or WebP; shown as a square to everyone.</span>
+        {avatarError && (
+          <p className="form-error" role="alert" data-testid="avatar-error">
+            {avatarError}
+          </p>
+        )}
       </div>
       <form className="stack" onSubmit={save} noValidate>
         <label>
