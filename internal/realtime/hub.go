@@ -66,9 +66,14 @@ type roomEntry struct {
 	// as one payload, so each connection gets one write per window instead of
 	// one per event. Membership changes flush first: a batch always goes to
 	// the members of the seq range it covers.
+	// Counts (receipts, the online count) are lazy: they wait up to
+	// lazyWindows windows for a window that has a message to ride with,
+	// since every window that goes out is a write to every connection.
 	pending  []byte
-	pendingN int  // events in pending
-	armed    bool // a flush is scheduled
+	pendingN int       // events in pending
+	armed    bool      // a flush is scheduled, at flushAt
+	flushAt  time.Time //
+	armGen   int       // which scheduled flush is the current one
 
 	// ahead holds messages that arrived before a lower seq: concurrent
 	// senders publish after their commits in any order, and a broker can
@@ -261,7 +266,7 @@ func (h *Hub) onRoomEvent(r *roomEntry, ev chat.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if ev.Type != chat.EvMessage {
-		h.emit(r, eventFrame(ev))
+		h.emit(r, eventFrame(ev), ev.Type == chat.EvReceipts || ev.Type == chat.EvRoomPresence)
 		return
 	}
 	if ev.Seq <= r.delivered {
@@ -372,7 +377,7 @@ func (h *Hub) deliverLocked(r *roomEntry, ev chat.Event) {
 	if len(ev.Removed) > 0 {
 		h.fanOut(r, eventFrame(ev), 1) // the leavers get their own removal, at once
 	} else {
-		h.emit(r, eventFrame(ev))
+		h.emit(r, eventFrame(ev), false)
 	}
 	for _, u := range ev.Removed {
 		r.removedAt[u] = ev.Seq
@@ -386,10 +391,14 @@ func (h *Hub) deliverLocked(r *roomEntry, ev chat.Event) {
 	}
 }
 
+// lazyWindows is how many fan-out windows a lazy event may wait in a big
+// room: 250 ms at the default window, as long as receipts are coalesced.
+const lazyWindows = 5
+
 // emit hands one event frame of r to its connections: at once in a small
-// room, batched with the window's other events in a big one. Called with
-// r.mu held.
-func (h *Hub) emit(r *roomEntry, frame []byte) {
+// room, batched with the window's other events in a big one, where a lazy
+// event waits longer. Called with r.mu held.
+func (h *Hub) emit(r *roomEntry, frame []byte, lazy bool) {
 	h.rebuildFlat(r)
 	window := h.cfg.FanoutWindow
 	if window <= 0 || len(r.flat) < h.cfg.FanoutBatchConns {
@@ -405,15 +414,31 @@ func (h *Hub) emit(r *roomEntry, frame []byte) {
 	}
 	r.pending = append(r.pending, frame...)
 	r.pendingN++
-	if !r.armed {
-		r.armed = true
-		time.AfterFunc(window, func() {
-			r.mu.Lock()
-			r.armed = false
-			h.flushLocked(r)
-			r.mu.Unlock()
-		})
+	if lazy {
+		window *= lazyWindows
 	}
+	h.flushWithinLocked(r, window)
+}
+
+// flushWithinLocked makes sure r's batch goes out within d: it schedules a
+// flush, or brings the scheduled one forward. Called with r.mu held.
+func (h *Hub) flushWithinLocked(r *roomEntry, d time.Duration) {
+	at := time.Now().Add(d)
+	if r.armed && !r.flushAt.After(at) {
+		return
+	}
+	r.armed, r.flushAt = true, at
+	r.armGen++
+	gen := r.armGen
+	time.AfterFunc(d, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.armGen != gen {
+			return // a sooner flush replaced this one
+		}
+		r.armed = false
+		h.flushLocked(r)
+	})
 }
 
 // flushLocked sends r's pending batch. Called with r.mu held.

@@ -64,7 +64,7 @@ func BenchmarkHubBatchedBroadcast(b *testing.B) {
 	for b.Loop() {
 		r.mu.Lock()
 		for range perWindow {
-			h.emit(r, frame)
+			h.emit(r, frame, false)
 		}
 		h.flushLocked(r)
 		r.mu.Unlock()

@@ -150,3 +150,52 @@ func TestHubHoldsLaterMessagesUntilTheStoreAnswers(t *testing.T) {
 	st.mu.Unlock()
 	waitQueued(t, c, []int64{2, 3, 4, 5})
 }
+
+// In a big room a count waits for a window that carries a message: alone
+// it is due lazyWindows windows later; a message brings the flush forward to
+// one window, and both go out in one payload per connection.
+func TestBigRoomCountsRideWithTheNextMessage(t *testing.T) {
+	cfg := Config{MaxQueueBytes: 1 << 30, FanoutWindow: time.Hour}.withDefaults()
+	h := NewHub(inmem.NewBus(), nil, slog.Default(), cfg)
+	r, _ := h.room("room", 0)
+	conns := make([]*Conn, h.cfg.FanoutBatchConns)
+	for i := range conns {
+		c := newConn(nil, chat.UserID(rune('a'+i%26))+chat.UserID(string(rune('0'+i/26))), "", h.cfg)
+		conns[i] = c
+		r.members[c.user] = []*Conn{c}
+	}
+	r.dirty = true
+	due := func() time.Duration {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return time.Until(r.flushAt)
+	}
+
+	h.onRoomEvent(r, chat.Event{Type: chat.EvReceipts, Room: "room", Data: []byte(`{"room_id":"room","counts":[]}`)})
+	if d := due(); d < 4*time.Hour {
+		t.Fatalf("a lone count is due in %s, want about %d windows", d, lazyWindows)
+	}
+	h.onRoomEvent(r, chat.Event{Type: chat.EvMessage, Room: "room", Seq: 1, Data: []byte(`{"room_id":"room","seq":1}`)})
+	if d := due(); d > time.Hour {
+		t.Fatalf("with a message the batch is due in %s, want one window", d)
+	}
+	h.onRoomEvent(r, chat.Event{Type: chat.EvRoomPresence, Room: "room", Data: []byte(`{"room_id":"room","online":3}`)})
+	if d := due(); d > time.Hour {
+		t.Fatalf("a later count pushed the flush back to %s", d)
+	}
+
+	r.mu.Lock()
+	h.flushLocked(r) // what the window's timer does
+	r.mu.Unlock()
+	for _, c := range conns {
+		c.mu.Lock()
+		n, events := len(c.queue), 0
+		if n == 1 {
+			events = c.queue[0].events
+		}
+		c.mu.Unlock()
+		if n != 1 || events != 3 {
+			t.Fatalf("connection got %d payloads holding %d events, want 1 holding 3", n, events)
+		}
+	}
+}
