@@ -52,6 +52,7 @@ type Conn struct {
 	// Reading state, owned by whichever goroutine holds reading.
 	reading   atomic.Bool   // a goroutine is reading or handling this connection's frames
 	lastFrame atomic.Int64  // unix nanos of the last complete frame read (pongs included)
+	pingSlot  uint8         // the slice of each ping round this connection is pinged in
 	partial   []byte        // an incomplete frame carried over to the next read
 	msg       assembler     // a fragmented message being assembled
 	limiter   *rate.Limiter // inbound frames; made at the first data frame
@@ -69,7 +70,9 @@ type Conn struct {
 
 func newConn(nc net.Conn, user chat.UserID, session string, cfg *Config) *Conn {
 	c := &Conn{nc: nc, user: user, session: session, cfg: cfg, done: make(chan struct{}), held: true, fd: -1}
-	c.lastFrame.Store(time.Now().UnixNano())
+	now := time.Now().UnixNano()
+	c.lastFrame.Store(now)
+	c.pingSlot = uint8(now % pingSlices)
 	return c
 }
 
