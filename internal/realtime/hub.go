@@ -65,14 +65,14 @@ type roomEntry struct {
 	// up to cfg.FanoutWindow in pending (frames joined by newlines) and go out
 	// as one payload, so each connection gets one write per window instead of
 	// one per event. Membership changes flush first: a batch always goes to
-	// the members of the seq range it covers.
-	// Counts (receipts, the online count) are lazy: they wait up to
-	// lazyWindows windows for a window that has a message to ride with,
-	// since every window that goes out is a write to every connection.
+	// the members of the seq range it covers. Counts (receipts, the online
+	// count) are lazy: they wait up to lazyWindows windows for a window that
+	// has a message to ride with, since every window that goes out is a
+	// write to every connection.
 	pending  []byte
 	pendingN int       // events in pending
 	armed    bool      // a flush is scheduled, at flushAt
-	flushAt  time.Time //
+	flushAt  time.Time // when the scheduled flush is due
 	armGen   int       // which scheduled flush is the current one
 
 	// ahead holds messages that arrived before a lower seq: concurrent
