@@ -181,6 +181,8 @@ describe("Files and avatars in the browser", { skip: missing ?? false }, () => {
     assert.match(await chip.textContent(), /\d+ bytes/);
     // Their room list names what came.
     assert.match(await roomItem(a, "Trail crew").textContent(), /You: The view from the ridge/);
+    // Bob has the room open: what he sees, he has read, so no "unread by" is left beside it.
+    await eventually(async () => assert.equal(await b.getByTestId("unread-by").count(), 0), 5_000, "Bob's view read");
     await shot(b, "attachments");
 
     // The lightbox, by keyboard: Enter opens it, Escape closes it.
