@@ -324,29 +324,8 @@ func (c *Conn) linger() {
 
 const lingerTimeout = 2 * time.Second
 
-// ping sends a ping; the pinger calls it for every WebSocket. An idle
-// connection (the usual case) gets it written right here, without waking a
-// writer goroutine: a round of pings over 15,000 connections would otherwise
-// start 15,000 goroutines at once, whose stacks stay in the RSS afterwards.
-func (c *Conn) ping() {
-	c.mu.Lock()
-	if c.raw != nil && !c.writing && !c.held && !c.finished && c.closeCode == 0 && len(c.queue) == 0 {
-		n := writeNow(c, pingFrame[:])
-		if n == len(pingFrame) {
-			c.mu.Unlock()
-			return
-		}
-		if n > 0 { // the rest of the frame must follow before anything else
-			c.queue = append(c.queue, outFrame{b: pingFrame[n:], control: true})
-			c.queued += len(pingFrame) - n
-			c.startWriterLocked()
-			c.mu.Unlock()
-			return
-		}
-	}
-	c.mu.Unlock()
-	c.enqueueControl(pingFrame[:])
-}
+// ping queues a ping; the pinger calls it for every WebSocket.
+func (c *Conn) ping() { c.enqueueControl(pingFrame[:]) }
 
 // closedWith reports the close code once Close was called and everything
 // queued before it has been taken (long-poll sessions).

@@ -71,9 +71,7 @@ type roomEntry struct {
 	// write to every connection.
 	pending  []byte
 	pendingN int       // events in pending
-	armed    bool      // a flush is scheduled, at flushAt
-	flushAt  time.Time // when the scheduled flush is due
-	armGen   int       // which scheduled flush is the current one
+	flushAt  time.Time // when the scheduled flush is due; zero: none is
 
 	// ahead holds messages that arrived before a lower seq: concurrent
 	// senders publish after their commits in any order, and a broker can
@@ -424,19 +422,17 @@ func (h *Hub) emit(r *roomEntry, frame []byte, lazy bool) {
 // flush, or brings the scheduled one forward. Called with r.mu held.
 func (h *Hub) flushWithinLocked(r *roomEntry, d time.Duration) {
 	at := time.Now().Add(d)
-	if r.armed && !r.flushAt.After(at) {
+	if !r.flushAt.IsZero() && !r.flushAt.After(at) {
 		return
 	}
-	r.armed, r.flushAt = true, at
-	r.armGen++
-	gen := r.armGen
+	r.flushAt = at
 	time.AfterFunc(d, func() {
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		if r.armGen != gen {
+		if !r.flushAt.Equal(at) {
 			return // a sooner flush replaced this one
 		}
-		r.armed = false
+		r.flushAt = time.Time{}
 		h.flushLocked(r)
 	})
 }

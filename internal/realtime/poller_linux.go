@@ -143,24 +143,4 @@ func readNow(c *Conn, buf []byte) (n int, err error) {
 	return n, nil
 }
 
-// writeNow writes what the socket takes at once, never waiting; it returns
-// how many bytes went out (0 when the socket buffer is full or on error, which
-// the caller's queued write will meet again).
-func writeNow(c *Conn, b []byte) int {
-	n := 0
-	c.raw.Write(func(fd uintptr) bool {
-		for {
-			m, err := unix.Write(int(fd), b)
-			if err == unix.EINTR {
-				continue
-			}
-			if err == nil {
-				n = m
-			}
-			return true
-		}
-	})
-	return n
-}
-
 const pollSupported = true

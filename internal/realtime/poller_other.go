@@ -15,6 +15,5 @@ func (p *poller) remove(*Conn)               {}
 func (p *poller) close()                     {}
 
 func readNow(*Conn, []byte) (int, error) { return 0, errors.New("no poller") }
-func writeNow(*Conn, []byte) int         { return 0 }
 
 const pollSupported = false

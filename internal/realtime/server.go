@@ -425,9 +425,10 @@ func frameID(data []byte) string {
 }
 
 // pingSlices is how many slices a round of pings is spread over. Pinged all
-// at once, 15,000 connections answer at once, each pong waking a reader
-// goroutine: the burst's stacks stayed in the RSS (8.2 KiB per idle
-// connection before the first round, 10–11 after, docs/BENCHMARKS.md).
+// at once, 15,000 connections start a writer goroutine each for the ping and
+// a reader goroutine each for the pong: after such a round 38–53 MiB of
+// goroutine stacks stayed allocated, 2.5–7.7 MiB with slices
+// (docs/BENCHMARKS.md, idle).
 const pingSlices = 24
 
 // Run pings every connection once per PingInterval until ctx ends, a slice
