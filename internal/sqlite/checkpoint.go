@@ -16,9 +16,9 @@ const checkpointEvery = 500 * time.Millisecond
 // path: with SQLite's automatic checkpoint, the commit that crossed a thousand
 // WAL pages also did the copy and its fsync, and every sender in that batch
 // waited for it (the rooms benchmark's p99).
-func (s *Store) checkpointLoop(every time.Duration) {
+func (s *Store) checkpointLoop() {
 	defer close(s.checkpointed)
-	t := time.NewTicker(every)
+	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
 	for {
 		select {
@@ -27,8 +27,7 @@ func (s *Store) checkpointLoop(every time.Duration) {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		var busy, logPages, done int
-		err := s.ck.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logPages, &done)
+		_, err := s.ck.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
 		cancel()
 		if err != nil {
 			slog.Warn("sqlite: checkpoint", "err", err)

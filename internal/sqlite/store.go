@@ -13,6 +13,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"path/filepath"
@@ -62,10 +63,23 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	// What is opened is closed again, newest first, unless Open succeeds.
+	var opened []io.Closer
+	done := false
+	defer func() {
+		if done {
+			return
+		}
+		for i := len(opened) - 1; i >= 0; i-- {
+			opened[i].Close()
+		}
+	}()
+
 	w, err := sql.Open("sqlite", dsn(path, roleWriter))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
+	opened = append(opened, w)
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -73,19 +87,17 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// The writer connects first: it creates the file and switches it to WAL
 	// before any reader opens it.
 	if err := w.PingContext(ctx); err != nil {
-		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	if err := Migrate(ctx, w); err != nil {
-		w.Close()
 		return nil, err
 	}
 
 	r, err := sql.Open("sqlite", dsn(path, roleReader))
 	if err != nil {
-		w.Close()
 		return nil, fmt.Errorf("sqlite: open readers: %w", err)
 	}
+	opened = append(opened, r)
 	// More readers than cores: a reader waits, not computes, while SQLite
 	// retries a WAL snapshot during a checkpoint, and with 4 the pool queued
 	// thousands of membership checks at 1,300 sends a second (rooms bench).
@@ -95,43 +107,36 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 	if err := r.PingContext(ctx); err != nil {
-		w.Close()
-		r.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	stmts, err := prepareAppend(ctx, w)
 	if err != nil {
-		w.Close()
-		r.Close()
 		return nil, err
 	}
 	// Prepared once: modernc.org/sqlite parses every ad-hoc statement, which
 	// was half of this one's cost (BenchmarkMember).
 	member, err := r.PrepareContext(ctx, memberQuery+` WHERE m.room_id = ? AND m.user_id = ?`)
 	if err != nil {
-		w.Close()
-		r.Close()
 		return nil, fmt.Errorf("sqlite: prepare: %w", err)
 	}
+	opened = append(opened, member)
 	var counts [4]*sql.Stmt
 	for n := range counts {
 		if counts[n], err = r.PrepareContext(ctx, readCountsQuery(n)); err != nil {
-			w.Close()
-			r.Close()
 			return nil, fmt.Errorf("sqlite: prepare: %w", err)
 		}
+		opened = append(opened, counts[n])
 	}
 	ck, err := sql.Open("sqlite", dsn(path, roleCheckpointer))
 	if err != nil {
-		w.Close()
-		r.Close()
 		return nil, fmt.Errorf("sqlite: open checkpointer: %w", err)
 	}
 	ck.SetMaxOpenConns(1)
 	s := &Store{w: w, r: r, stmts: stmts, member: member, readCounts: counts, appends: make(chan *appendReq, maxBatch),
 		stopping: make(chan struct{}), committed: make(chan struct{}), ck: ck, checkpointed: make(chan struct{})}
 	go s.commitLoop()
-	go s.checkpointLoop(checkpointEvery)
+	go s.checkpointLoop()
+	done = true
 	return s, nil
 }
 
