@@ -61,16 +61,9 @@ func queryAttachments(ctx context.Context, q querier, query string, args ...any)
 	if err != nil {
 		return nil, translate(err, "attachments")
 	}
-	defer rows.Close()
-	var out []chat.Attachment
-	for rows.Next() {
-		a, err := scanAttachment(rows)
-		if err != nil {
-			return nil, translate(err, "attachments")
-		}
-		out = append(out, a)
-	}
-	return out, translate(rows.Err(), "attachments")
+	// AppendRows onto nil, not CollectRows: no rows stays a nil slice, as elsewhere.
+	out, err := pgx.AppendRows([]chat.Attachment(nil), rows, func(r pgx.CollectableRow) (chat.Attachment, error) { return scanAttachment(r) })
+	return out, translate(err, "attachments")
 }
 
 func (s *Store) AttachmentSharedWith(ctx context.Context, id string, user chat.UserID) (bool, error) {

@@ -29,16 +29,8 @@ func (s *Store) Members(ctx context.Context, room chat.RoomID) ([]chat.Member, e
 	if err != nil {
 		return nil, translate(err, "members")
 	}
-	defer rows.Close()
-	var out []chat.Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, translate(err, "members")
-		}
-		out = append(out, m)
-	}
-	return out, translate(rows.Err(), "members")
+	out, err := pgx.AppendRows([]chat.Member(nil), rows, func(r pgx.CollectableRow) (chat.Member, error) { return scanMember(r) })
+	return out, translate(err, "members")
 }
 
 func scanMember(row pgx.Row) (chat.Member, error) {

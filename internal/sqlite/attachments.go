@@ -59,19 +59,7 @@ func (s *Store) Attachments(ctx context.Context, ids []string) ([]chat.Attachmen
 
 func queryAttachments(ctx context.Context, q querier, query string, args ...any) ([]chat.Attachment, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, translate(err, "attachments")
-	}
-	defer rows.Close()
-	var out []chat.Attachment
-	for rows.Next() {
-		a, err := scanAttachment(rows)
-		if err != nil {
-			return nil, translate(err, "attachments")
-		}
-		out = append(out, a)
-	}
-	return out, translate(rows.Err(), "attachments")
+	return collect(rows, err, "attachments", scanAttachment)
 }
 
 func (s *Store) AttachmentSharedWith(ctx context.Context, id string, user chat.UserID) (bool, error) {

@@ -21,19 +21,7 @@ func (s *Store) Member(ctx context.Context, room chat.RoomID, user chat.UserID) 
 func (s *Store) Members(ctx context.Context, room chat.RoomID) ([]chat.Member, error) {
 	rows, err := s.r.QueryContext(ctx,
 		memberQuery+` WHERE m.room_id = ? ORDER BY m.joined_at, m.user_id`, string(room))
-	if err != nil {
-		return nil, translate(err, "members")
-	}
-	defer rows.Close()
-	var out []chat.Member
-	for rows.Next() {
-		m, err := scanMember(rows)
-		if err != nil {
-			return nil, translate(err, "members")
-		}
-		out = append(out, m)
-	}
-	return out, translate(rows.Err(), "members")
+	return collect(rows, err, "members", scanMember)
 }
 
 func scanMember(sc scanner) (chat.Member, error) {

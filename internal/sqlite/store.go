@@ -243,6 +243,24 @@ type querier interface {
 
 type scanner interface{ Scan(dest ...any) error }
 
+// collect reads every row of a query's result with scan and closes it; what
+// names the rows in errors. It takes the query's two results as they come.
+func collect[T any](rows *sql.Rows, err error, what string, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, translate(err, what)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, translate(err, what)
+		}
+		out = append(out, v)
+	}
+	return out, translate(rows.Err(), what)
+}
+
 // Times are stored as unix milliseconds: ordered, compact, and the precision
 // every client sees.
 func toMS(t time.Time) int64 { return t.UnixMilli() }
