@@ -83,54 +83,43 @@ func DefaultLimits() Limits {
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
-	set := func(v *int, def int) {
-		if *v <= 0 {
-			*v = def
-		}
-	}
-	set(&l.MaxMessageLen, d.MaxMessageLen)
-	set(&l.MaxRoomNameLen, d.MaxRoomNameLen)
-	set(&l.MaxAnnouncementLen, d.MaxAnnouncementLen)
-	set(&l.MaxRoomMembers, d.MaxRoomMembers)
-	set(&l.MaxRoomsPerUser, d.MaxRoomsPerUser)
-	set(&l.MaxInvite, d.MaxInvite)
-	set(&l.MessageBurst, d.MessageBurst)
-	set(&l.LoginFailures, d.LoginFailures)
-	if l.MessagesPerSecond <= 0 {
-		l.MessagesPerSecond = d.MessagesPerSecond
-	}
-	if l.LoginWindow <= 0 {
-		l.LoginWindow = d.LoginWindow
-	}
-	if l.SessionTTL <= 0 {
-		l.SessionTTL = d.SessionTTL
-	}
-	if l.ReceiptWindow <= 0 {
-		l.ReceiptWindow = d.ReceiptWindow
-	}
-	set(&l.MaxMentions, d.MaxMentions)
-	set(&l.MaxReactionEmojis, d.MaxReactionEmojis)
-	set(&l.ReactionBurst, d.ReactionBurst)
-	if l.ReactionsPerSecond <= 0 {
-		l.ReactionsPerSecond = d.ReactionsPerSecond
-	}
-	set(&l.PresenceRoomLimit, d.PresenceRoomLimit)
-	set(&l.SearchBurst, d.SearchBurst)
-	for _, p := range []struct{ v, def *time.Duration }{
-		{&l.RoomPresenceWindow, &d.RoomPresenceWindow}, {&l.TypingInterval, &d.TypingInterval}, {&l.TypingTTL, &d.TypingTTL},
-	} {
-		if *p.v <= 0 {
-			*p.v = *p.def
-		}
-	}
-	if l.BigRoomTypingRate <= 0 {
-		l.BigRoomTypingRate = d.BigRoomTypingRate
-	}
-	if l.SearchesPerSecond <= 0 {
-		l.SearchesPerSecond = d.SearchesPerSecond
-	}
-	l = l.withAttachmentDefaults(d)
+	orDefault(&l.MaxMessageLen, d.MaxMessageLen)
+	orDefault(&l.MaxRoomNameLen, d.MaxRoomNameLen)
+	orDefault(&l.MaxAnnouncementLen, d.MaxAnnouncementLen)
+	orDefault(&l.MaxRoomMembers, d.MaxRoomMembers)
+	orDefault(&l.MaxRoomsPerUser, d.MaxRoomsPerUser)
+	orDefault(&l.MaxInvite, d.MaxInvite)
+	orDefault(&l.MessageBurst, d.MessageBurst)
+	orDefault(&l.LoginFailures, d.LoginFailures)
+	orDefault(&l.MaxMentions, d.MaxMentions)
+	orDefault(&l.MaxReactionEmojis, d.MaxReactionEmojis)
+	orDefault(&l.ReactionBurst, d.ReactionBurst)
+	orDefault(&l.PresenceRoomLimit, d.PresenceRoomLimit)
+	orDefault(&l.SearchBurst, d.SearchBurst)
+	orDefault(&l.MessagesPerSecond, d.MessagesPerSecond)
+	orDefault(&l.LoginWindow, d.LoginWindow)
+	orDefault(&l.SessionTTL, d.SessionTTL)
+	orDefault(&l.ReceiptWindow, d.ReceiptWindow)
+	orDefault(&l.ReactionsPerSecond, d.ReactionsPerSecond)
+	orDefault(&l.BigRoomTypingRate, d.BigRoomTypingRate)
+	orDefault(&l.SearchesPerSecond, d.SearchesPerSecond)
+	orDefault(&l.RoomPresenceWindow, d.RoomPresenceWindow)
+	orDefault(&l.TypingInterval, d.TypingInterval)
+	orDefault(&l.TypingTTL, d.TypingTTL)
+	orDefault(&l.MaxUploadBytes, d.MaxUploadBytes)
+	orDefault(&l.UploadsPerSecond, d.UploadsPerSecond)
+	orDefault(&l.UploadBurst, d.UploadBurst)
+	orDefault(&l.MaxAttachments, d.MaxAttachments)
+	orDefault(&l.MaxImagePixels, d.MaxImagePixels)
+	orDefault(&l.AttachmentGrace, d.AttachmentGrace)
 	return l
+}
+
+// orDefault replaces a zero or negative setting with its default.
+func orDefault[T int | int64 | float64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // Service enforces Parley's rules: every room operation checks membership and
@@ -222,25 +211,3 @@ func (s *Service) publish(ctx context.Context, topic string, ev Event) {
 func (s *Service) nowUTC() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
-func (l Limits) withAttachmentDefaults(d Limits) Limits {
-	if l.MaxUploadBytes <= 0 {
-		l.MaxUploadBytes = d.MaxUploadBytes
-	}
-	if l.UploadsPerSecond <= 0 {
-		l.UploadsPerSecond = d.UploadsPerSecond
-	}
-	if l.UploadBurst <= 0 {
-		l.UploadBurst = d.UploadBurst
-	}
-	if l.MaxAttachments <= 0 {
-		l.MaxAttachments = d.MaxAttachments
-	}
-	if l.MaxImagePixels <= 0 {
-		l.MaxImagePixels = d.MaxImagePixels
-	}
-	if l.AttachmentGrace <= 0 {
-		l.AttachmentGrace = d.AttachmentGrace
-	}
-	return l
-}
