@@ -38,14 +38,33 @@ const (
 	WebP = "image/webp"
 )
 
+// codec is how one raster format is read.
+type codec struct {
+	decode func(io.Reader) (image.Image, error)
+	config func(io.Reader) (image.Config, error)
+}
+
+// codecOf names the codec of contentType (as Sniff names it), if Parley
+// decodes that format: the one list of the formats it accepts.
+func codecOf(contentType string) (codec, bool) {
+	switch contentType {
+	case PNG:
+		return codec{png.Decode, png.DecodeConfig}, true
+	case JPEG:
+		return codec{jpeg.Decode, jpeg.DecodeConfig}, true
+	case GIF:
+		return codec{gif.Decode, gif.DecodeConfig}, true
+	case WebP:
+		return codec{webp.Decode, webp.DecodeConfig}, true
+	}
+	return codec{}, false
+}
+
 // IsImage reports whether contentType (as Sniff names it) is a raster format
 // Parley decodes and makes thumbnails of.
 func IsImage(contentType string) bool {
-	switch contentType {
-	case PNG, JPEG, GIF, WebP:
-		return true
-	}
-	return false
+	_, ok := codecOf(contentType)
+	return ok
 }
 
 // ErrFormat is returned for a content type IsImage does not accept.
@@ -54,34 +73,22 @@ var ErrFormat = errors.New("media: not a supported image format")
 // DecodeConfig reads only the header of an image of the given type: enough to
 // learn its dimensions before committing memory to its pixels.
 func DecodeConfig(contentType string, r io.Reader) (image.Config, error) {
-	switch contentType {
-	case PNG:
-		return png.DecodeConfig(r)
-	case JPEG:
-		return jpeg.DecodeConfig(r)
-	case GIF:
-		return gif.DecodeConfig(r)
-	case WebP:
-		return webp.DecodeConfig(r)
+	c, ok := codecOf(contentType)
+	if !ok {
+		return image.Config{}, ErrFormat
 	}
-	return image.Config{}, ErrFormat
+	return c.config(r)
 }
 
 // Decode decodes an image of the given type. The format is the sniffed one,
 // not whatever image.Decode would guess, so what is checked is what is
 // decoded. For a GIF it is the first frame.
 func Decode(contentType string, r io.Reader) (image.Image, error) {
-	switch contentType {
-	case PNG:
-		return png.Decode(r)
-	case JPEG:
-		return jpeg.Decode(r)
-	case GIF:
-		return gif.Decode(r)
-	case WebP:
-		return webp.Decode(r)
+	c, ok := codecOf(contentType)
+	if !ok {
+		return nil, ErrFormat
 	}
-	return nil, ErrFormat
+	return c.decode(r)
 }
 
 // Encoded is a re-encoded image.
