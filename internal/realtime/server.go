@@ -427,7 +427,7 @@ func frameID(data []byte) string {
 // pingSlices is how many slices a round of pings is spread over. Pinged all
 // at once, 15,000 connections start a writer goroutine each for the ping and
 // a reader goroutine each for the pong: after such a round 38–53 MiB of
-// goroutine stacks stayed allocated, 2.5–7.7 MiB with slices
+// goroutine stacks stayed allocated, 2.3–7.7 MiB with slices
 // (docs/BENCHMARKS.md, idle).
 const pingSlices = 24
 
