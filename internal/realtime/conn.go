@@ -66,6 +66,38 @@ type Conn struct {
 
 	roomsMu sync.Mutex
 	rooms   []*roomEntry // the rooms delivering to this connection, for detach
+	// Until the hub has started the connection from its ready snapshot,
+	// joins from elsewhere (a room added meanwhile) wait here for start.
+	started  bool
+	deferred []deferredJoin
+}
+
+type deferredJoin struct {
+	room chat.RoomID
+	seq  int64
+}
+
+// deferJoin reports whether c is still being started, and if so keeps the
+// join of room at seq for start to make.
+func (c *Conn) deferJoin(room chat.RoomID, seq int64) bool {
+	c.roomsMu.Lock()
+	defer c.roomsMu.Unlock()
+	if c.started {
+		return false
+	}
+	c.deferred = append(c.deferred, deferredJoin{room, seq})
+	return true
+}
+
+// takeDeferredJoins hands over the joins deferred so far; when there are
+// none left, c counts as started and later joins happen at once.
+func (c *Conn) takeDeferredJoins() []deferredJoin {
+	c.roomsMu.Lock()
+	defer c.roomsMu.Unlock()
+	out := c.deferred
+	c.deferred = nil
+	c.started = len(out) == 0
+	return out
 }
 
 func newConn(nc net.Conn, user chat.UserID, session string, cfg *Config) *Conn {

@@ -60,6 +60,9 @@ type roomEntry struct {
 	// removedAt remembers at which seq a user left, so a connection set up
 	// from an older snapshot is not added back after the removal.
 	removedAt map[chat.UserID]int64
+	// joining holds connections whose join is reading the store; no other
+	// join, and no message adding their user, takes them meanwhile.
+	joining map[*Conn]bool
 
 	// Fan-out batching: in a room with many local connections, events wait
 	// up to cfg.FanoutWindow in pending (frames joined by newlines) and go out
@@ -118,11 +121,41 @@ func (h *Hub) attach(ctx context.Context, c *Conn, load func() ([]chat.RoomSumma
 	return load()
 }
 
-// start begins delivery of rooms to c; called after the ready frame is queued.
+// start begins delivery to c of the rooms in its ready frame, each from the
+// snapshot seq that frame gives; called before the ready frame is released.
+// Rooms that c's user joined while the snapshot was being taken (a room_added
+// event, or a message adding them) were deferred until now: c's own snapshot
+// says where it stands in every room it lists, and a join at an older seq
+// would hand it messages that ready already covers.
 func (h *Hub) start(ctx context.Context, c *Conn, rooms []chat.RoomSummary) {
+	inSnapshot := make(map[chat.RoomID]bool, len(rooms))
 	for _, r := range rooms {
+		inSnapshot[r.ID] = true
 		h.joinRoom(ctx, r.ID, r.LastSeq, []*Conn{c}, c.user)
 	}
+	for {
+		joins := c.takeDeferredJoins()
+		if len(joins) == 0 {
+			return
+		}
+		for _, j := range joins {
+			if !inSnapshot[j.room] {
+				h.joinRoom(ctx, j.room, j.seq, []*Conn{c}, c.user)
+			}
+		}
+	}
+}
+
+// started keeps the connections whose room set is settled and defers a join
+// for the others until start takes it.
+func started(conns []*Conn, room chat.RoomID, seq int64) []*Conn {
+	out := make([]*Conn, 0, len(conns))
+	for _, c := range conns {
+		if !c.deferJoin(room, seq) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (h *Hub) detach(c *Conn) {
@@ -174,10 +207,17 @@ func (h *Hub) room(id chat.RoomID, seq int64) (*roomEntry, bool) {
 	return r, true
 }
 
+func (r *roomEntry) markJoining(c *Conn) {
+	if r.joining == nil {
+		r.joining = make(map[*Conn]bool)
+	}
+	r.joining[c] = true
+}
+
 func (h *Hub) dropRoomIfEmpty(r *roomEntry) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.members) != 0 || r.dead {
+	if len(r.members) != 0 || len(r.joining) != 0 || r.dead {
 		return
 	}
 	r.dead = true
@@ -189,74 +229,151 @@ func (h *Hub) dropRoomIfEmpty(r *roomEntry) {
 	r.cancel()
 }
 
-// joinRoom starts delivering room to conns of user, who is a member as of seq.
+// joinRoom starts delivering room to conns of user, who is a member as of
+// the snapshot seq: each connection gets every message after seq exactly
+// once. The room here may be behind the snapshot (the newest messages are
+// still on their way over the bus, or the bus lost them) or ahead of it;
+// either way the store fills the difference, read without the room's lock.
 func (h *Hub) joinRoom(ctx context.Context, id chat.RoomID, seq int64, conns []*Conn, user chat.UserID) {
+	if len(conns) == 0 {
+		return
+	}
 	r, created := h.room(id, seq)
-	r.mu.Lock()
-	for r.dead { // dropped between lookup and lock: take the fresh entry
-		r.mu.Unlock()
-		r, created = h.room(id, seq)
-		r.mu.Lock()
-	}
-	if r.removedAt[user] > seq {
-		r.mu.Unlock()
-		return // removed after the snapshot this join came from
-	}
 	if created {
 		// Messages may have been published between the snapshot and the
 		// subscription; catch up now rather than at the next message.
-		h.catchUp(ctx, r, 0)
+		defer h.advance(ctx, r, 0)
 	}
-	var fresh []*Conn
-	for _, c := range conns {
-		if !slices.Contains(r.members[user], c) {
-			fresh = append(fresh, c)
+	var joining []*Conn // marked in r.joining: no other join takes them meanwhile
+	defer func() {
+		r.mu.Lock()
+		for _, c := range joining {
+			delete(r.joining, c)
 		}
-	}
-	if len(fresh) > 0 {
-		h.flushLocked(r) // what is pending predates these connections' snapshot
-		r.members[user] = append(slices.Clone(r.members[user]), fresh...)
-		r.dirty = true
-		for _, c := range fresh {
-			c.remember(r)
+		empty := len(r.members) == 0
+		r.mu.Unlock()
+		if empty { // nobody joined after all: the room here serves no one
+			h.dropRoomIfEmpty(r)
 		}
-		// The room is ahead of the snapshot these connections were told about:
-		// send them what they would otherwise miss.
-		if r.delivered > seq {
-			msgs, err := h.backfill(ctx, id, seq, r.delivered)
-			if err != nil {
-				h.log.Warn("backfill for joining connection", "room", id, "err", err)
-			}
-			for _, m := range msgs {
-				ev := chat.Event{Type: chat.EvMessage, Room: id, Seq: m.Seq, Data: mustJSON(m)}
-				f := eventFrame(ev)
-				for _, c := range fresh {
-					c.enqueue(f)
+	}()
+	for {
+		r.mu.Lock()
+		if r.dead { // dropped while unlocked: start over with a fresh entry
+			r.mu.Unlock()
+			h.joinRoom(ctx, id, seq, conns, user)
+			return
+		}
+		if r.removedAt[user] > seq {
+			r.mu.Unlock()
+			return // removed after the snapshot this join came from
+		}
+		if joining == nil {
+			for _, c := range conns {
+				if !slices.Contains(r.members[user], c) && !r.joining[c] {
+					joining = append(joining, c)
+					r.markJoining(c)
 				}
 			}
+			if len(joining) == 0 {
+				r.mu.Unlock()
+				return
+			}
 		}
+		delivered := r.delivered
+		if delivered == seq {
+			h.flushLocked(r) // what is pending predates these connections' snapshot
+			r.members[user] = append(slices.Clone(r.members[user]), joining...)
+			r.dirty = true
+			for _, c := range joining {
+				delete(r.joining, c)
+				c.remember(r)
+			}
+			joining = nil
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
+		if delivered < seq {
+			// Bring the room up to the snapshot first: its members get those
+			// messages, the joining connections do not.
+			if err := h.advance(ctx, r, seq); err != nil {
+				h.refuseJoin(joining)
+				return
+			}
+			r.mu.Lock()
+			stuck := r.delivered == delivered
+			r.mu.Unlock()
+			if stuck {
+				// The store lacks seqs its own snapshot counted, which the seq
+				// contract rules out; join where the room is rather than spin.
+				h.log.Error("store lacks seqs below a snapshot", "room", id, "have", delivered, "snapshot", seq)
+				seq = delivered
+			}
+			continue
+		}
+		// The room is ahead of the snapshot: the joining connections get
+		// what they would otherwise miss, then join at that point.
+		msgs, err := h.backfill(ctx, id, seq, delivered)
+		if err != nil {
+			h.log.Warn("backfill for joining connection", "room", id, "err", err)
+			h.refuseJoin(joining)
+			return
+		}
+		for _, m := range msgs {
+			f := eventFrame(chat.Event{Type: chat.EvMessage, Room: id, Seq: m.Seq, Data: mustJSON(m)})
+			for _, c := range joining {
+				c.enqueue(f)
+			}
+		}
+		seq = delivered
 	}
-	r.mu.Unlock()
 }
 
-// catchUp delivers messages after r.delivered up to upTo (0 = the latest).
-// Called with r.mu held.
-func (h *Hub) catchUp(ctx context.Context, r *roomEntry, upTo int64) error {
+// refuseJoin closes connections whose room could not be read: reconnecting
+// and resuming is exact, a join with a gap or a repeat is not.
+func (h *Hub) refuseJoin(conns []*Conn) {
+	for _, c := range conns {
+		c.Close(CloseRestart, "could not load a room: reconnect and resume")
+	}
+}
+
+// advance delivers r's messages after what it has delivered, up to upTo (0:
+// the latest), from the store. The store is read without r.mu: a slow store
+// must not stall the room's senders. Whatever the bus delivered meanwhile is
+// skipped when the messages are applied.
+func (h *Hub) advance(ctx context.Context, r *roomEntry, upTo int64) error {
 	if upTo == 0 {
 		upTo = 1 << 62
 	}
-	msgs, err := h.backfill(ctx, r.id, r.delivered, upTo)
+	r.mu.Lock()
+	from, dead := r.delivered, r.dead
+	r.mu.Unlock()
+	if from >= upTo || dead {
+		return nil
+	}
+	msgs, err := h.backfill(ctx, r.id, from, upTo)
 	if err != nil {
 		h.log.Warn("backfill", "room", r.id, "err", err)
 		return err
 	}
-	if len(msgs) > 0 {
-		h.cfg.Metrics.Backfilled(len(msgs))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.dead {
+		return nil
 	}
+	n := 0
 	for _, m := range msgs {
+		if m.Seq <= r.delivered {
+			continue
+		}
 		added, removed := chat.MembershipChange(m)
 		h.deliverLocked(r, chat.Event{Type: chat.EvMessage, Room: r.id, Seq: m.Seq, Added: added, Removed: removed, Data: mustJSON(m)})
+		n++
 	}
+	if n > 0 {
+		h.cfg.Metrics.Backfilled(n)
+	}
+	h.drainAhead(r)
 	return nil
 }
 
@@ -313,30 +430,32 @@ func (h *Hub) scheduleRepair(r *roomEntry, after time.Duration) {
 // every client repair it.
 func (h *Hub) repair(r *roomEntry) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.repairing = false
 	if len(r.ahead) == 0 || r.dead {
-		r.ahead = nil
+		r.ahead, r.repairing = nil, false
+		r.mu.Unlock()
 		return
 	}
 	first := int64(1 << 62)
 	for seq := range r.ahead {
 		first = min(first, seq)
 	}
+	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	err := h.catchUp(ctx, r, first-1)
+	err := h.advance(ctx, r, first-1)
 	cancel()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.repairing = false
 	if err != nil {
 		r.repairs++
 		h.scheduleRepair(r, min(repairDelay<<min(r.repairs, 7), time.Second))
 		return
 	}
 	r.repairs = 0
-	if r.delivered < first-1 {
+	if ev, ok := r.ahead[first]; ok && r.delivered < first-1 {
 		// The store has no such seqs, which the seq contract rules out; rather
 		// than hold the room forever, deliver and let clients repair.
 		h.log.Error("store lacks seqs below a published message", "room", r.id, "have", r.delivered, "next", first)
-		ev := r.ahead[first]
 		delete(r.ahead, first)
 		h.deliverLocked(r, ev)
 	}
@@ -365,7 +484,7 @@ func (h *Hub) deliverLocked(r *roomEntry, ev chat.Event) {
 			continue
 		}
 		for _, c := range ue.list() {
-			if !slices.Contains(r.members[u], c) {
+			if !slices.Contains(r.members[u], c) && !r.joining[c] && !c.deferJoin(r.id, ev.Seq) {
 				r.members[u] = append(slices.Clone(r.members[u]), c)
 				r.dirty = true
 				c.remember(r)
@@ -492,7 +611,7 @@ func (h *Hub) onUserEvent(user chat.UserID, ev chat.Event) {
 		for _, c := range conns {
 			c.enqueue(f)
 		}
-		h.joinRoom(ctx, ev.Room, ev.Seq, conns, user)
+		h.joinRoom(ctx, ev.Room, ev.Seq, started(conns, ev.Room, ev.Seq), user)
 		return
 	case chat.EvRoomRemoved:
 		h.leaveRoom(ev.Room, ev.Seq, user)
@@ -570,12 +689,7 @@ func (h *Hub) Resync(ctx context.Context, rooms func(ctx context.Context, user c
 	}
 	h.mu.Unlock()
 	for _, r := range entries {
-		r.mu.Lock()
-		if !r.dead {
-			h.catchUp(ctx, r, 0)
-			h.drainAhead(r)
-		}
-		r.mu.Unlock()
+		h.advance(ctx, r, 0)
 	}
 	for user, conns := range users {
 		list, err := rooms(ctx, user)
@@ -586,7 +700,7 @@ func (h *Hub) Resync(ctx context.Context, rooms func(ctx context.Context, user c
 		have := map[chat.RoomID]bool{}
 		for _, rs := range list {
 			have[rs.ID] = true
-			h.joinRoom(ctx, rs.ID, rs.LastSeq, conns, user)
+			h.joinRoom(ctx, rs.ID, rs.LastSeq, started(conns, rs.ID, rs.LastSeq), user)
 		}
 		for _, c := range conns {
 			for _, r := range c.joined() {

@@ -199,3 +199,74 @@ func TestBigRoomCountsRideWithTheNextMessage(t *testing.T) {
 		}
 	}
 }
+
+// commitSeq stores a message without publishing it: its publish is still on
+// its way, or lost.
+func commitSeq(st *fakeStore, seq int64) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.msgs == nil {
+		st.msgs = map[int64]chat.Message{}
+	}
+	st.msgs[seq] = chat.Message{ID: "m", RoomID: "room", Seq: seq, Kind: chat.Text, Text: "x"}
+}
+
+func attachedConn(h *Hub, user chat.UserID) *Conn {
+	c := newConn(nil, user, "", h.cfg)
+	h.attach(context.Background(), c, func() ([]chat.RoomSummary, error) { return nil, nil })
+	return c
+}
+
+// A connection whose snapshot is ahead of what this node has delivered (the
+// newest messages' publishes are still on their way) joins after the room
+// catches up from the store: the room's members get those messages, the
+// new connection gets none of them, and their late publishes change nothing.
+func TestHubJoinAheadOfTheRoomStartsAfterTheSnapshot(t *testing.T) {
+	st := &fakeStore{}
+	h, bus, bob := newTestHub(t, st)
+	commitSeq(st, 2)
+	commitSeq(st, 3)
+	carol := attachedConn(h, "carol")
+	h.start(context.Background(), carol, []chat.RoomSummary{{Room: chat.Room{ID: "room", LastSeq: 3}}})
+	if got := seqsQueued(carol); len(got) != 0 {
+		t.Fatalf("the new connection got %v, which its snapshot (last_seq 3) covers", got)
+	}
+	waitQueued(t, bob, []int64{2, 3})
+	publishSeq(t, bus, st, 2)
+	publishSeq(t, bus, st, 3)
+	publishSeq(t, bus, st, 4)
+	waitQueued(t, carol, []int64{4})
+	waitQueued(t, bob, []int64{2, 3, 4})
+}
+
+// A connection whose snapshot is behind the room here gets the difference
+// from the store, then the live messages.
+func TestHubJoinBehindTheRoomFillsTheGap(t *testing.T) {
+	st := &fakeStore{}
+	h, bus, bob := newTestHub(t, st)
+	publishSeq(t, bus, st, 2)
+	publishSeq(t, bus, st, 3)
+	carol := attachedConn(h, "carol")
+	h.start(context.Background(), carol, []chat.RoomSummary{{Room: chat.Room{ID: "room", LastSeq: 1}}})
+	publishSeq(t, bus, st, 4)
+	waitQueued(t, carol, []int64{2, 3, 4})
+	waitQueued(t, bob, []int64{2, 3, 4})
+}
+
+// A message adding a user whose connection is still loading its snapshot
+// does not start delivery from that message: the snapshot, taken later,
+// says where the connection stands.
+func TestHubAddWhileStartingWaitsForTheSnapshot(t *testing.T) {
+	st := &fakeStore{}
+	h, bus, _ := newTestHub(t, st)
+	carol := attachedConn(h, "carol") // loading its rooms
+	m := chat.Message{ID: "m", RoomID: "room", Seq: 2, Kind: chat.System,
+		System: &chat.SystemEvent{Type: chat.MembersAdded, Users: []chat.UserID{"carol"}}}
+	commitSeq(st, 2)
+	b, _ := json.Marshal(m)
+	bus.Publish(context.Background(), chat.RoomTopic("room"), chat.Event{Type: chat.EvMessage, Room: "room", Seq: 2, Added: []chat.UserID{"carol"}, Data: b})
+	publishSeq(t, bus, st, 3)
+	h.start(context.Background(), carol, []chat.RoomSummary{{Room: chat.Room{ID: "room", LastSeq: 3}}})
+	publishSeq(t, bus, st, 4)
+	waitQueued(t, carol, []int64{4})
+}
