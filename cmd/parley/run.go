@@ -176,7 +176,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	cfg.Realtime.ReadLimit = int64(*maxFrame)
 	cfg.Realtime.MaxQueueBytes = *maxQueue
 	cfg.Realtime.WriteDelay = *writeDelay
-	cfg.Realtime.FanoutWindow = *fanout
+	cfg.Delivery.FanoutWindow = *fanout
 	cfg.Realtime.FramesPerSecond, cfg.Realtime.FrameBurst = *framesPS, *frameBurst
 	cfg.Realtime.AllowedOrigins = cfg.AllowedOrigins
 	return server.Run(ctx, cfg, log, nil)

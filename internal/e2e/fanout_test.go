@@ -86,8 +86,8 @@ func (rc *rawConn) waitSeq(t testing.TB, room client.RoomID, seq int64) []int64 
 // invitation, the one removed sees exactly what precedes the removal.
 func TestBatchedFanOutAppliesMembershipAtItsSeq(t *testing.T) {
 	srv := testserver.Start(t, func(c *server.Config) {
-		c.Realtime.FanoutWindow = 30 * time.Millisecond
-		c.Realtime.FanoutBatchConns = 2
+		c.Delivery.FanoutWindow = 30 * time.Millisecond
+		c.Delivery.FanoutBatchConns = 2
 	})
 	alice, bob, carol, dave := srv.NewUser(t, "alice"), srv.NewUser(t, "bob"), srv.NewUser(t, "carol"), srv.NewUser(t, "dave")
 	room := newRoom(t, alice, "busy", bob, carol)

@@ -15,20 +15,13 @@ type Config struct {
 	// WriteDelay holds a connection's first queued frame this long before
 	// writing, so frames arriving meanwhile share the write: fewer syscalls
 	// per delivery under load, at most this much added latency. 0 = write at once.
-	WriteDelay time.Duration
-	// FanoutWindow batches a big room's events: a room with at least
-	// FanoutBatchConns connections on this node sends its events at most
-	// once per window, as one payload written once to each connection. Many
-	// events then share one write syscall per recipient, which is what lets a
-	// node feed 15,000 watchers of a busy room. 0 = every event at once.
-	FanoutWindow     time.Duration
-	FanoutBatchConns int
-	PongWait         time.Duration // silence after which a connection is considered dead
-	PingInterval     time.Duration //
-	FramesPerSecond  float64       // inbound frames per connection
-	FrameBurst       int
-	AllowedOrigins   []string // browser origins allowed to open a WebSocket besides the server's own host
-	Metrics          *Stats
+	WriteDelay      time.Duration
+	PongWait        time.Duration // silence after which a connection is considered dead
+	PingInterval    time.Duration //
+	FramesPerSecond float64       // inbound frames per connection
+	FrameBurst      int
+	AllowedOrigins  []string // browser origins allowed to open a WebSocket besides the server's own host
+	Metrics         *Stats
 
 	scratch *sync.Pool // *writeScratch, shared by all connections' writers
 	poller  *poller    // readiness of idle connections; nil until a Server starts one
@@ -46,9 +39,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.WriteTimeout <= 0 {
 		c.WriteTimeout = 10 * time.Second
-	}
-	if c.FanoutBatchConns <= 0 {
-		c.FanoutBatchConns = 64
 	}
 	if c.PongWait <= 0 {
 		c.PongWait = 60 * time.Second
@@ -71,7 +61,8 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Stats are the hub's counters, read by the metrics endpoint.
+// Stats are the counters of delivery and the connections, read by the
+// metrics endpoint.
 type Stats struct {
 	Conns       atomic.Int64
 	Frames      atomic.Int64 // events written to connections

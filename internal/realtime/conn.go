@@ -2,7 +2,6 @@ package realtime
 
 import (
 	"net"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -11,15 +10,16 @@ import (
 	"golang.org/x/time/rate"
 
 	"parley/internal/chat"
+	"parley/internal/delivery"
 )
 
 // Close codes: 4000–4499 tell the client to reconnect and resume,
 // 4500–4999 not to (docs/protocol.md).
 const (
-	CloseRestart      = 4000 // server shutting down or draining
-	CloseTooSlow      = 4001 // outbound queue overflowed
-	CloseIdle         = 4002 // no frame or pong within the pong wait
-	CloseSessionEnded = 4500 // logged out or token revoked
+	CloseRestart      = delivery.CloseRestart      // server shutting down or draining; a room could not be loaded
+	CloseTooSlow      = 4001                       // outbound queue overflowed
+	CloseIdle         = 4002                       // no frame or pong within the pong wait
+	CloseSessionEnded = delivery.CloseSessionEnded // logged out or token revoked
 )
 
 // Conn is one client connection. Outbound frames go through a queue bounded in
@@ -63,41 +63,6 @@ type Conn struct {
 	fd         int
 	registered bool
 	sockClosed bool
-
-	roomsMu sync.Mutex
-	rooms   []*roomEntry // the rooms delivering to this connection, for detach
-	// Until the hub has started the connection from its ready snapshot,
-	// joins from elsewhere (a room added meanwhile) wait here for start.
-	started  bool
-	deferred []deferredJoin
-}
-
-type deferredJoin struct {
-	room chat.RoomID
-	seq  int64
-}
-
-// deferJoin reports whether c is still being started, and if so keeps the
-// join of room at seq for start to make.
-func (c *Conn) deferJoin(room chat.RoomID, seq int64) bool {
-	c.roomsMu.Lock()
-	defer c.roomsMu.Unlock()
-	if c.started {
-		return false
-	}
-	c.deferred = append(c.deferred, deferredJoin{room, seq})
-	return true
-}
-
-// takeDeferredJoins hands over the joins deferred so far; when there are
-// none left, c counts as started and later joins happen at once.
-func (c *Conn) takeDeferredJoins() []deferredJoin {
-	c.roomsMu.Lock()
-	defer c.roomsMu.Unlock()
-	out := c.deferred
-	c.deferred = nil
-	c.started = len(out) == 0
-	return out
 }
 
 func newConn(nc net.Conn, user chat.UserID, session string, cfg *Config) *Conn {
@@ -110,27 +75,8 @@ func newConn(nc net.Conn, user chat.UserID, session string, cfg *Config) *Conn {
 
 func (c *Conn) User() chat.UserID { return c.user }
 
-func (c *Conn) remember(r *roomEntry) {
-	c.roomsMu.Lock()
-	if !slices.Contains(c.rooms, r) {
-		c.rooms = append(c.rooms, r)
-	}
-	c.roomsMu.Unlock()
-}
-
-func (c *Conn) forget(r *roomEntry) {
-	c.roomsMu.Lock()
-	if i := slices.Index(c.rooms, r); i >= 0 {
-		c.rooms = slices.Delete(c.rooms, i, i+1)
-	}
-	c.roomsMu.Unlock()
-}
-
-func (c *Conn) joined() []*roomEntry {
-	c.roomsMu.Lock()
-	defer c.roomsMu.Unlock()
-	return slices.Clone(c.rooms)
-}
+// Session is the key of the session c authenticated with.
+func (c *Conn) Session() string { return c.session }
 
 // outFrame is one queued piece of output: the payload of a text frame holding
 // events frames joined by newlines (a room's batch, or one event or reply),
@@ -144,10 +90,10 @@ type outFrame struct {
 // enqueue hands a frame to the writer. It never blocks: a connection whose
 // queue is full is closed with CloseTooSlow and resumes after reconnecting,
 // so one slow reader never delays a room.
-func (c *Conn) enqueue(frame []byte) { c.enqueueEvents(frame, 1) }
+func (c *Conn) enqueue(frame []byte) { c.Enqueue(frame, 1) }
 
-// enqueueEvents queues b, which holds events frames joined by newlines.
-func (c *Conn) enqueueEvents(b []byte, events int) { c.push(outFrame{b: b, events: events}) }
+// Enqueue queues b, which holds events frames joined by newlines.
+func (c *Conn) Enqueue(b []byte, events int) { c.push(outFrame{b: b, events: events}) }
 
 // enqueueControl queues a complete control frame.
 func (c *Conn) enqueueControl(f []byte) { c.push(outFrame{b: f, control: true}) }

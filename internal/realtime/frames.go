@@ -112,13 +112,3 @@ func ackFrame(id string, data any) []byte {
 func errorFrame(id string, err error) []byte {
 	return encodeFrame(serverFrame{Type: "error", ID: id, Error: &wireError{Code: chat.ErrorCode(err), Message: chat.ErrorMessage(err)}})
 }
-
-// eventFrame wraps an event's payload: {"type":T,"data":D}.
-func eventFrame(ev chat.Event) []byte {
-	b := make([]byte, 0, len(ev.Data)+len(ev.Type)+20)
-	b = append(b, `{"type":"`...)
-	b = append(b, ev.Type...)
-	b = append(b, `","data":`...)
-	b = append(b, ev.Data...)
-	return append(b, '}')
-}

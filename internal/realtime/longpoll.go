@@ -70,7 +70,7 @@ func (s *Server) OpenPoll(ctx context.Context, sess chat.Session, user chat.User
 		return PollBatch{}, chat.Errorf(chat.Invalid, "a session id is 16 to 64 of A-Z a-z 0-9 _ -")
 	}
 	ps := &pollSession{id: id, session: chat.SessionKey(sess.TokenHash), wake: make(chan struct{}, 1), lastPoll: time.Now()}
-	c := newConn(nil, user.ID, ps.session, s.hub.cfg)
+	c := newConn(nil, user.ID, ps.session, s.cfg)
 	c.poll = ps
 	ps.c = c
 	c.onEnd = func(c *Conn) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,13 +18,16 @@ import (
 	"golang.org/x/time/rate"
 
 	"parley/internal/chat"
+	"parley/internal/delivery"
 )
 
 // Server accepts WebSocket connections and reads their frames. A
 // connection's frames are handled one at a time, in the order it sent them,
 // by a goroutine that exists only while the socket has data (poller_linux.go).
 type Server struct {
-	hub      *Hub
+	hub      *delivery.Hub
+	cfg      *Config
+	log      *slog.Logger
 	svc      *chat.Service
 	upgrader ws.HTTPUpgrader
 	poller   *poller // nil: each connection has a blocking reader goroutine
@@ -38,16 +42,18 @@ type Server struct {
 // continues in a buffer of its connection's own.
 const readBufSize = 16 << 10
 
-func NewServer(hub *Hub, svc *chat.Service) *Server {
-	s := &Server{hub: hub, svc: svc, upgrader: ws.HTTPUpgrader{Timeout: 10 * time.Second}}
+// NewServer serves connections whose events hub delivers.
+func NewServer(hub *delivery.Hub, svc *chat.Service, log *slog.Logger, cfg Config) *Server {
+	c := cfg.withDefaults()
+	s := &Server{hub: hub, svc: svc, cfg: &c, log: log, upgrader: ws.HTTPUpgrader{Timeout: 10 * time.Second}}
 	s.readBufs.New = func() any { b := make([]byte, readBufSize); return &b }
 	if pollSupported {
 		p, err := newPoller(s.wake)
 		if err != nil {
-			hub.log.Warn("no epoll: one reader goroutine per connection", "err", err)
+			log.Warn("no epoll: one reader goroutine per connection", "err", err)
 		} else {
 			s.poller = p
-			hub.cfg.poller = p
+			s.cfg.poller = p
 		}
 	}
 	return s
@@ -68,7 +74,7 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 	if strings.EqualFold(u.Host, r.Host) {
 		return true
 	}
-	return slices.Contains(s.hub.cfg.AllowedOrigins, origin)
+	return slices.Contains(s.cfg.AllowedOrigins, origin)
 }
 
 func refuse(w http.ResponseWriter, status int, code chat.Code, msg string) {
@@ -98,7 +104,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, sess chat.Session
 		}
 		return
 	}
-	c := newConn(nc, user.ID, chat.SessionKey(sess.TokenHash), s.hub.cfg)
+	c := newConn(nc, user.ID, chat.SessionKey(sess.TokenHash), s.cfg)
 	if sc, ok := nc.(syscall.Conn); ok {
 		c.raw, _ = sc.SyscallConn()
 	}
@@ -122,7 +128,7 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, sess chat.Session
 // starts reading; on failure it tells the client to reconnect.
 func (s *Server) setup(c *Conn, user chat.User) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	rooms, err := s.hub.attach(ctx, c, func() ([]chat.RoomSummary, error) { return s.svc.Rooms(ctx, user.ID) })
+	rooms, err := s.hub.Attach(ctx, c, func() ([]chat.RoomSummary, error) { return s.svc.Rooms(ctx, user.ID) })
 	cancel()
 	if err != nil {
 		c.Close(CloseRestart, "could not load rooms: reconnect")
@@ -130,7 +136,7 @@ func (s *Server) setup(c *Conn, user chat.User) {
 	}
 	// Delivery starts before the ready frame is written, so nothing published
 	// in between is missed; release puts ready ahead of all of it.
-	s.hub.start(context.Background(), c, rooms)
+	s.hub.Start(context.Background(), c, rooms)
 	c.release(encodeFrame(serverFrame{Type: "ready", Data: ReadyData{User: user, Rooms: rooms}}))
 	s.svc.Connected(context.Background(), user.ID, rooms)
 	c.announced.Store(true)
@@ -152,6 +158,16 @@ func (s *Server) setup(c *Conn, user chat.User) {
 	go s.readBlocking(c)
 }
 
+// conns is every connection of this server's hub.
+func (s *Server) conns() []*Conn {
+	rs := s.hub.Recipients()
+	out := make([]*Conn, 0, len(rs))
+	for _, rc := range rs {
+		out = append(out, rc.(*Conn))
+	}
+	return out
+}
+
 // admit counts a new connection unless Shutdown has begun.
 func (s *Server) admit() bool {
 	s.admitMu.Lock()
@@ -165,7 +181,7 @@ func (s *Server) admit() bool {
 
 // ended is every connection's last step, whoever closed it.
 func (s *Server) ended(c *Conn) {
-	s.hub.detach(c)
+	s.hub.Detach(c)
 	if c.announced.Load() {
 		s.svc.Disconnected(context.Background(), c.user)
 	}
@@ -277,7 +293,7 @@ func (s *Server) consume(c *Conn, data []byte) error {
 
 // frames handles each complete frame at the front of buf and returns the rest.
 func (s *Server) frames(c *Conn, buf []byte) ([]byte, error) {
-	cfg := s.hub.cfg
+	cfg := s.cfg
 	for {
 		f, n, err := parseFrame(buf, cfg.ReadLimit)
 		if err == errIncomplete {
@@ -352,7 +368,7 @@ func (s *Server) shutdownConn(c *Conn) {
 func (s *Server) handle(c *Conn, data []byte) {
 	f, err := DecodeClientFrame(data)
 	if err != nil {
-		s.hub.cfg.Metrics.ErrorFrames.Add(1)
+		s.cfg.Metrics.ErrorFrames.Add(1)
 		c.enqueue(errorFrame(f.ID, err))
 		return
 	}
@@ -360,7 +376,7 @@ func (s *Server) handle(c *Conn, data []byte) {
 	defer cancel()
 	reply, err := s.dispatch(ctx, c, f)
 	if err != nil {
-		s.hub.cfg.Metrics.ErrorFrames.Add(1)
+		s.cfg.Metrics.ErrorFrames.Add(1)
 		c.enqueue(errorFrame(f.ID, err))
 		return
 	}
@@ -435,7 +451,7 @@ const pingSlices = 24
 // of them at a time, and closes those that have sent nothing, not even a
 // pong, for PongWait: dead peers are reaped even when no event flows.
 func (s *Server) Run(ctx context.Context) {
-	cfg := s.hub.cfg
+	cfg := s.cfg
 	t := time.NewTicker(max(cfg.PingInterval/pingSlices, time.Millisecond))
 	defer t.Stop()
 	slot := uint8(0)
@@ -449,7 +465,7 @@ func (s *Server) Run(ctx context.Context) {
 				s.reapPolls(cfg.PongWait)
 			}
 			silent := time.Now().Add(-cfg.PongWait).UnixNano()
-			for _, c := range s.hub.conns() {
+			for _, c := range s.conns() {
 				if c.poll != nil || c.pingSlot != slot {
 					continue
 				}
@@ -470,7 +486,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.admitMu.Lock()
 	s.closing.Store(true)
 	s.admitMu.Unlock()
-	for _, c := range s.hub.conns() {
+	for _, c := range s.conns() {
 		// An idle connection is taken from the poller and closed now; one
 		// with a reader at work is closed by that reader after its frame.
 		if c.reading.CompareAndSwap(false, true) {

@@ -18,6 +18,7 @@ import (
 
 	"parley/internal/blobstore"
 	"parley/internal/chat"
+	"parley/internal/delivery"
 	"parley/internal/httpapi"
 	"parley/internal/inmem"
 	"parley/internal/metrics"
@@ -40,6 +41,7 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	Limits          chat.Limits
 	Realtime        realtime.Config
+	Delivery        delivery.Config
 	DebugAddr       string // where to serve /debug/pprof/; empty = nowhere
 	// BlobURL is where attachments are kept: a local folder, or an s3://,
 	// azblob:// or gs:// bucket URL, the same for every node. Empty: the
@@ -111,8 +113,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 		cfg.Realtime.Metrics = &realtime.Stats{}
 	}
 	m.WatchHub(cfg.Realtime.Metrics)
-	hub := realtime.NewHub(bus, svc.MissedMessages, log, cfg.Realtime)
-	rt := realtime.NewServer(hub, svc)
+	cfg.Delivery.Metrics = cfg.Realtime.Metrics
+	cfg.Delivery.MaxFrameBytes = cfg.Realtime.MaxFrameBytes
+	hub := delivery.NewHub(bus, svc.MissedMessages, log, cfg.Delivery)
+	rt := realtime.NewServer(hub, svc, log, cfg.Realtime)
 	if r, ok := bus.(chat.Reconnector); ok {
 		// Events published while the bus was cut off are lost to this node:
 		// catch every room up from the store and reload who is in which room.

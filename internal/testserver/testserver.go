@@ -50,8 +50,8 @@ func Config(addr, db string) server.Config {
 	cfg.Limits.ReceiptWindow = 50 * time.Millisecond
 	// Rooms with two or more local connections batch their events, so every
 	// test with a conversation runs through the big-room path too.
-	cfg.Realtime.FanoutWindow = 10 * time.Millisecond
-	cfg.Realtime.FanoutBatchConns = 2
+	cfg.Delivery.FanoutWindow = 10 * time.Millisecond
+	cfg.Delivery.FanoutBatchConns = 2
 	cfg.Limits.UploadsPerSecond = 10000
 	cfg.Limits.UploadBurst = 10000
 	cfg.Realtime.FramesPerSecond = 10000

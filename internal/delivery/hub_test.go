@@ -1,0 +1,315 @@
+package delivery
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"parley/internal/chat"
+)
+
+// Messages published out of order are delivered in order, without reading
+// the store when the missing one comes through the bus in time.
+func TestReordersWithoutTheStore(t *testing.T) {
+	x := newHarness(t, Config{})
+	bob := x.connect("bob", 1)
+	reads := x.st.readCount()
+	x.bus.publish(x.st, 2)
+	x.bus.publish(x.st, 4)
+	wantSeqs(t, "bob, with 3 missing", bob, 2)
+	x.bus.publish(x.st, 3)
+	wantSeqs(t, "bob", bob, 2, 3, 4)
+	if n := x.st.readCount() - reads; n != 0 {
+		t.Fatalf("the store was read %d times for a reordering the bus repaired", n)
+	}
+}
+
+// A message the bus lost is read from the store once the repair delay has
+// passed, and the held ones follow it in order.
+func TestLostMessageIsFilledFromTheStore(t *testing.T) {
+	x := newHarness(t, Config{})
+	bob := x.connect("bob", 1)
+	x.bus.publish(x.st, 2)
+	x.st.commit(3, nil) // its publish is lost
+	x.bus.publish(x.st, 4)
+	x.clock.Advance(repairDelay - time.Millisecond)
+	wantSeqs(t, "bob, before the repair delay", bob, 2)
+	x.clock.Advance(time.Millisecond)
+	wantSeqs(t, "bob", bob, 2, 3, 4)
+}
+
+// While the store is down, messages after a gap wait rather than reach
+// clients with a gap; the repair is retried with backoff until it answers.
+func TestHeldMessagesWaitForTheStore(t *testing.T) {
+	x := newHarness(t, Config{})
+	bob := x.connect("bob", 1)
+	x.bus.publish(x.st, 2)
+	x.st.commit(3, nil)
+	x.st.setDown(true)
+	x.bus.publish(x.st, 4)
+	x.bus.publish(x.st, 5)
+	x.clock.Advance(time.Second)
+	wantSeqs(t, "bob, store down", bob, 2)
+	failed := x.st.readCount()
+	if failed < 2 {
+		t.Fatalf("the store was tried %d times in a second, want retries", failed)
+	}
+	x.clock.Advance(10 * time.Second)
+	if n := x.st.readCount() - failed; n > 11 {
+		t.Fatalf("%d retries in 10 s: the backoff should cap them near one a second", n)
+	}
+	x.st.setDown(false)
+	x.clock.Advance(time.Second)
+	wantSeqs(t, "bob", bob, 2, 3, 4, 5)
+}
+
+// A slow store never holds a room's lock: while a joining connection's read
+// waits on the store, the room's other members keep getting messages.
+func TestSlowStoreDoesNotStallTheRoom(t *testing.T) {
+	x := newHarness(t, Config{})
+	bob := x.connect("bob", 1)
+	x.bus.publish(x.st, 2)
+	x.bus.publish(x.st, 3)
+	gate, entered := make(chan struct{}), make(chan struct{})
+	x.st.mu.Lock()
+	x.st.gate, x.st.entered = gate, entered
+	x.st.mu.Unlock()
+	joined := make(chan *fakeRecipient)
+	go func() { joined <- x.connect("carol", 1) }() // behind the room: reads 2..3
+	<-entered
+	published := make(chan struct{})
+	go func() { x.bus.publish(x.st, 4); close(published) }()
+	select {
+	case <-published:
+	case <-time.After(30 * time.Second):
+		t.Fatal("a publish waited for a store read")
+	}
+	wantSeqs(t, "bob", bob, 2, 3, 4)
+	x.st.mu.Lock()
+	x.st.gate, x.st.entered = nil, nil
+	x.st.mu.Unlock()
+	close(gate)
+	carol := <-joined
+	// The room moved on while carol's read was out: she gets the rest too.
+	wantSeqs(t, "carol", carol, 2, 3, 4)
+	x.bus.publish(x.st, 5)
+	wantSeqs(t, "carol", carol, 2, 3, 4, 5)
+}
+
+// A connection whose snapshot is ahead of what this node has delivered (the
+// newest messages' publishes are still on their way) joins after the room
+// catches up from the store: the room's members get those messages, the new
+// connection none of them, and their late publishes change nothing.
+func TestJoinAheadOfTheRoomStartsAfterTheSnapshot(t *testing.T) {
+	x := newHarness(t, Config{})
+	bob := x.connect("bob", 1)
+	x.st.commit(2, nil)
+	x.st.commit(3, nil)
+	carol := x.connect("carol", 3)
+	wantSeqs(t, "carol, whose snapshot covers 3", carol)
+	wantSeqs(t, "bob", bob, 2, 3)
+	x.bus.publish(x.st, 2)
+	x.bus.publish(x.st, 3)
+	x.bus.publish(x.st, 4)
+	wantSeqs(t, "carol", carol, 4)
+	wantSeqs(t, "bob", bob, 2, 3, 4)
+}
+
+// A connection whose snapshot is behind the room here gets the difference
+// from the store, then the live messages.
+func TestJoinBehindTheRoomFillsTheGap(t *testing.T) {
+	x := newHarness(t, Config{})
+	bob := x.connect("bob", 1)
+	x.bus.publish(x.st, 2)
+	x.bus.publish(x.st, 3)
+	carol := x.connect("carol", 1)
+	x.bus.publish(x.st, 4)
+	wantSeqs(t, "carol", carol, 2, 3, 4)
+	wantSeqs(t, "bob", bob, 2, 3, 4)
+}
+
+// A join whose store read fails closes the connection with 4000: resuming
+// after a reconnect is exact, a join with a gap is not.
+func TestJoinThatCannotReadTheStoreAsksToReconnect(t *testing.T) {
+	x := newHarness(t, Config{})
+	x.connect("bob", 1)
+	x.bus.publish(x.st, 2)
+	x.bus.publish(x.st, 3)
+	x.st.setDown(true)
+	carol := x.connect("carol", 1)
+	if code := carol.closeCode(); code != CloseRestart {
+		t.Fatalf("carol's connection closed with %d, want %d", code, CloseRestart)
+	}
+}
+
+// A message adding a user whose connection is still loading its snapshot
+// does not start delivery from that message: the snapshot, taken later, says
+// where the connection stands.
+func TestAddWhileStartingWaitsForTheSnapshot(t *testing.T) {
+	x := newHarness(t, Config{})
+	x.connect("bob", 1)
+	carol := &fakeRecipient{user: "carol"}
+	rooms := []chat.RoomSummary{{Room: chat.Room{ID: "room", LastSeq: 3}}}
+	x.h.Attach(context.Background(), carol, func() ([]chat.RoomSummary, error) {
+		// While carol's rooms load, she is added and the room moves on.
+		x.bus.publishMsg(x.st.commit(2, &chat.SystemEvent{Type: chat.MembersAdded, Users: []chat.UserID{"carol"}}))
+		x.bus.publish(x.st, 3)
+		return rooms, nil
+	})
+	x.h.Start(context.Background(), carol, rooms)
+	x.bus.publish(x.st, 4)
+	wantSeqs(t, "carol", carol, 4)
+}
+
+// A room_added event during the load of a snapshot that does not have the
+// room yet joins the room at the event's seq once the connection starts.
+func TestRoomAddedWhileStartingJoinsAtItsSeq(t *testing.T) {
+	x := newHarness(t, Config{})
+	x.connect("bob", 1)
+	x.bus.publish(x.st, 2)
+	carol := &fakeRecipient{user: "carol"}
+	x.h.Attach(context.Background(), carol, func() ([]chat.RoomSummary, error) {
+		x.bus.publishMsg(x.st.commit(3, &chat.SystemEvent{Type: chat.MembersAdded, Users: []chat.UserID{"carol"}}))
+		x.bus.Publish(context.Background(), chat.UserTopic("carol"), chat.Event{Type: chat.EvRoomAdded, Room: "room", Seq: 3, Data: []byte(`{}`)})
+		return nil, nil // loaded before the invite committed
+	})
+	x.h.Start(context.Background(), carol, nil)
+	x.bus.publish(x.st, 4)
+	wantSeqs(t, "carol", carol, 4)
+}
+
+// A removal applies at its seq: the removed member gets its own removal and
+// nothing after, and a connection set up from a snapshot older than the
+// removal is not added back.
+func TestRemovalAppliesAtItsSeq(t *testing.T) {
+	x := newHarness(t, Config{})
+	x.connect("alice", 1)
+	bob := x.connect("bob", 1)
+	x.bus.publish(x.st, 2)
+	x.bus.publishMsg(x.st.commit(3, &chat.SystemEvent{Type: chat.MemberRemoved, Users: []chat.UserID{"bob"}}))
+	x.bus.publish(x.st, 4)
+	wantSeqs(t, "bob", bob, 2, 3)
+	late := x.connect("bob", 2) // a snapshot from before the removal
+	x.bus.publish(x.st, 5)
+	wantSeqs(t, "bob's late connection", late)
+}
+
+// The room's subscription ends with its last local member.
+func TestRoomIsDroppedWithItsLastMember(t *testing.T) {
+	x := newHarness(t, Config{})
+	bob := x.connect("bob", 1)
+	if !x.bus.subscribed(chat.RoomTopic("room")) {
+		t.Fatal("no subscription to the room's topic")
+	}
+	x.h.Detach(bob)
+	if x.bus.subscribed(chat.RoomTopic("room")) || x.bus.subscribed(chat.UserTopic("bob")) {
+		t.Fatal("topics still subscribed after the last recipient left")
+	}
+	if n := x.h.Connections(); n != 0 {
+		t.Fatalf("%d recipients attached", n)
+	}
+}
+
+// In a big room, events wait for the fan-out window and go out as one
+// payload per recipient; a membership change flushes the batch first, so
+// the batch reaches exactly the members of the seqs it covers.
+func TestBigRoomBatchesPerWindow(t *testing.T) {
+	x := newHarness(t, Config{FanoutWindow: 50 * time.Millisecond, FanoutBatchConns: 2})
+	alice, bob := x.connect("alice", 1), x.connect("bob", 1)
+	for seq := int64(2); seq <= 4; seq++ {
+		x.bus.publish(x.st, seq)
+	}
+	if n := bob.payloadCount(); n != 0 {
+		t.Fatalf("bob got %d payloads before the window closed", n)
+	}
+	x.clock.Advance(50 * time.Millisecond)
+	if n := bob.payloadCount(); n != 1 {
+		t.Fatalf("bob got %d payloads for one window, want 1", n)
+	}
+	wantSeqs(t, "bob", bob, 2, 3, 4)
+
+	x.bus.publish(x.st, 5)
+	carol := x.connect("carol", -1)
+	x.bus.publishMsg(x.st.commit(6, &chat.SystemEvent{Type: chat.MembersAdded, Users: []chat.UserID{"carol"}}))
+	x.bus.publish(x.st, 7)
+	x.clock.Advance(50 * time.Millisecond)
+	wantSeqs(t, "alice", alice, 2, 3, 4, 5, 6, 7)
+	wantSeqs(t, "carol, added at 6", carol, 6, 7)
+}
+
+// In a big room a count waits for a window that carries a message: alone it
+// is due lazyWindows windows later; a message brings the flush forward, and
+// both go out in one payload per recipient.
+func TestBigRoomCountsRideWithTheNextMessage(t *testing.T) {
+	const window = 50 * time.Millisecond
+	x := newHarness(t, Config{FanoutWindow: window, FanoutBatchConns: 2})
+	x.connect("alice", 1)
+	bob := x.connect("bob", 1)
+	receipts := chat.Event{Type: chat.EvReceipts, Room: "room", Data: []byte(`{"room_id":"room","counts":[]}`)}
+	x.bus.Publish(context.Background(), chat.RoomTopic("room"), receipts)
+	x.clock.Advance((lazyWindows - 1) * window)
+	if n := bob.payloadCount(); n != 0 {
+		t.Fatalf("a lone count went out after %d windows", lazyWindows-1)
+	}
+	x.clock.Advance(window)
+	if n := bob.payloadCount(); n != 1 {
+		t.Fatalf("a lone count was not out after %d windows", lazyWindows)
+	}
+
+	x.bus.Publish(context.Background(), chat.RoomTopic("room"), receipts)
+	x.bus.publish(x.st, 2)
+	x.clock.Advance(window)
+	if n := bob.payloadCount(); n != 2 {
+		t.Fatalf("count and message took %d payloads, want 1", n-1)
+	}
+	if frames := bob.frames(); len(frames) != 3 {
+		t.Fatalf("bob got frames %v", frames)
+	}
+}
+
+// A recipient that cannot keep up closes itself; the others get everything.
+func TestSlowRecipientDoesNotHoldTheRoom(t *testing.T) {
+	x := newHarness(t, Config{})
+	slow := &fakeRecipient{user: "slow", limit: 2}
+	rooms := []chat.RoomSummary{{Room: chat.Room{ID: "room", LastSeq: 1}}}
+	x.h.Attach(context.Background(), slow, func() ([]chat.RoomSummary, error) { return rooms, nil })
+	x.h.Start(context.Background(), slow, rooms)
+	bob := x.connect("bob", 1)
+	for seq := int64(2); seq <= 10; seq++ {
+		x.bus.publish(x.st, seq)
+	}
+	wantSeqs(t, "bob", bob, 2, 3, 4, 5, 6, 7, 8, 9, 10)
+	if slow.closeCode() == 0 {
+		t.Fatal("the slow recipient is still open")
+	}
+}
+
+// A session_ended event closes that session's connections only.
+func TestSessionEndedClosesItsConnections(t *testing.T) {
+	x := newHarness(t, Config{})
+	a := x.connect("bob", -1)
+	b := &fakeRecipient{user: "bob", session: "other"}
+	x.h.Attach(context.Background(), b, func() ([]chat.RoomSummary, error) { return nil, nil })
+	x.h.Start(context.Background(), b, nil)
+	x.bus.Publish(context.Background(), chat.UserTopic("bob"), chat.Event{Type: chat.EvSessionEnded, Session: a.session, Data: []byte(`{}`)})
+	if a.closeCode() != CloseSessionEnded || b.closeCode() != 0 {
+		t.Fatalf("close codes: ended session %d, other session %d", a.closeCode(), b.closeCode())
+	}
+}
+
+// Resync after a bus outage catches rooms up from the store and starts
+// rooms the user joined meanwhile.
+func TestResyncCatchesUpAfterAnOutage(t *testing.T) {
+	x := newHarness(t, Config{})
+	bob := x.connect("bob", 1)
+	x.st.commit(2, nil) // published while the bus was down
+	x.st.commit(3, nil)
+	x.h.Resync(context.Background(), func(context.Context, chat.UserID) ([]chat.RoomSummary, error) {
+		return []chat.RoomSummary{{Room: chat.Room{ID: "room", LastSeq: 3}}}, nil
+	})
+	wantSeqs(t, "bob", bob, 2, 3)
+	if got := slices.Compact(bob.seqs()); len(got) != 2 {
+		t.Fatal("duplicates after resync")
+	}
+}
