@@ -51,6 +51,10 @@ type Event struct {
 	// Session identifies the session of an EvSessionEnded event.
 	Session string          `json:"session,omitempty"`
 	Data    json.RawMessage `json:"data"`
+	// Origin names the bus instance (the node) that published the event: a
+	// node delivers its own events to its subscribers directly, and skips
+	// them when the broker brings them back.
+	Origin string `json:"origin,omitempty"`
 }
 
 // Topics: one per room and one per user. A node subscribes to the topics of

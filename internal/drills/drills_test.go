@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"parley/client"
+	"parley/internal/testenv"
 )
 
 type member struct {
@@ -26,7 +27,7 @@ type member struct {
 type drill struct {
 	t     *testing.T
 	pg    *postgres
-	redis *redisServer
+	redis *testenv.RedisServer
 	nodes []*node
 	room  client.RoomID
 	users []*member
@@ -254,9 +255,9 @@ func TestKillNodeMidStream(t *testing.T) {
 func TestRestartRedisMidStream(t *testing.T) {
 	d := setup(t, "restart_redis")
 	d.run(func() {
-		d.redis.kill()
+		d.redis.Kill()
 		time.Sleep(time.Second)
-		d.redis.start(t)
+		d.redis.Start(t)
 	})
 }
 
@@ -334,4 +335,36 @@ func (u *member) heardOffline(id client.UserID) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return u.offline[id]
+}
+
+// While Redis is away — killed, or frozen so that nothing answers — two
+// users of one node keep chatting live: the node delivers to its own
+// connections directly, and a send's ack waits for the store alone.
+func TestSameNodeChatWithoutRedis(t *testing.T) {
+	for _, fault := range []struct {
+		name     string
+		down, up func(d *drill)
+	}{
+		{"killed", func(d *drill) { d.redis.Kill() }, func(d *drill) { d.redis.Start(d.t) }},
+		{"frozen", func(d *drill) { d.redis.Freeze() }, func(d *drill) { d.redis.Thaw() }},
+	} {
+		t.Run(fault.name, func(t *testing.T) {
+			d := setup(t, "same_node_"+fault.name)
+			sender, peer := d.users[0], d.users[nodeCount] // both connected to node 0
+			fault.down(d)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			m, err := sender.conn.Send(ctx, d.room, "", "while Redis is away")
+			if err != nil {
+				t.Fatalf("send while Redis is %s: %v", fault.name, err)
+			}
+			for !slices.Contains(peer.seen(), m.Seq) {
+				if ctx.Err() != nil {
+					t.Fatalf("the peer on the same node did not get seq %d while Redis was %s", m.Seq, fault.name)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			fault.up(d)
+		})
+	}
 }

@@ -3,7 +3,6 @@ package drills
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -19,30 +18,9 @@ import (
 
 func need(t testing.TB, what string, err error) { t.Helper(); testenv.Require(t, what, err) }
 
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+func freePort(t testing.TB) int { return testenv.FreePort(t) }
 
-func waitTCP(addr string, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(30 * time.Millisecond)
-	}
-}
+func waitTCP(addr string, d time.Duration) error { return testenv.WaitTCP(addr, d) }
 
 // postgres is a private PostgreSQL cluster the drill may stop and start
 // without touching the machine's own server.
@@ -133,41 +111,4 @@ func (pg *postgres) database(t testing.TB, name string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", pg.port, name)
 }
 
-// redisServer is a private redis-server the drill may kill and restart.
-type redisServer struct {
-	port int
-	cmd  *exec.Cmd
-	dir  string
-}
-
-func startRedis(t testing.TB) *redisServer {
-	t.Helper()
-	_, err := exec.LookPath("redis-server")
-	need(t, "redis-server", err)
-	r := &redisServer{port: freePort(t), dir: t.TempDir()}
-	r.start(t)
-	t.Cleanup(func() { r.kill() })
-	return r
-}
-
-func (r *redisServer) URL() string { return "redis://127.0.0.1:" + strconv.Itoa(r.port) + "/0" }
-
-func (r *redisServer) start(t testing.TB) {
-	t.Helper()
-	r.cmd = exec.Command("redis-server", "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", r.dir)
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := waitTCP("127.0.0.1:"+strconv.Itoa(r.port), 10*time.Second); err != nil {
-		t.Fatalf("redis did not start: %v", err)
-	}
-}
-
-func (r *redisServer) kill() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		r.cmd.Process.Kill()
-		r.cmd.Wait()
-		r.cmd = nil
-	}
-}
+func startRedis(t testing.TB) *testenv.RedisServer { return testenv.StartRedis(t) }

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/redis/rueidis"
 
 	"parley/internal/chat"
@@ -24,7 +25,11 @@ var (
 const (
 	defaultChannelPrefix = "parley:"
 	defaultQueueSize     = 8192
-	// publishTimeout bounds a Publish whose context has no deadline.
+	// defaultPublishQueue bounds the events waiting to go to Redis.
+	defaultPublishQueue = 16384
+	// publishBatch caps the PUBLISHes sent in one pipelined round trip.
+	publishBatch = 256
+	// publishTimeout bounds one round trip of PUBLISHes.
 	publishTimeout = 2 * time.Second
 	// commandTimeout bounds a (UN)SUBSCRIBE on the pub/sub connection; past
 	// it the connection is taken for dead and replaced.
@@ -35,23 +40,25 @@ const (
 	maxBackoff     = 5 * time.Second
 )
 
-// ErrClosed is returned by Sync once the bus is closed.
+// ErrClosed is returned by Publish and Sync once the bus is closed.
 var ErrClosed = errors.New("redis bus: closed")
 
 // BusStats are monotonically increasing counters for metrics.
 type BusStats struct {
-	Published  uint64 // events published successfully
-	Received   uint64 // messages received from Redis (including dropped ones)
-	Reconnects uint64 // pub/sub connections re-established after a loss
-	Dropped    uint64 // messages dropped because the delivery queue was full
+	Published     uint64 // events published to Redis
+	PublishFailed uint64 // events not published: Redis failed or did not answer in time, or the publish queue was full
+	Received      uint64 // messages received from Redis (including dropped ones and this node's own)
+	Reconnects    uint64 // pub/sub connections re-established after a loss
+	Dropped       uint64 // received messages dropped because the delivery queue was full
 }
 
 // Option configures a Bus.
 type Option func(*busOptions)
 
 type busOptions struct {
-	prefix string
-	queue  int
+	prefix       string
+	queue        int
+	publishQueue int
 }
 
 // WithChannelPrefix replaces the "parley:" prefix of the Redis channels, e.g.
@@ -69,8 +76,28 @@ func WithQueueSize(n int) Option {
 	}
 }
 
+// WithPublishQueue sets how many events may wait to be published to Redis
+// (default 16384); past it they are dropped and counted.
+func WithPublishQueue(n int) Option {
+	return func(o *busOptions) {
+		if n > 0 {
+			o.publishQueue = n
+		}
+	}
+}
+
 // Bus is a chat.Bus on Redis Pub/Sub: every node publishes to and subscribes
 // to the channels "parley:<topic>".
+//
+// An event reaches this node's own subscribers directly, in the publisher's
+// goroutine, as on the in-process bus: delivery between two users of one node
+// never depends on Redis. Other nodes get it through Redis, published
+// asynchronously by one goroutine from a bounded queue, in pipelined batches:
+// Publish never waits for the network, so a send's ack waits for the store
+// alone, and a frozen or unreachable Redis costs the other nodes the events
+// (counted, and repaired from the store when the bus reconnects or the next
+// message shows the gap), never this node its latency. The node's own events
+// coming back from Redis are recognised by their Origin and skipped.
 //
 // One dedicated connection carries this node's subscriptions. Subscribe and
 // cancel only change the local subscriber table and wake the connection's
@@ -97,10 +124,12 @@ type Bus struct {
 	log    *slog.Logger
 	prefix string
 
-	ctx    context.Context // cancelled by Close
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once
+	ctx     context.Context // cancelled by Close
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	once    sync.Once
+	closing chan struct{} // closed by Close: publish what is queued, then stop
+	pubDone chan struct{} // closed when publishLoop returns
 
 	mu        sync.RWMutex
 	subs      map[string][]*busSub // topic → local subscribers, copy-on-write
@@ -113,10 +142,19 @@ type Bus struct {
 	kick   chan struct{} // (cap 1) the set of topics changed
 	notify chan struct{} // (cap 1) run the OnReconnect functions
 	queue  chan rueidis.PubSubMessage
+	out    chan outEvent // events waiting to be published
+	origin string        // this bus's Origin on the events it publishes
 
 	clientID                                 atomic.Int64 // CLIENT ID of the live pub/sub connection
 	published, received, reconnects, dropped atomic.Uint64
+	publishFailed                            atomic.Uint64
 	overflow                                 atomic.Bool
+	outFull                                  atomic.Bool // the publish queue overflowed since the publisher last said so
+}
+
+type outEvent struct {
+	channel string
+	payload []byte
 }
 
 type busSub struct {
@@ -128,7 +166,7 @@ type busSub struct {
 // subscription and delivery goroutines. ctx bounds the first connection only;
 // the bus runs until Close.
 func NewBus(ctx context.Context, url string, log *slog.Logger, opts ...Option) (*Bus, error) {
-	o := busOptions{prefix: defaultChannelPrefix, queue: defaultQueueSize}
+	o := busOptions{prefix: defaultChannelPrefix, queue: defaultQueueSize, publishQueue: defaultPublishQueue}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -148,6 +186,10 @@ func NewBus(ctx context.Context, url string, log *slog.Logger, opts ...Option) (
 		kick:    make(chan struct{}, 1),
 		notify:  make(chan struct{}, 1),
 		queue:   make(chan rueidis.PubSubMessage, o.queue),
+		out:     make(chan outEvent, o.publishQueue),
+		closing: make(chan struct{}),
+		pubDone: make(chan struct{}),
+		origin:  uuid.NewString(),
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	c, err := b.connect(ctx)
@@ -160,37 +202,119 @@ func NewBus(ctx context.Context, url string, log *slog.Logger, opts ...Option) (
 	go b.run(c)
 	go b.deliverLoop()
 	go b.notifyLoop()
+	go b.publishLoop()
 	return b, nil
 }
 
-// Close stops the goroutines and closes the connections. It must not be
-// called from a subscriber or an OnReconnect function.
+// Close publishes what is queued (for up to publishTimeout), stops the
+// goroutines and closes the connections. It must not be called from a
+// subscriber or an OnReconnect function.
 func (b *Bus) Close() {
 	b.once.Do(func() {
+		close(b.closing)
+		select {
+		case <-b.pubDone:
+		case <-time.After(publishTimeout):
+		}
 		b.cancel()
+		<-b.pubDone
 		b.wg.Wait()
 		b.client.Close()
 	})
 }
 
-// Publish sends ev to every node subscribed to topic. It fails when Redis is
-// unreachable; the event is then lost (hubs backfill from the store).
-func (b *Bus) Publish(ctx context.Context, topic string, ev chat.Event) error {
+// Publish hands ev to this node's subscribers of topic, then queues it for
+// the other nodes without waiting (see Bus). It fails only when the event
+// cannot be encoded.
+func (b *Bus) Publish(_ context.Context, topic string, ev chat.Event) error {
+	select {
+	case <-b.closing:
+		return ErrClosed
+	default:
+	}
+	ev.Origin = b.origin
 	payload, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("redis bus: encode event: %w", err)
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, publishTimeout)
-		defer cancel()
+	b.deliverLocal(topic, ev)
+	select {
+	case b.out <- outEvent{channel: b.prefix + topic, payload: payload}:
+	default:
+		b.publishFailed.Add(1)
+		b.outFull.Store(true)
 	}
-	cmd := b.client.B().Publish().Channel(b.prefix + topic).Message(rueidis.BinaryString(payload)).Build()
-	if err := b.client.Do(ctx, cmd).Error(); err != nil {
-		return fmt.Errorf("redis bus: publish %s: %w", topic, err)
-	}
-	b.published.Add(1)
 	return nil
+}
+
+func (b *Bus) deliverLocal(topic string, ev chat.Event) {
+	b.mu.RLock()
+	subs := b.subs[topic] // copy-on-write: safe to range after unlock
+	b.mu.RUnlock()
+	for _, s := range subs {
+		if !s.cancelled.Load() {
+			s.fn(ev)
+		}
+	}
+}
+
+// publishLoop sends the queued events to Redis in pipelined batches, in
+// queue order. While Redis fails it tries each batch once and drops it,
+// logging when publishing starts failing and when it recovers, with the
+// count lost in between — not a line per event. After Close it sends what is
+// still queued, then returns.
+func (b *Bus) publishLoop() {
+	defer close(b.pubDone)
+	cmds := make(rueidis.Commands, 0, publishBatch)
+	failing, lost := false, uint64(0)
+	var fullLogged time.Time
+	for {
+		var first outEvent
+		select {
+		case first = <-b.out:
+		case <-b.closing:
+			if len(b.out) == 0 {
+				return
+			}
+			first = <-b.out
+		}
+		cmds = append(cmds[:0], b.publishCmd(first))
+		for len(cmds) < publishBatch && len(b.out) > 0 {
+			cmds = append(cmds, b.publishCmd(<-b.out))
+		}
+		ctx, cancel := context.WithTimeout(b.ctx, publishTimeout)
+		var err error
+		for _, r := range b.client.DoMulti(ctx, cmds...) {
+			if e := r.Error(); e != nil {
+				err = e
+			}
+		}
+		cancel()
+		if err != nil {
+			b.publishFailed.Add(uint64(len(cmds)))
+			lost += uint64(len(cmds))
+			if !failing && b.ctx.Err() == nil {
+				failing = true
+				b.log.Warn("redis bus: publishing failed; other nodes miss this node's events until it recovers", "err", err)
+			}
+			continue
+		}
+		b.published.Add(uint64(len(cmds)))
+		if failing {
+			failing = false
+			b.log.Info("redis bus: publishing recovered", "events_lost", lost)
+			lost = 0
+		}
+		if b.outFull.Load() && time.Since(fullLogged) > 10*time.Second {
+			b.outFull.Store(false)
+			fullLogged = time.Now()
+			b.log.Warn("redis bus: publish queue full, events to other nodes dropped", "capacity", cap(b.out), "failed_total", b.publishFailed.Load())
+		}
+	}
+}
+
+func (b *Bus) publishCmd(ev outEvent) rueidis.Completed {
+	return b.client.B().Publish().Channel(ev.channel).Message(rueidis.BinaryString(ev.payload)).Build()
 }
 
 // Subscribe calls fn for every event on topic until cancel is called. It does
@@ -277,10 +401,11 @@ func (b *Bus) Sync(ctx context.Context) error {
 // Stats returns the counters.
 func (b *Bus) Stats() BusStats {
 	return BusStats{
-		Published:  b.published.Load(),
-		Received:   b.received.Load(),
-		Reconnects: b.reconnects.Load(),
-		Dropped:    b.dropped.Load(),
+		Published:     b.published.Load(),
+		PublishFailed: b.publishFailed.Load(),
+		Received:      b.received.Load(),
+		Reconnects:    b.reconnects.Load(),
+		Dropped:       b.dropped.Load(),
 	}
 }
 
@@ -482,6 +607,9 @@ func (b *Bus) deliver(m rueidis.PubSubMessage) {
 	if err := json.Unmarshal([]byte(m.Message), &ev); err != nil {
 		b.log.Warn("redis bus: undecodable event", "channel", m.Channel, "err", err)
 		return
+	}
+	if ev.Origin == b.origin {
+		return // delivered here when it was published
 	}
 	for _, s := range subs {
 		if !s.cancelled.Load() {

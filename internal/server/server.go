@@ -77,6 +77,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 		}
 		defer rc.Close()
 		m.CounterFunc("parley_bus_reconnects_total", "Times the Redis bus reconnected.", func() float64 { return float64(rb.Stats().Reconnects) })
+		m.CounterFunc("parley_bus_published_total", "Events this node published to Redis for the other nodes.", func() float64 { return float64(rb.Stats().Published) })
+		m.CounterFunc("parley_bus_publish_failed_total", "Events this node could not publish to Redis (Redis failing, or the publish queue full): the other nodes backfill their messages from the store.", func() float64 { return float64(rb.Stats().PublishFailed) })
+		m.CounterFunc("parley_bus_dropped_total", "Events received from Redis and dropped because this node's delivery queue was full (followed by a resync from the store).", func() float64 { return float64(rb.Stats().Dropped) })
 		bus = rb
 		store = redis.NewSessionCache(store, rc, 10*time.Minute)
 		limiters = redis.NewLimiters(rc, "v1")
