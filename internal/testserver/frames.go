@@ -20,10 +20,10 @@ func frameSchema(t testing.TB) *api.FrameSchema {
 	return fs
 }
 
-// frameChecker is the hook the test server's clients pass every frame they
-// receive to: a frame api/frames.schema.json does not allow fails t, as a
-// REST response outside api/openapi.yaml does.
-func frameChecker(t testing.TB) func(frame []byte, poll bool) {
+// FrameChecker is a hook for client.WithFrameHook: a frame the client
+// receives that api/frames.schema.json does not allow fails t, as a REST
+// response outside api/openapi.yaml does. The test server's clients have it.
+func FrameChecker(t testing.TB) func(frame []byte, poll bool) {
 	fs := frameSchema(t)
 	return func(frame []byte, poll bool) {
 		check, what := fs.CheckServerFrame, "WebSocket frame"

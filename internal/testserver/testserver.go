@@ -82,7 +82,7 @@ func StartConfig(t testing.TB, cfg server.Config) *Server {
 	}
 	s.URL = "http://" + s.Addr
 	s.validator = newValidatingTransport(t, s.URL)
-	s.frames = frameChecker(t)
+	s.frames = FrameChecker(t)
 	waitHealthy(t, s.URL)
 	t.Cleanup(func() { s.Stop(t) })
 	return s
