@@ -140,7 +140,7 @@ export interface PollBatch {
    */
   cursor: number;
   /**
-   * Events exactly as WebSocket frames carry them (`{"type", "data"}`), in order.
+   * Events exactly as WebSocket frames carry them (`{"type", "data"}`), in order; each is a `PollEvent` of `api/frames.schema.json`.
    */
   events: {
     type: string;
