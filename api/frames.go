@@ -44,11 +44,16 @@ func CompileFrameSchema() (*FrameSchema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api/frames.schema.json: %w", err)
 	}
+	root, _ := frames.(map[string]any)
+	defs, _ := root["$defs"].(map[string]any)
+	if defs == nil {
+		return nil, errors.New("api/frames.schema.json: no $defs")
+	}
 	spec, err := closedOpenAPI()
 	if err != nil {
 		return nil, err
 	}
-	stamp, err := timestampPattern(frames)
+	stamp, err := timestampPattern(defs)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +65,7 @@ func CompileFrameSchema() (*FrameSchema, error) {
 			return nil
 		}
 		if !stamp.MatchString(s) {
-			return fmt.Errorf("%q is not RFC 3339 in UTC with millisecond precision", s)
+			return fmt.Errorf("%q does not match $defs/Timestamp (RFC 3339 in UTC, to the millisecond)", s)
 		}
 		_, err := time.Parse(time.RFC3339, s)
 		return err
@@ -71,19 +76,17 @@ func CompileFrameSchema() (*FrameSchema, error) {
 	if err := c.AddResource(openAPIURL, spec); err != nil {
 		return nil, err
 	}
-	defs := frames.(map[string]any)["$defs"].(map[string]any)
-	fs := &FrameSchema{}
-	for _, k := range []struct {
-		union string
-		into  *map[string]*jsonschema.Schema
-	}{{"ServerFrame", &fs.server}, {"PollEvent", &fs.poll}, {"ClientFrame", &fs.client}} {
-		byType, err := compileUnion(c, defs, k.union)
-		if err != nil {
-			return nil, err
-		}
-		*k.into = byType
+	var fs FrameSchema
+	if fs.server, err = compileUnion(c, defs, "ServerFrame"); err != nil {
+		return nil, err
 	}
-	return fs, nil
+	if fs.poll, err = compileUnion(c, defs, "PollEvent"); err != nil {
+		return nil, err
+	}
+	if fs.client, err = compileUnion(c, defs, "ClientFrame"); err != nil {
+		return nil, err
+	}
+	return &fs, nil
 }
 
 // CheckServerFrame checks one frame a server sent on a WebSocket (one line of
@@ -137,7 +140,8 @@ func compileUnion(c *jsonschema.Compiler, defs map[string]any, union string) (ma
 		}
 		if branches, ok := def["oneOf"].([]any); ok {
 			for _, b := range branches {
-				ref, _ := b.(map[string]any)["$ref"].(string)
+				bm, _ := b.(map[string]any)
+				ref, _ := bm["$ref"].(string)
 				sub, ok := strings.CutPrefix(ref, "#/$defs/")
 				if !ok {
 					return fmt.Errorf("api/frames.schema.json: $defs/%s: a branch that is not a $ref to $defs: %v", name, b)
@@ -172,8 +176,7 @@ func frameType(def map[string]any) (string, bool) {
 	return s, ok
 }
 
-func timestampPattern(frames any) (*regexp.Regexp, error) {
-	defs, _ := frames.(map[string]any)["$defs"].(map[string]any)
+func timestampPattern(defs map[string]any) (*regexp.Regexp, error) {
 	ts, _ := defs["Timestamp"].(map[string]any)
 	p, ok := ts["pattern"].(string)
 	if !ok {
@@ -225,14 +228,10 @@ func closeObject(schemas map[string]any, s any) error {
 		for _, p := range parts {
 			pm, _ := p.(map[string]any)
 			if ref, ok := pm["$ref"].(string); ok {
-				name, ok := strings.CutPrefix(ref, "#/components/schemas/")
-				if !ok || schemas[name] == nil {
+				name, _ := strings.CutPrefix(ref, "#/components/schemas/")
+				if pm, ok = schemas[name].(map[string]any); !ok {
 					return fmt.Errorf("allOf part %s is not a component schema", ref)
 				}
-				if err := closeObject(schemas, schemas[name]); err != nil {
-					return err
-				}
-				pm = schemas[name].(map[string]any)
 			}
 			if err := closeObject(schemas, pm); err != nil {
 				return err
@@ -251,7 +250,10 @@ func closeObject(schemas map[string]any, s any) error {
 			required = append(required, r...)
 		}
 		delete(m, "allOf")
-		m["type"], m["properties"], m["required"] = "object", props, required
+		m["type"], m["properties"] = "object", props
+		if len(required) > 0 {
+			m["required"] = required
+		}
 	}
 	if props, ok := m["properties"].(map[string]any); ok {
 		for _, p := range props {
