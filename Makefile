@@ -2,7 +2,7 @@
 GO      ?= go
 PARLEY  := bin/parley
 
-.PHONY: run build test vet fuzz bench cluster cluster-stop clean web web-test browser-test screenshots
+.PHONY: run build test vet fuzz bench cluster cluster-stop clean web web-test browser-test screenshots types types-check
 
 run: build ## start Parley on the embedded default (http://localhost:8080)
 	./$(PARLEY) serve
@@ -24,6 +24,19 @@ web: web/dist/app/index.html
 web-test: web/node_modules/.package-lock.json ## Vitest: the client's state logic
 	cd web && npm test
 
+types: web/node_modules/.package-lock.json ## regenerate web/src/api/types.ts from api/openapi.yaml and api/frames.schema.json
+	cd web && npm run gen:types
+
+# The web client's API types are generated from the two contracts: a change
+# to either without regenerating them fails here.
+types-check: web/node_modules/.package-lock.json
+	@tmp="$$(mktemp --suffix=.ts)"; trap 'rm -f "$$tmp"' EXIT; \
+	(cd web && node scripts/gen-types.mjs "$$tmp") || exit 1; \
+	if ! diff -u web/src/api/types.ts "$$tmp"; then \
+		echo "web/src/api/types.ts is not what api/openapi.yaml and api/frames.schema.json generate: run 'make types' (or 'cd web && npm run gen:types') and commit it"; \
+		exit 1; \
+	fi
+
 # Browser tests need Node and Chromium: with CI=true a missing one fails the
 # run, locally the suite says why it skips (web/e2e/harness.mjs).
 browser-test: build ## playwright-core + Debian's Chromium against a real bin/parley
@@ -39,7 +52,7 @@ vet:
 test: vet ## the full test suite (with CI=true, service-backed suites must run)
 	$(GO) test -race -count=1 -timeout 20m ./...
 	@if command -v node >/dev/null && command -v npm >/dev/null; then \
-		$(MAKE) --no-print-directory web-test browser-test; \
+		$(MAKE) --no-print-directory types-check web-test browser-test; \
 	elif [ "$$CI" = true ]; then \
 		echo "web tests: Node and npm are required with CI=true"; exit 1; \
 	else \

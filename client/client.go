@@ -60,9 +60,10 @@ func ErrorCode(err error) string {
 // Client talks to one Parley server. It is safe for concurrent use; the token
 // is set by Login or WithToken.
 type Client struct {
-	base  string
-	token string
-	http  *http.Client
+	base      string
+	token     string
+	http      *http.Client
+	frameHook func(frame []byte, poll bool)
 }
 
 // New returns a client for the server at baseURL ("http://localhost:8080").
@@ -81,6 +82,17 @@ func (c *Client) WithToken(token string) *Client {
 func (c *Client) WithHTTPClient(hc *http.Client) *Client {
 	cp := *c
 	cp.http = hc
+	return &cp
+}
+
+// WithFrameHook returns a copy of c whose connections pass every server frame
+// they receive to hook before handling it: one line of a WebSocket message,
+// or one event of a long-poll answer (poll true). hook runs on the
+// connection's reader and must not keep frame. Tests use it to check every
+// frame against api/frames.schema.json.
+func (c *Client) WithFrameHook(hook func(frame []byte, poll bool)) *Client {
+	cp := *c
+	cp.frameHook = hook
 	return &cp
 }
 

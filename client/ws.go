@@ -350,6 +350,9 @@ type serverFrame struct {
 }
 
 func (cn *Conn) handle(ws *websocket.Conn, line []byte) error {
+	if cn.c.frameHook != nil {
+		cn.c.frameHook(line, cn.opts.LongPoll)
+	}
 	var f serverFrame
 	if err := json.Unmarshal(line, &f); err != nil {
 		return err

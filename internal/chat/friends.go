@@ -172,11 +172,7 @@ func (s *Service) withFriendPresence(ctx context.Context, fs []Friend) []Friend 
 	}
 	for i := range fs {
 		p := st[fs[i].ID]
-		fs[i].Online = p.Online
-		if !p.LastSeen.IsZero() {
-			seen := p.LastSeen.UTC()
-			fs[i].LastSeen = &seen
-		}
+		fs[i].Online, fs[i].LastSeen = p.Online, p.seenAt()
 	}
 	return fs
 }

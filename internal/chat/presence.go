@@ -32,3 +32,14 @@ type PresenceStatus struct {
 	Online   bool      `json:"online"`
 	LastSeen time.Time `json:"last_seen,omitzero"`
 }
+
+// seenAt is LastSeen as the API gives times, in UTC to the millisecond, or
+// nil when never recorded: backends report an online user as seen at the
+// moment they are asked, to the nanosecond.
+func (p PresenceStatus) seenAt() *time.Time {
+	if p.LastSeen.IsZero() {
+		return nil
+	}
+	t := p.LastSeen.UTC().Truncate(time.Millisecond)
+	return &t
+}

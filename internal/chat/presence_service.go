@@ -65,11 +65,7 @@ func (s *Service) withPresence(ctx context.Context, ms []Member) []Member {
 	}
 	for i := range ms {
 		p := st[ms[i].UserID]
-		ms[i].Online = p.Online
-		if !p.LastSeen.IsZero() {
-			seen := p.LastSeen
-			ms[i].LastSeen = &seen
-		}
+		ms[i].Online, ms[i].LastSeen = p.Online, p.seenAt()
 	}
 	return ms
 }

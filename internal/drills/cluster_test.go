@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"parley/client"
+	"parley/internal/testserver"
 )
 
 var (
@@ -143,15 +144,15 @@ func (r *rotator) DialContext(ctx context.Context, network, _ string) (net.Conn,
 }
 
 // clusterClient returns a client that reaches the cluster through a rotator
-// starting at node `first`.
-func clusterClient(nodes []*node, first int) (*client.Client, *rotator) {
+// starting at node `first`, and checks every frame its connections receive.
+func clusterClient(t testing.TB, nodes []*node, first int) (*client.Client, *rotator) {
 	r := &rotator{}
 	for _, n := range nodes {
 		r.addrs = append(r.addrs, n.addr)
 	}
 	r.next.Store(int64(first - 1))
 	hc := &http.Client{Transport: &http.Transport{DialContext: r.DialContext}, Timeout: 10 * time.Second}
-	return client.New("http://parley.cluster").WithHTTPClient(hc), r
+	return client.New("http://parley.cluster").WithHTTPClient(hc).WithFrameHook(testserver.FrameChecker(t)), r
 }
 
 func wsDialer(r *rotator) *websocket.Dialer {

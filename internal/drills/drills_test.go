@@ -12,6 +12,7 @@ import (
 
 	"parley/client"
 	"parley/internal/testenv"
+	"parley/internal/testserver"
 )
 
 type member struct {
@@ -49,7 +50,7 @@ func setup(t *testing.T, name string) *drill {
 	defer cancel()
 	var names []string
 	for i := range userCount {
-		c, rot := clusterClient(d.nodes, i%nodeCount)
+		c, rot := clusterClient(t, d.nodes, i%nodeCount)
 		u := &member{name: fmt.Sprintf("user%d", i)}
 		if _, err := c.Signup(ctx, u.name, "password-"+u.name, ""); err != nil {
 			t.Fatal(err)
@@ -70,7 +71,7 @@ func setup(t *testing.T, name string) *drill {
 	d.room = room.ID
 	for i, u := range d.users {
 		// A fresh rotator per connection spreads users over the nodes.
-		_, rot := clusterClient(d.nodes, i%nodeCount)
+		_, rot := clusterClient(t, d.nodes, i%nodeCount)
 		conn, err := u.api.Connect(ctx, client.ConnectOptions{Dialer: wsDialer(rot), MaxBackoff: 500 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
@@ -299,9 +300,11 @@ func TestKilledNodeUsersGoOffline(t *testing.T) {
 		t.Fatal("user not in the member list")
 		return false
 	}
-	if _, _, err := ws.ReadMessage(); err != nil { // ready: the connection counts from here
+	_, ready, err := ws.ReadMessage() // the connection counts from here
+	if err != nil {
 		t.Fatal(err)
 	}
+	testserver.CheckFrames(t, ready)
 	for deadline := time.Now().Add(5 * time.Second); !online(); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the user is not online before the crash")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"parley/client"
+	"parley/internal/testserver"
 )
 
 // TestClusterScriptBehindNginx runs deploy/cluster.sh — what `make cluster`
@@ -51,7 +52,7 @@ func TestClusterScriptBehindNginx(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	base := client.New("http://127.0.0.1:" + strconv.Itoa(port))
+	base := client.New("http://127.0.0.1:" + strconv.Itoa(port)).WithFrameHook(testserver.FrameChecker(t))
 	var users []*client.Client
 	for _, name := range []string{"ann", "ben"} {
 		if _, err := base.Signup(ctx, name, "password-"+name, ""); err != nil {

@@ -21,6 +21,7 @@ import (
 // a server's duplicates and gaps: it records every message event's seq per
 // room exactly as the server sent it.
 type rawConn struct {
+	t  testing.TB
 	ws *websocket.Conn
 
 	mu   sync.Mutex
@@ -34,7 +35,7 @@ func dialRaw(t testing.TB, srv *testserver.Server, u *testserver.User) *rawConn 
 	if err != nil {
 		t.Fatal(err)
 	}
-	rc := &rawConn{ws: ws, seqs: map[client.RoomID][]int64{}, done: make(chan struct{})}
+	rc := &rawConn{t: t, ws: ws, seqs: map[client.RoomID][]int64{}, done: make(chan struct{})}
 	go rc.read()
 	t.Cleanup(func() { ws.Close(); <-rc.done })
 	return rc
@@ -47,6 +48,7 @@ func (rc *rawConn) read() {
 		if err != nil {
 			return
 		}
+		testserver.CheckFrames(rc.t, data)
 		for line := range bytes.SplitSeq(data, []byte{'\n'}) {
 			var f struct {
 				Type string         `json:"type"`

@@ -50,8 +50,9 @@ func TestSlowClientIsDisconnectedOthersUnaffected(t *testing.T) {
 	// Now read what the slow client was sent: some events, then close 4001.
 	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
 	for {
-		_, _, err := ws.ReadMessage()
+		_, data, err := ws.ReadMessage()
 		if err == nil {
+			testserver.CheckFrames(t, data)
 			continue
 		}
 		// 4001 when the close frame still fits in the socket; when even that
@@ -81,8 +82,9 @@ func TestSilentPeerIsReaped(t *testing.T) {
 	ws.SetPingHandler(func(string) error { return nil }) // and no pongs from here on
 	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
 	for {
-		_, _, err := ws.ReadMessage()
+		_, data, err := ws.ReadMessage()
 		if err == nil {
+			testserver.CheckFrames(t, data)
 			continue
 		}
 		var ce *websocket.CloseError
@@ -104,9 +106,11 @@ func TestWriteDelayBatchesEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	if _, _, err := ws.ReadMessage(); err != nil { // ready
+	_, data, err := ws.ReadMessage() // ready
+	if err != nil {
 		t.Fatal(err)
 	}
+	testserver.CheckFrames(t, data)
 	ac := alice.Connect(t)
 	const total = 40
 	var wg sync.WaitGroup
@@ -127,6 +131,7 @@ func TestWriteDelayBatchesEvents(t *testing.T) {
 		if err != nil {
 			t.Fatalf("after %d events in %d messages: %v", events, messages, err)
 		}
+		testserver.CheckFrames(t, data)
 		messages++
 		for _, line := range strings.Split(string(data), "\n") {
 			if strings.Contains(line, `"type":"message"`) {

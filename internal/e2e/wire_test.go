@@ -48,6 +48,8 @@ func TestFramesSplitAndFragmentedAreRead(t *testing.T) {
 	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
 	if _, data, err := ws.ReadMessage(); err != nil || !strings.Contains(string(data), `"type":"ready"`) {
 		t.Fatalf("ready: %s %v", data, err)
+	} else {
+		testserver.CheckFrames(t, data)
 	}
 	pong := make(chan string, 1)
 	ws.SetPongHandler(func(s string) error { pong <- s; return nil })
@@ -62,6 +64,7 @@ func TestFramesSplitAndFragmentedAreRead(t *testing.T) {
 		if err != nil || !strings.Contains(string(data), `"type":"ack","id":"`+id+`"`) {
 			t.Fatalf("request %d: %s %v", i, data, err)
 		}
+		testserver.CheckFrames(t, data)
 	}
 	select {
 	case got := <-pong:
@@ -101,16 +104,19 @@ func TestBadFramingClosesWithProtocolCodes(t *testing.T) {
 			}
 			defer ws.Close()
 			ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-			if _, _, err := ws.ReadMessage(); err != nil { // ready
+			_, data, err := ws.ReadMessage() // ready
+			if err != nil {
 				t.Fatal(err)
 			}
+			testserver.CheckFrames(t, data)
 			if _, err := ws.NetConn().Write(tc.frame); err != nil {
 				t.Fatal(err)
 			}
 			for {
-				if _, _, err = ws.ReadMessage(); err != nil {
+				if _, data, err = ws.ReadMessage(); err != nil {
 					break
 				}
+				testserver.CheckFrames(t, data)
 			}
 			if !websocket.IsCloseError(err, tc.code) {
 				t.Fatalf("got %v, want close %d", err, tc.code)

@@ -25,6 +25,7 @@ type Server struct {
 	done chan error
 
 	validator http.RoundTripper
+	frames    func(frame []byte, poll bool)
 }
 
 // Option adjusts the node's configuration before it starts.
@@ -81,6 +82,7 @@ func StartConfig(t testing.TB, cfg server.Config) *Server {
 	}
 	s.URL = "http://" + s.Addr
 	s.validator = newValidatingTransport(t, s.URL)
+	s.frames = FrameChecker(t)
 	waitHealthy(t, s.URL)
 	t.Cleanup(func() { s.Stop(t) })
 	return s
@@ -128,9 +130,10 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 // Client returns an unauthenticated client of the node whose every response
-// is checked against api/openapi.yaml.
+// is checked against api/openapi.yaml, and every frame its connections
+// receive against api/frames.schema.json.
 func (s *Server) Client() *client.Client {
-	return client.New(s.URL).WithHTTPClient(&http.Client{Transport: s.validator})
+	return client.New(s.URL).WithHTTPClient(&http.Client{Transport: s.validator}).WithFrameHook(s.frames)
 }
 
 // User is a signed-up, logged-in user.
@@ -201,5 +204,5 @@ func StartCluster(t testing.TB, n int, opts ...Option) []*Server {
 
 // On returns u as a user of another node: same token, that node's address.
 func (u *User) On(s *Server) *User {
-	return &User{Client: client.New(s.URL).WithHTTPClient(&http.Client{Transport: s.validator}).WithToken(u.Token()), User: u.User, Password: u.Password}
+	return &User{Client: s.Client().WithToken(u.Token()), User: u.User, Password: u.Password}
 }

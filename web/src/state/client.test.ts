@@ -274,7 +274,7 @@ describe("ChatClient", () => {
     await settleAll();
     t.ws().drop(1006);
     t.timers.advance(1000);
-    t.ws().push({ type: "ready", data: { user: { id: "alice" }, rooms: null } });
+    t.ws().push({ type: "ready", data: { user: { id: "alice" }, rooms: [] } });
     await settleAll();
     expect(t.client.openRoomId).toBeNull();
     expect(t.client.timelines.size).toBe(0);

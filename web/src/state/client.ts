@@ -1,5 +1,5 @@
 import type { Rest } from "../api/rest";
-import type { Attachment, MembersEvent, Message, Presence, Reaction, Ready, ReadPosition, Room, RoomID, RoomSummary, ServerFrame, Typing, User, UserID } from "../api/types";
+import type { Attachment, MembersChange, Message, Presence, Reaction, Ready, ReadPosition, Room, RoomID, RoomSummary, ServerFrame, Typing, User, UserID } from "../api/types";
 import { Connection, type ConnState, type SocketLike, type Timers } from "./connection";
 import { friendEventTypes, type FriendChange } from "./friends";
 import { Directory } from "./directory";
@@ -325,8 +325,8 @@ export class ChatClient {
         return this.emit();
       }
       case "members": {
-        const ev = f.data as MembersEvent;
-        this.directory.learnMembers(ev.members ?? [], this.session?.user.id ?? "");
+        const ev = f.data as MembersChange;
+        this.directory.learnMembers(ev.members, this.session?.user.id ?? "");
         this.members.apply(ev);
         this.emit();
         return;
@@ -350,9 +350,8 @@ export class ChatClient {
     this.typing.clear();
     if (this.session) this.setSessionUser(r.user);
     this.users.set(r.user.id, r.user);
-    const list = r.rooms ?? [];
-    for (const room of list) if (room.peer) this.users.set(room.peer.id, room.peer);
-    const gone = this.rooms.setAll(list);
+    for (const room of r.rooms) if (room.peer) this.users.set(room.peer.id, room.peer);
+    const gone = this.rooms.setAll(r.rooms);
     for (const id of gone) this.dropRoom(id, "You are no longer a member of that room.");
     this.emit();
 

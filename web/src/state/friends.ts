@@ -1,15 +1,29 @@
-import type { BlockedUser, Friend, FriendRequest, Relation, User, UserID } from "../api/types";
+import type {
+  BlockAddedFrame,
+  BlockedUser,
+  BlockRemovedFrame,
+  Friend,
+  FriendAddedFrame,
+  FriendRemovedFrame,
+  FriendRequest,
+  FriendRequestFrame,
+  FriendRequestRemovedFrame,
+  ProfileUpdatedFrame,
+  Relation,
+  User,
+  UserID,
+} from "../api/types";
 import { profileOf } from "./profile";
 
 /** A change to the friend lists: a live event, or the answer to my own request (the same shapes). */
 export type FriendChange =
-  | { type: "friend_request"; data: FriendRequest }
-  | { type: "friend_request_removed"; data: { from_id: UserID; to_id: UserID } }
-  | { type: "friend_added"; data: Friend }
-  | { type: "friend_removed"; data: { user_id: UserID } }
-  | { type: "block_added"; data: BlockedUser }
-  | { type: "block_removed"; data: { user_id: UserID } }
-  | { type: "profile_updated"; data: User };
+  | FriendRequestFrame
+  | FriendRequestRemovedFrame
+  | FriendAddedFrame
+  | FriendRemovedFrame
+  | BlockAddedFrame
+  | BlockRemovedFrame
+  | ProfileUpdatedFrame;
 
 export const friendEventTypes = new Set(["friend_request", "friend_request_removed", "friend_added", "friend_removed", "block_added", "block_removed"]);
 

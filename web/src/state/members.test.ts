@@ -29,7 +29,7 @@ describe("MemberLists", () => {
     const l = new MemberLists();
     l.setSnapshot("r1", [member("alice")]);
     l.apply({ room_id: "r1", seq: 9, members: [], removed: ["bob"] });
-    l.apply({ room_id: "r1", seq: 8, members: [member("bob")], removed: null }); // late
+    l.apply({ room_id: "r1", seq: 8, members: [member("bob")], removed: [] }); // late
     expect(l.get("r1")?.map((m) => m.user_id)).toEqual(["alice"]);
   });
 

@@ -1,4 +1,4 @@
-import type { Member, MembersEvent, RoomID, User, UserID } from "../api/types";
+import type { Member, MembersChange, RoomID, User, UserID } from "../api/types";
 import { profileOf } from "./profile";
 
 interface RoomMembers {
@@ -6,7 +6,7 @@ interface RoomMembers {
   /** Per member, the seq of the last `members` change applied: an older one arriving late is ignored. */
   seqs: Map<UserID, number>;
   /** Events that arrived while a snapshot was in flight, applied again over it. */
-  replay: MembersEvent[] | null;
+  replay: MembersChange[] | null;
 }
 
 /**
@@ -52,23 +52,23 @@ export class MemberLists {
   }
 
   /** A `members` event; rooms whose list is not held ignore it. Returns whether a list changed. */
-  apply(ev: MembersEvent): boolean {
+  apply(ev: MembersChange): boolean {
     const r = this.rooms.get(ev.room_id);
     if (!r) return false;
     r.replay?.push(ev);
     return r.list ? this.applyTo(r, ev) : false;
   }
 
-  private applyTo(r: RoomMembers, ev: MembersEvent): boolean {
+  private applyTo(r: RoomMembers, ev: MembersChange): boolean {
     if (!r.list) return false;
     let list = r.list;
     const fresh = (u: UserID) => ev.seq >= (r.seqs.get(u) ?? 0);
-    for (const u of ev.removed ?? []) {
+    for (const u of ev.removed) {
       if (!fresh(u)) continue;
       r.seqs.set(u, ev.seq);
       list = list.filter((m) => m.user_id !== u);
     }
-    for (const m of ev.members ?? []) {
+    for (const m of ev.members) {
       if (!fresh(m.user_id)) continue;
       r.seqs.set(m.user_id, ev.seq);
       const i = list.findIndex((x) => x.user_id === m.user_id);

@@ -2,6 +2,9 @@ import type { Message, ReadPosition, Role, Room, RoomID, RoomSummary, User, User
 import { profileOf } from "./profile";
 import { MentionBadge } from "./mentions";
 
+/** A read position: the server's (a `read` event or ack), or mine shown before the server answers, without a mention count. */
+export type ReadMove = Omit<ReadPosition, "mentions" | "last_seq"> & Partial<Pick<ReadPosition, "mentions" | "last_seq">>;
+
 /**
  * The room list: each room as the caller sees it (last message, unread
  * count, mention badge, read position), kept current from live events and
@@ -125,7 +128,7 @@ export class RoomList {
    * the server answers); it never moves back. A position with `mentions`
    * brings the exact mention count.
    */
-  onRead(p: ReadPosition): boolean {
+  onRead(p: ReadMove): boolean {
     const r = this.rooms.get(p.room_id);
     if (!r) return false;
     const badge = this.badges.get(p.room_id);

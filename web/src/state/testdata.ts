@@ -27,6 +27,7 @@ export function room(id: string, over: Partial<RoomSummary> = {}): RoomSummary {
     role: "member",
     last_read_seq: 1,
     unread: 0,
+    mentions: 0,
     ...over,
   };
 }
