@@ -76,7 +76,7 @@ func checkSnapshotsDuringStream(t *testing.T, nodes []*testserver.Server) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := followFromSnapshot(node, bob.Token(), room.ID, snapshotFollowMsgs); err != nil {
+				if err := followFromSnapshot(t, node, bob.Token(), room.ID, snapshotFollowMsgs); err != nil {
 					errs <- fmt.Errorf("wave %d, connection %d on %s: %w", wave, i, node.Addr, err)
 				}
 			}()
@@ -100,7 +100,7 @@ func checkSnapshotsDuringStream(t *testing.T, nodes []*testserver.Server) {
 // followFromSnapshot opens a raw WebSocket, reads ready and then the room's
 // live messages until it has n of them, and checks they run on from the
 // snapshot's last_seq without a repeat or a gap.
-func followFromSnapshot(node *testserver.Server, token string, room client.RoomID, n int) error {
+func followFromSnapshot(t *testing.T, node *testserver.Server, token string, room client.RoomID, n int) error {
 	ws, _, err := websocket.DefaultDialer.Dial("ws://"+node.Addr+"/api/v1/ws?token="+token, nil)
 	if err != nil {
 		return err
@@ -116,6 +116,7 @@ func followFromSnapshot(node *testserver.Server, token string, room client.RoomI
 		if err != nil {
 			return fmt.Errorf("after %d messages: %w", len(seqs), err)
 		}
+		testserver.CheckFrames(t, data)
 		for line := range strings.SplitSeq(string(data), "\n") {
 			if line == "" {
 				continue
