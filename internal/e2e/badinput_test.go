@@ -8,12 +8,22 @@ import (
 	"testing"
 	"time"
 
+	"parley/client"
 	"parley/internal/server"
 	"parley/internal/testserver"
 )
 
 // raw sends body as-is and returns the status and error code.
 func raw(t testing.TB, srv *testserver.Server, token, method, path, body string) (int, string) {
+	t.Helper()
+	status, e := rawVia(t, http.DefaultClient, srv, token, method, path, body)
+	return status, e.Code
+}
+
+type apiError struct{ Code, Message string }
+
+// rawVia sends body as-is with hc and returns the status and the error.
+func rawVia(t testing.TB, hc *http.Client, srv *testserver.Server, token, method, path, body string) (int, apiError) {
 	t.Helper()
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -22,15 +32,86 @@ func raw(t testing.TB, srv *testserver.Server, token, method, path, body string)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	var e struct{ Error struct{ Code string } }
+	var e struct{ Error apiError }
 	json.Unmarshal(data, &e)
-	return resp.StatusCode, e.Error.Code
+	return resp.StatusCode, e.Error
+}
+
+// Text that is not valid Unicode — bytes that are not UTF-8, or a \u escape
+// of half a surrogate pair — is refused wherever a client can put it, the
+// way the WebSocket refuses it, and never stored as U+FFFD.
+func TestTextMustBeValidUnicode(t *testing.T) {
+	srv := testserver.Start(t)
+	alice, bob := srv.NewUser(t, "alice"), srv.NewUser(t, "bob")
+	room := newRoom(t, alice, "unicode", bob)
+	r := "/api/v1/rooms/" + string(room.ID)
+	tok := alice.Token()
+	cases := []struct {
+		name, token, method, path, body string
+		says                            string // in the error message
+	}{
+		{"signup username", "", "POST", "/api/v1/auth/signup", "{\"username\":\"zed\xff\",\"password\":\"12345678\"}", "UTF-8"},
+		{"signup display name", "", "POST", "/api/v1/auth/signup", `{"username":"zed","password":"12345678","display_name":"Z\udc00"}`, "surrogate"},
+		{"login username", "", "POST", "/api/v1/auth/login", "{\"username\":\"\xc0\xaf\",\"password\":\"12345678\"}", "UTF-8"},
+		{"login password", "", "POST", "/api/v1/auth/login", `{"username":"alice","password":"\ud800password"}`, "surrogate"},
+		{"send text", tok, "POST", r + "/messages", "{\"text\":\"caf\xe9\"}", "UTF-8"},
+		{"send lone low surrogate", tok, "POST", r + "/messages", `{"text":"\udc00"}`, `\udc00`},
+		{"send lone high surrogate", tok, "POST", r + "/messages", `{"text":"\ud83d!"}`, `\ud83d`},
+		{"send reversed pair", tok, "POST", r + "/messages", `{"text":"\udc4d\ud83d"}`, "surrogate"},
+		{"send client_id", tok, "POST", r + "/messages", `{"text":"x","client_id":"\udfff"}`, "surrogate"},
+		{"send UTF-8-encoded surrogate", tok, "POST", r + "/messages", "{\"text\":\"\xed\xa0\x80\"}", "UTF-8"},
+		{"edit text", tok, "PATCH", r + "/messages/1", `{"text":"\udc00"}`, "surrogate"},
+		{"room name", tok, "POST", "/api/v1/rooms", `{"name":"\ud800"}`, "surrogate"},
+		{"room member", tok, "POST", "/api/v1/rooms", "{\"name\":\"x\",\"members\":[\"b\xffb\"]}", "UTF-8"},
+		{"rename", tok, "PATCH", r, "{\"name\":\"\xff\"}", "UTF-8"},
+		{"announcement", tok, "PATCH", r, `{"announcement":"\udbff"}`, "surrogate"},
+		{"invite", tok, "POST", r + "/members", `{"members":["\ud800"]}`, "surrogate"},
+		{"direct", tok, "POST", "/api/v1/rooms/direct", "{\"username\":\"\xfe\"}", "UTF-8"},
+		{"display name", tok, "PATCH", "/api/v1/me", `{"display_name":"A\udc00"}`, "surrogate"},
+		{"status message", tok, "PATCH", "/api/v1/me", "{\"status_message\":\"\x80\"}", "UTF-8"},
+		{"friend request", tok, "POST", "/api/v1/friends/requests", `{"username":"\udc00"}`, "surrogate"},
+		{"block", tok, "POST", "/api/v1/blocks", "{\"username\":\"\xff\"}", "UTF-8"},
+		{"a key", tok, "POST", r + "/read", "{\"s\xffq\":1}", "UTF-8"},
+		{"user by name", tok, "GET", "/api/v1/users/b%FFb", "", "UTF-8"},
+		{"room path", tok, "GET", "/api/v1/rooms/%C0%AF", "", "path parameter room"},
+		{"user path", tok, "DELETE", "/api/v1/friends/%FE", "", "path parameter user"},
+		{"attachment path", tok, "GET", "/api/v1/attachments/%FF", "", "path parameter id"},
+		{"emoji path", tok, "PUT", r + "/messages/1/reactions/%F0%9F", "", "path parameter emoji"},
+		{"search", tok, "GET", "/api/v1/users?q=b%FF", "", "query parameter q"},
+		{"history query", tok, "GET", r + "/messages?order=%FF", "", "query parameter order"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, e := rawVia(t, srv.HTTPClient(), srv, c.token, c.method, c.path, c.body)
+			if status != 400 || e.Code != "invalid" || !strings.Contains(e.Message, c.says) {
+				t.Fatalf("got %d %q %q, want 400 invalid saying %q", status, e.Code, e.Message, c.says)
+			}
+		})
+	}
+
+	// Valid escapes, U+FFFD itself among them, are text like any other.
+	for body, want := range map[string]string{
+		`{"text":"\ud83d\udc4d"}`:    "👍",
+		`{"text":"\ufffd"}`:          "\uFFFD",
+		"{\"text\":\"\uFFFD?\"}":     "\uFFFD?",
+		`{"text":"\\udc00"}`:         `\udc00`,
+		`{"text":"\uD83D\uDE00 ok"}`: "😀 ok",
+	} {
+		status, e := rawVia(t, srv.HTTPClient(), srv, tok, "POST", r+"/messages", body)
+		if status != 201 {
+			t.Fatalf("%s: %d %+v", body, status, e)
+		}
+		hist, err := alice.History(ctxT(t), room.ID, client.Page{Limit: 1})
+		if err != nil || len(hist) != 1 || hist[0].Text != want {
+			t.Fatalf("%s: stored %+v (%v), want text %q", body, hist, err, want)
+		}
+	}
 }
 
 func TestBadRESTInput(t *testing.T) {
@@ -119,6 +200,8 @@ func TestBadFramesGetErrorsAndTheConnectionSurvives(t *testing.T) {
 		{"edit missing", `{"id":"10","type":"edit","data":{"room_id":"` + rid + `","seq":77,"text":"x"}}`, "not_found"},
 		{"delete system", `{"id":"11","type":"delete","data":{"room_id":"` + rid + `","seq":1}}`, "forbidden"},
 		{"id too long", `{"id":"` + strings.Repeat("i", 65) + `","type":"ping"}`, "invalid"},
+		{"lone surrogate", `{"id":"12","type":"send","data":{"room_id":"` + rid + `","text":"\udc00"}}`, "invalid"},
+		{"lone surrogate in the id", `{"id":"\ud800","type":"ping"}`, "invalid"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -9,11 +9,13 @@ import (
 	"strconv"
 
 	"parley/internal/chat"
+	"parley/internal/clientjson"
 )
 
 // decodeJSON reads one JSON object from a body already bounded by
 // http.MaxBytesReader. Unknown fields are ignored (clients may be newer than
-// the server); malformed JSON, wrong types and trailing data are Invalid.
+// the server); malformed JSON, text that is not valid Unicode, wrong types
+// and trailing data are Invalid.
 func decodeJSON(body io.Reader, v any) error {
 	data, err := io.ReadAll(body)
 	var tooBig *http.MaxBytesError
@@ -30,6 +32,9 @@ func decodeBytes(data []byte, v any) error {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 || data[0] != '{' {
 		return chat.Errorf(chat.Invalid, "request body must be a JSON object")
+	}
+	if err := clientjson.Check(data); err != nil {
+		return chat.Errorf(chat.Invalid, "request body %v", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {

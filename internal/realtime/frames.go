@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 
 	"parley/internal/chat"
+	"parley/internal/clientjson"
 )
 
 // ClientFrame is one request from a client. Data is decoded by type.
@@ -39,9 +40,13 @@ type (
 )
 
 // DecodeClientFrame parses one client frame. It never panics: any input is
-// either a frame or a chat.Invalid error.
+// either a frame or a chat.Invalid error. Text that is not valid Unicode is
+// refused here, by the rule REST bodies follow (clientjson.Check).
 func DecodeClientFrame(b []byte) (ClientFrame, error) {
 	var f ClientFrame
+	if err := clientjson.Check(b); err != nil {
+		return f, chat.Errorf(chat.Invalid, "frame %v", err)
+	}
 	if err := json.Unmarshal(b, &f); err != nil {
 		return f, chat.Errorf(chat.Invalid, "frame is not a JSON object: %s", jsonErr(err))
 	}

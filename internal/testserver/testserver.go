@@ -136,6 +136,11 @@ func (s *Server) Client() *client.Client {
 	return client.New(s.URL).WithHTTPClient(&http.Client{Transport: s.validator}).WithFrameHook(s.frames)
 }
 
+// HTTPClient is a plain HTTP client of the node whose every response is
+// checked against api/openapi.yaml, for the requests the Go client never
+// makes: malformed bodies, odd paths.
+func (s *Server) HTTPClient() *http.Client { return &http.Client{Transport: s.validator} }
+
 // User is a signed-up, logged-in user.
 type User struct {
 	*client.Client
