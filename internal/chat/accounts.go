@@ -48,7 +48,7 @@ func NewAccounts(c Config) *Accounts {
 type SignupRequest struct {
 	Username    string `json:"username"`
 	Password    string `json:"password"`
-	DisplayName string `json:"display_name"`
+	DisplayName string `json:"display_name"` // blank: the username
 }
 
 type LoginRequest struct {
@@ -64,11 +64,12 @@ func (a *Accounts) Signup(ctx context.Context, r SignupRequest) (User, error) {
 	if err := ValidatePassword(r.Password); err != nil {
 		return User{}, err
 	}
-	display := strings.TrimSpace(r.DisplayName)
-	if display == "" {
+	display := r.DisplayName
+	if strings.TrimSpace(display) == "" {
 		display = r.Username
 	}
-	if err := validateText("display_name", display, 64); err != nil {
+	display, err := validateDisplayName(display)
+	if err != nil {
 		return User{}, err
 	}
 	hash, err := a.hasher.hash(ctx, r.Password)

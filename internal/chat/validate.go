@@ -46,6 +46,21 @@ func validateText(field, s string, max int) error {
 	return nil
 }
 
+// validateOneLine: validateText without anything that breaks or tabs a line —
+// newline, carriage return, tab, and Unicode's line and paragraph separators
+// (U+2028, U+2029), which render as line breaks too.
+func validateOneLine(field, s string, max int) error {
+	if err := validateText(field, s, max); err != nil {
+		return err
+	}
+	if strings.ContainsFunc(s, func(r rune) bool {
+		return r == '\n' || r == '\r' || r == '\t' || unicode.In(r, unicode.Zl, unicode.Zp)
+	}) {
+		return Errorf(Invalid, "%s must be one line", field)
+	}
+	return nil
+}
+
 func validateMessageText(s string, max int) error {
 	if strings.TrimSpace(s) == "" {
 		return Errorf(Invalid, "text is empty")
@@ -66,13 +81,27 @@ func validateClientID(s string) error {
 	return nil
 }
 
+// validateRoomName: one line of 1 to max characters, surrounding space trimmed.
 func validateRoomName(s string, max int) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", Errorf(Invalid, "room name is empty")
+		return "", Errorf(Invalid, "name is empty")
 	}
-	if strings.ContainsAny(s, "\n\r\t") {
-		return "", Errorf(Invalid, "room name must be one line")
+	return s, validateOneLine("name", s, max)
+}
+
+// validateDisplayName: one line of 1–64 characters, surrounding space
+// trimmed. Signup and profile changes both take a display name through it.
+func validateDisplayName(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", Errorf(Invalid, "display_name is empty")
 	}
-	return s, validateText("name", s, max)
+	return s, validateOneLine("display_name", s, maxDisplayNameLen)
+}
+
+// validateStatusMessage: one line of at most 140 characters; empty clears it.
+func validateStatusMessage(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	return s, validateOneLine("status_message", s, maxStatusLen)
 }
