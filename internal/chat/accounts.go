@@ -89,6 +89,9 @@ func (a *Accounts) Signup(ctx context.Context, r SignupRequest) (User, error) {
 // Login returns a new bearer token. Unknown usernames and wrong passwords get
 // the same error after the same work, so neither reveals whether a user exists.
 func (a *Accounts) Login(ctx context.Context, r LoginRequest) (string, User, error) {
+	if err := validateString("username", r.Username); err != nil {
+		return "", User{}, err
+	}
 	name := strings.ToLower(r.Username)
 	if a.byName.Exhausted(name) || (r.Addr != "" && a.byAddr.Exhausted(r.Addr)) {
 		return "", User{}, Errorf(RateLimited, "too many failed logins, try again later")
@@ -184,6 +187,9 @@ func (a *Accounts) User(ctx context.Context, id UserID) (User, error) {
 
 // UserByUsername looks a user up for people who know the name.
 func (a *Accounts) UserByUsername(ctx context.Context, username string) (User, error) {
+	if err := validateString("username", username); err != nil {
+		return User{}, err
+	}
 	u, _, err := a.store.UserByUsername(ctx, strings.ToLower(username))
 	if ErrorCode(err) == NotFound {
 		return User{}, Errorf(NotFound, "no user %q", username)

@@ -29,11 +29,26 @@ func ValidatePassword(s string) error {
 	return nil
 }
 
-// validateText rejects invalid UTF-8, control characters other than newline,
-// carriage return and tab, and text longer than max runes.
-func validateText(field, s string, max int) error {
+// validateString is the rule every string a client hands the domain obeys,
+// identifiers and lookups included: valid UTF-8 without U+0000. Both stores
+// then get only text they can keep and match alike — PostgreSQL refuses
+// U+0000 and invalid UTF-8 in text, SQLite would keep them — so a request
+// has the same answer on either.
+func validateString(field, s string) error {
 	if !utf8.ValidString(s) {
 		return Errorf(Invalid, "%s is not valid UTF-8", field)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return Errorf(Invalid, "%s contains U+0000", field)
+	}
+	return nil
+}
+
+// validateText: validateString, no control characters other than newline,
+// carriage return and tab, and at most max runes.
+func validateText(field, s string, max int) error {
+	if err := validateString(field, s); err != nil {
+		return err
 	}
 	if n := utf8.RuneCountInString(s); n > max {
 		return Errorf(Invalid, "%s is %d characters, the limit is %d", field, n, max)

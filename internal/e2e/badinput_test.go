@@ -2,8 +2,11 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -176,6 +179,125 @@ func TestBadRESTInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// U+0000, which PostgreSQL cannot keep in text, is refused with 400 invalid
+// wherever a client can put it — the same on SQLite and on PostgreSQL, and
+// never a 500 or an error in the server's log.
+func TestNULIsInvalidOnEveryStore(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testNULIsInvalid(t, testserver.Start(t)) })
+	t.Run("postgres", func(t *testing.T) { testNULIsInvalid(t, testserver.StartCluster(t, 1)[0]) })
+}
+
+func testNULIsInvalid(t *testing.T, srv *testserver.Server) {
+	alice, bob := srv.NewUser(t, "alice"), srv.NewUser(t, "bob")
+	room := newRoom(t, alice, "nul", bob)
+	msg, err := alice.SendMessage(ctxT(t), room.ID, "", "hello", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := "/api/v1/rooms/" + string(room.ID)
+	m := fmt.Sprintf("%s/messages/%d", r, msg.Seq)
+	tok := alice.Token()
+	cases := []struct{ name, token, method, path, body string }{
+		{"login username", "", "POST", "/api/v1/auth/login", `{"username":"al\u0000ice","password":"password-alice"}`},
+		{"signup display name", "", "POST", "/api/v1/auth/signup", `{"username":"zed","password":"12345678","display_name":"Z\u0000"}`},
+		{"user by name", tok, "GET", "/api/v1/users/b%00b", ""},
+		{"user search", tok, "GET", "/api/v1/users?q=b%00", ""},
+		{"send text", tok, "POST", r + "/messages", `{"text":"a\u0000b"}`},
+		{"send client_id", tok, "POST", r + "/messages", `{"text":"a","client_id":"c\u0000"}`},
+		{"send attachment id", tok, "POST", r + "/messages", `{"attachments":["\u0000"]}`},
+		{"edit text", tok, "PATCH", m, `{"text":"\u0000"}`},
+		{"react", tok, "PUT", m + "/reactions/%00", ""},
+		{"room name", tok, "POST", "/api/v1/rooms", `{"name":"n\u0000"}`},
+		{"room member", tok, "POST", "/api/v1/rooms", `{"name":"n","members":["b\u0000b"]}`},
+		{"direct", tok, "POST", "/api/v1/rooms/direct", `{"username":"b\u0000b"}`},
+		{"rename", tok, "PATCH", r, `{"name":"\u0000"}`},
+		{"announcement", tok, "PATCH", r, `{"announcement":"a\u0000"}`},
+		{"invite", tok, "POST", r + "/members", `{"members":["\u0000"]}`},
+		{"room path", tok, "GET", "/api/v1/rooms/%00", ""},
+		{"history of room path", tok, "GET", "/api/v1/rooms/r%00/messages", ""},
+		{"read room path", tok, "POST", "/api/v1/rooms/%00/read", `{"seq":1}`},
+		{"typing room path", tok, "POST", "/api/v1/rooms/%00/typing", `{"typing":true}`},
+		{"remove member path", tok, "DELETE", r + "/members/%00", ""},
+		{"role path", tok, "PUT", r + "/members/u%00/role", `{"role":"admin"}`},
+		{"display name", tok, "PATCH", "/api/v1/me", `{"display_name":"\u0000"}`},
+		{"status message", tok, "PATCH", "/api/v1/me", `{"status_message":"s\u0000"}`},
+		{"friend request", tok, "POST", "/api/v1/friends/requests", `{"username":"b\u0000b"}`},
+		{"accept path", tok, "POST", "/api/v1/friends/requests/%00/accept", ""},
+		{"decline path", tok, "POST", "/api/v1/friends/requests/%00/decline", ""},
+		{"cancel path", tok, "DELETE", "/api/v1/friends/requests/%00", ""},
+		{"unfriend path", tok, "DELETE", "/api/v1/friends/%00", ""},
+		{"block", tok, "POST", "/api/v1/blocks", `{"username":"\u0000"}`},
+		{"unblock path", tok, "DELETE", "/api/v1/blocks/%00", ""},
+		{"attachment path", tok, "GET", "/api/v1/attachments/%00", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, e := rawVia(t, srv.HTTPClient(), srv, c.token, c.method, c.path, c.body)
+			if status != 400 || e.Code != "invalid" {
+				t.Fatalf("got %d %+v, want 400 invalid", status, e)
+			}
+		})
+	}
+	for _, name := range []string{"a\x00b.txt", "a\xffb.txt"} {
+		t.Run("upload named "+strconv.Quote(name), func(t *testing.T) {
+			status, e := uploadNamed(t, srv, tok, url.PathEscape(name))
+			if status != 400 || e.Code != "invalid" || !strings.Contains(e.Message, "filename") {
+				t.Fatalf("got %d %+v, want 400 invalid about the filename", status, e)
+			}
+		})
+	}
+
+	// The same over the WebSocket: an error frame, and the connection lives.
+	ac := alice.Connect(t)
+	rid := string(room.ID)
+	for _, f := range []struct{ typ, data string }{
+		{"send", `{"room_id":"\u0000","text":"x"}`},
+		{"send", `{"room_id":"` + rid + `","text":"\u0000"}`},
+		{"read", `{"room_id":"r\u0000","seq":1}`},
+		{"edit", `{"room_id":"` + rid + `","seq":2,"text":"\u0000"}`},
+		{"delete", `{"room_id":"\u0000","seq":2}`},
+		{"react", `{"room_id":"\u0000","seq":2,"emoji":"👍","on":true}`},
+		{"react", `{"room_id":"` + rid + `","seq":2,"emoji":"\u0000","on":true}`},
+		{"typing", `{"room_id":"\u0000","typing":true}`},
+	} {
+		_, err := ac.Request(ctxT(t), f.typ, json.RawMessage(f.data))
+		if client.ErrorCode(err) != "invalid" {
+			t.Errorf("%s %s: %v, want an invalid error frame", f.typ, f.data, err)
+		}
+	}
+	if _, err := ac.Send(ctxT(t), room.ID, "", "still here"); err != nil || ac.Connects() != 1 {
+		t.Fatalf("after the bad frames: %v, %d connects", err, ac.Connects())
+	}
+	if logs := srv.ErrorLogs(); len(logs) > 0 {
+		t.Fatalf("the server logged errors: %q", logs)
+	}
+}
+
+// uploadNamed posts a one-file multipart body whose part names its file with
+// filename*, an RFC 5987 percent-encoded UTF-8 name, and returns the status
+// and error.
+func uploadNamed(t *testing.T, srv *testserver.Server, token, encodedName string) (int, apiError) {
+	t.Helper()
+	const boundary = "b0undary"
+	body := "--" + boundary + "\r\n" +
+		"Content-Disposition: form-data; name=\"file\"; filename*=UTF-8''" + encodedName + "\r\n" +
+		"Content-Type: text/plain\r\n\r\nhello\r\n--" + boundary + "--\r\n"
+	req, err := http.NewRequest("POST", srv.URL+"/api/v1/attachments", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+	resp, err := srv.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var e struct{ Error apiError }
+	json.NewDecoder(resp.Body).Decode(&e)
+	return resp.StatusCode, e.Error
 }
 
 func TestBadFramesGetErrorsAndTheConnectionSurvives(t *testing.T) {
