@@ -45,15 +45,19 @@ func NewAccounts(c Config) *Accounts {
 	return a
 }
 
+// The requests below are decoded straight from clients; `required:"true"`
+// marks what a client must send (the transports' decoders refuse a request
+// without it, naming the field).
+
 type SignupRequest struct {
-	Username    string `json:"username"`
-	Password    string `json:"password"`
+	Username    string `json:"username" required:"true"`
+	Password    string `json:"password" required:"true"`
 	DisplayName string `json:"display_name"` // blank: the username
 }
 
 type LoginRequest struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
+	Username string `json:"username" required:"true"`
+	Password string `json:"password" required:"true"`
 	Addr     string `json:"-"` // client address, for rate limiting
 }
 

@@ -5,7 +5,11 @@
 package clientjson
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -75,4 +79,77 @@ func invalidAt(b []byte) int {
 		i += n
 	}
 	return len(b)
+}
+
+// Required refuses a JSON object, already decoded into v (a pointer to a
+// struct), that lacks a field v's type marks `required:"true"`, or gives it
+// as null: encoding/json would leave such a field at its zero value, and a
+// request would silently mean 0, "" or false. Fields are matched by their
+// JSON names the way encoding/json matches them.
+func Required(data []byte, v any) error {
+	t := reflect.TypeOf(v)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	p := presenceOf(t.Elem())
+	if p == nil {
+		return nil
+	}
+	got := reflect.New(p.typ)
+	if err := json.Unmarshal(data, got.Interface()); err != nil {
+		return err
+	}
+	for i, name := range p.names {
+		raw := got.Elem().Field(i).Bytes()
+		if len(raw) == 0 || string(raw) == "null" {
+			return fmt.Errorf("%s is required", name)
+		}
+	}
+	return nil
+}
+
+// presence is a struct type with one json.RawMessage field per required
+// field of a request type, under the same JSON name: decoding a request into
+// it shows which of them the client sent.
+type presence struct {
+	typ   reflect.Type
+	names []string
+}
+
+var presences sync.Map // reflect.Type → *presence (nil: nothing required)
+
+func presenceOf(t reflect.Type) *presence {
+	if p, ok := presences.Load(t); ok {
+		return p.(*presence)
+	}
+	var (
+		fields []reflect.StructField
+		names  []string
+	)
+	for f := range t.Fields() {
+		if f.Tag.Get("required") != "true" {
+			continue
+		}
+		name := jsonName(f)
+		fields = append(fields, reflect.StructField{
+			Name: fmt.Sprintf("F%d", len(fields)),
+			Type: reflect.TypeFor[json.RawMessage](),
+			Tag:  reflect.StructTag(fmt.Sprintf(`json:%q`, name)),
+		})
+		names = append(names, name)
+	}
+	var p *presence
+	if len(fields) > 0 {
+		p = &presence{typ: reflect.StructOf(fields), names: names}
+	}
+	presences.Store(t, p)
+	return p
+}
+
+func jsonName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	if name == "" {
+		return f.Name
+	}
+	return name
 }

@@ -61,6 +61,55 @@ func TestCheckSaysWhere(t *testing.T) {
 	}
 }
 
+type request struct {
+	Seq    int64   `json:"seq" required:"true"`
+	Name   *string `json:"name,omitempty" required:"true"`
+	On     bool    `json:"on" required:"true"`
+	Note   string  `json:"note"`
+	NoTag  string  `required:"true"`
+	Ignore string  `json:"-"`
+}
+
+func TestRequired(t *testing.T) {
+	for _, c := range []struct {
+		name, in, missing string
+	}{
+		{"all there", `{"seq":0,"name":"","on":false,"NoTag":""}`, ""},
+		{"zero values count as given", `{"seq":0,"name":"","on":false,"NoTag":"","note":null}`, ""},
+		{"case-insensitive like encoding/json", `{"SEQ":1,"Name":"x","ON":true,"notag":"y"}`, ""},
+		{"empty object", `{}`, "seq"},
+		{"seq missing", `{"name":"x","on":true,"NoTag":""}`, "seq"},
+		{"seq null", `{"seq":null,"name":"x","on":true,"NoTag":""}`, "seq"},
+		{"pointer field null", `{"seq":1,"name":null,"on":true,"NoTag":""}`, "name"},
+		{"bool missing", `{"seq":1,"name":"x","NoTag":""}`, "on"},
+		{"untagged name", `{"seq":1,"name":"x","on":true}`, "NoTag"},
+		{"only the optional one", `{"note":"x"}`, "seq"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var v request
+			if err := json.Unmarshal([]byte(c.in), &v); err != nil {
+				t.Fatal(err)
+			}
+			err := clientjson.Required([]byte(c.in), &v)
+			switch {
+			case c.missing == "" && err != nil:
+				t.Fatalf("Required = %v, want nil", err)
+			case c.missing != "" && (err == nil || err.Error() != c.missing+" is required"):
+				t.Fatalf("Required = %v, want %q is required", err, c.missing)
+			}
+		})
+	}
+}
+
+func TestRequiredWithoutTagsIsNil(t *testing.T) {
+	var v struct {
+		A int `json:"a"`
+	}
+	if err := clientjson.Required([]byte(`{}`), &v); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // FuzzCheck holds Check to its promise on every JSON text the decoder
 // accepts: when Check passes, nothing decodes to a U+FFFD the client did not
 // write; and Check passes whenever nothing decodes to U+FFFD at all.

@@ -2,10 +2,13 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -343,6 +346,60 @@ func TestBadFramesGetErrorsAndTheConnectionSurvives(t *testing.T) {
 	next(t, bc, isMessage(room.ID, "still here"))
 	if ac.Connects() != 1 {
 		t.Fatalf("alice reconnected %d times; bad frames must not drop the connection", ac.Connects()-1)
+	}
+}
+
+// Each client frame requires the fields its REST twin requires (with room_id
+// and seq standing for the path's {room} and {seq}); one without them, or
+// with null, is an invalid error frame naming the field — never a default
+// of 0, "" or false.
+func TestFramesRequireTheirFields(t *testing.T) {
+	srv := testserver.Start(t)
+	alice := srv.NewUser(t, "alice")
+	room := newRoom(t, alice, "fields")
+	msg, err := alice.SendMessage(ctxT(t), room.ID, "", "hello", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ac := alice.Connect(t)
+	rid, seq := string(room.ID), msg.Seq
+	frames := []struct {
+		typ      string
+		data     map[string]any
+		required []string
+	}{
+		{"send", map[string]any{"room_id": rid, "text": "x", "client_id": "c1", "reply_to": seq}, []string{"room_id"}},
+		{"read", map[string]any{"room_id": rid, "seq": seq}, []string{"room_id", "seq"}},
+		{"edit", map[string]any{"room_id": rid, "seq": seq, "text": "edited"}, []string{"room_id", "seq", "text"}},
+		{"react", map[string]any{"room_id": rid, "seq": seq, "emoji": "👍", "on": true}, []string{"room_id", "seq", "emoji", "on"}},
+		{"typing", map[string]any{"room_id": rid, "typing": false}, []string{"room_id", "typing"}},
+		{"delete", map[string]any{"room_id": rid, "seq": seq}, []string{"room_id", "seq"}},
+	}
+	for _, f := range frames {
+		for field := range f.data {
+			required := slices.Contains(f.required, field)
+			for _, absent := range []bool{true, false} {
+				data := maps.Clone(f.data)
+				if absent {
+					delete(data, field)
+				} else if required {
+					data[field] = nil
+				} else {
+					continue
+				}
+				_, err := ac.Request(ctxT(t), f.typ, data)
+				want := f.typ + " data: " + field + " is required"
+				var e *client.Error
+				refused := errors.As(err, &e) && e.Code == "invalid" && e.Message == want
+				if required != refused {
+					t.Errorf("%s %v: %v; required: %v", f.typ, data, err, required)
+				}
+			}
+		}
+		// And the whole frame is accepted.
+		if _, err := ac.Request(ctxT(t), f.typ, f.data); err != nil {
+			t.Errorf("%s %v: %v", f.typ, f.data, err)
+		}
 	}
 }
 
