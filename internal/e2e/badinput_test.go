@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"parley/api"
 	"parley/client"
 	"parley/internal/server"
 	"parley/internal/testserver"
@@ -349,11 +350,13 @@ func TestBadFramesGetErrorsAndTheConnectionSurvives(t *testing.T) {
 	}
 }
 
-// Each client frame requires the fields its REST twin requires (with room_id
-// and seq standing for the path's {room} and {seq}); one without them, or
-// with null, is an invalid error frame naming the field — never a default
-// of 0, "" or false.
+// Each client frame requires the fields api/frames.schema.json lists as
+// required in its data — those its REST twin requires, with room_id and seq
+// standing for the path's {room} and {seq}. A frame without one, or with it
+// null, is an invalid error frame naming the field, never a default of 0,
+// "" or false; a frame without an optional field is never refused so.
 func TestFramesRequireTheirFields(t *testing.T) {
+	required := clientFrameRequired(t)
 	srv := testserver.Start(t)
 	alice := srv.NewUser(t, "alice")
 	room := newRoom(t, alice, "fields")
@@ -363,26 +366,34 @@ func TestFramesRequireTheirFields(t *testing.T) {
 	}
 	ac := alice.Connect(t)
 	rid, seq := string(room.ID), msg.Seq
+	// A valid data object of every frame type that has one, in an order
+	// where each still applies (delete last).
 	frames := []struct {
-		typ      string
-		data     map[string]any
-		required []string
+		typ  string
+		data map[string]any
 	}{
-		{"send", map[string]any{"room_id": rid, "text": "x", "client_id": "c1", "reply_to": seq}, []string{"room_id"}},
-		{"read", map[string]any{"room_id": rid, "seq": seq}, []string{"room_id", "seq"}},
-		{"edit", map[string]any{"room_id": rid, "seq": seq, "text": "edited"}, []string{"room_id", "seq", "text"}},
-		{"react", map[string]any{"room_id": rid, "seq": seq, "emoji": "👍", "on": true}, []string{"room_id", "seq", "emoji", "on"}},
-		{"typing", map[string]any{"room_id": rid, "typing": false}, []string{"room_id", "typing"}},
-		{"delete", map[string]any{"room_id": rid, "seq": seq}, []string{"room_id", "seq"}},
+		{"send", map[string]any{"room_id": rid, "text": "x", "client_id": "c1", "reply_to": seq}},
+		{"read", map[string]any{"room_id": rid, "seq": seq}},
+		{"edit", map[string]any{"room_id": rid, "seq": seq, "text": "edited"}},
+		{"react", map[string]any{"room_id": rid, "seq": seq, "emoji": "👍", "on": true}},
+		{"typing", map[string]any{"room_id": rid, "typing": false}},
+		{"delete", map[string]any{"room_id": rid, "seq": seq}},
+	}
+	if len(frames) != len(required) {
+		t.Errorf("the schema has data for frame types %v; this test covers %d", slices.Sorted(maps.Keys(required)), len(frames))
 	}
 	for _, f := range frames {
+		req, ok := required[f.typ]
+		if !ok {
+			t.Errorf("%s: not a client frame with data in api/frames.schema.json", f.typ)
+		}
 		for field := range f.data {
-			required := slices.Contains(f.required, field)
+			isRequired := slices.Contains(req, field)
 			for _, absent := range []bool{true, false} {
 				data := maps.Clone(f.data)
 				if absent {
 					delete(data, field)
-				} else if required {
+				} else if isRequired {
 					data[field] = nil
 				} else {
 					continue
@@ -391,9 +402,14 @@ func TestFramesRequireTheirFields(t *testing.T) {
 				want := f.typ + " data: " + field + " is required"
 				var e *client.Error
 				refused := errors.As(err, &e) && e.Code == "invalid" && e.Message == want
-				if required != refused {
-					t.Errorf("%s %v: %v; required: %v", f.typ, data, err, required)
+				if isRequired != refused {
+					t.Errorf("%s %v: %v; required by the schema: %v", f.typ, data, err, isRequired)
 				}
+			}
+		}
+		for _, field := range req {
+			if _, ok := f.data[field]; !ok {
+				t.Errorf("%s: the schema requires %s, which this test does not send", f.typ, field)
 			}
 		}
 		// And the whole frame is accepted.
@@ -401,6 +417,40 @@ func TestFramesRequireTheirFields(t *testing.T) {
 			t.Errorf("%s %v: %v", f.typ, f.data, err)
 		}
 	}
+}
+
+// clientFrameRequired reads, for every client frame type with a data
+// object, the data's required properties from api/frames.schema.json.
+func clientFrameRequired(t *testing.T) map[string][]string {
+	t.Helper()
+	var schema struct {
+		Defs map[string]struct {
+			OneOf []struct {
+				Ref string `json:"$ref"`
+			}
+			Properties struct {
+				Type struct{ Const string }
+				Data struct{ Required []string }
+			}
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(api.Frames, &schema); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, ref := range schema.Defs["ClientFrame"].OneOf {
+		def, ok := schema.Defs[strings.TrimPrefix(ref.Ref, "#/$defs/")]
+		if !ok {
+			t.Fatalf("ClientFrame refers to %s, which the schema does not define", ref.Ref)
+		}
+		if def.Properties.Data.Required != nil {
+			out[def.Properties.Type.Const] = def.Properties.Data.Required
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no client frame with required data in api/frames.schema.json: is the walk broken?")
+	}
+	return out
 }
 
 func TestOversizedFrameClosesOnlyThatConnection(t *testing.T) {
