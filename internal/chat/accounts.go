@@ -45,15 +45,19 @@ func NewAccounts(c Config) *Accounts {
 	return a
 }
 
+// The requests below are decoded straight from clients; `required:"true"`
+// marks what a client must send (the transports' decoders refuse a request
+// without it, naming the field).
+
 type SignupRequest struct {
-	Username    string `json:"username"`
-	Password    string `json:"password"`
-	DisplayName string `json:"display_name"`
+	Username    string `json:"username" required:"true"`
+	Password    string `json:"password" required:"true"`
+	DisplayName string `json:"display_name"` // blank: the username
 }
 
 type LoginRequest struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
+	Username string `json:"username" required:"true"`
+	Password string `json:"password" required:"true"`
 	Addr     string `json:"-"` // client address, for rate limiting
 }
 
@@ -64,11 +68,12 @@ func (a *Accounts) Signup(ctx context.Context, r SignupRequest) (User, error) {
 	if err := ValidatePassword(r.Password); err != nil {
 		return User{}, err
 	}
-	display := strings.TrimSpace(r.DisplayName)
-	if display == "" {
+	display := r.DisplayName
+	if strings.TrimSpace(display) == "" {
 		display = r.Username
 	}
-	if err := validateText("display_name", display, 64); err != nil {
+	display, err := validateDisplayName(display)
+	if err != nil {
 		return User{}, err
 	}
 	hash, err := a.hasher.hash(ctx, r.Password)
@@ -88,6 +93,9 @@ func (a *Accounts) Signup(ctx context.Context, r SignupRequest) (User, error) {
 // Login returns a new bearer token. Unknown usernames and wrong passwords get
 // the same error after the same work, so neither reveals whether a user exists.
 func (a *Accounts) Login(ctx context.Context, r LoginRequest) (string, User, error) {
+	if err := validateString("username", r.Username); err != nil {
+		return "", User{}, err
+	}
 	name := strings.ToLower(r.Username)
 	if a.byName.Exhausted(name) || (r.Addr != "" && a.byAddr.Exhausted(r.Addr)) {
 		return "", User{}, Errorf(RateLimited, "too many failed logins, try again later")
@@ -183,6 +191,9 @@ func (a *Accounts) User(ctx context.Context, id UserID) (User, error) {
 
 // UserByUsername looks a user up for people who know the name.
 func (a *Accounts) UserByUsername(ctx context.Context, username string) (User, error) {
+	if err := validateString("username", username); err != nil {
+		return User{}, err
+	}
 	u, _, err := a.store.UserByUsername(ctx, strings.ToLower(username))
 	if ErrorCode(err) == NotFound {
 		return User{}, Errorf(NotFound, "no user %q", username)

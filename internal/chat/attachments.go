@@ -127,14 +127,15 @@ const (
 	AvatarSize    = 256 // a square
 )
 
-// cleanFileName keeps the last path element of a client's file name, with
-// no control or bidirectional-override characters (which can disguise
-// "evil‮gpj.exe" as "evilexe.jpg") and at most 255 bytes.
+// cleanFileName keeps the last path element of a client's file name (valid
+// UTF-8: Upload refuses anything else), with no control or
+// bidirectional-override characters (which can disguise "evil‮gpj.exe" as
+// "evilexe.jpg") and at most 255 bytes.
 func cleanFileName(name string) string {
 	name = strings.ReplaceAll(name, `\`, "/")
 	name = path.Base(name)
 	name = strings.Map(func(r rune) rune {
-		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
 			return -1
 		}
 		return r

@@ -80,6 +80,9 @@ func (s *Service) befriended(ctx context.Context, me, other User, since time.Tim
 
 // AcceptFriend accepts the pending request from the user with id from.
 func (s *Service) AcceptFriend(ctx context.Context, caller, from UserID) (Friend, error) {
+	if err := validateString("user_id", string(from)); err != nil {
+		return Friend{}, err
+	}
 	at := s.nowUTC()
 	err := s.store.AcceptFriend(ctx, caller, from, at)
 	if ErrorCode(err) == NotFound {
@@ -101,11 +104,17 @@ func (s *Service) AcceptFriend(ctx context.Context, caller, from UserID) (Friend
 
 // DeclineFriend drops the pending request from the user with id from.
 func (s *Service) DeclineFriend(ctx context.Context, caller, from UserID) error {
+	if err := validateString("user_id", string(from)); err != nil {
+		return err
+	}
 	return s.dropRequest(ctx, from, caller, "no friend request from this user")
 }
 
 // CancelFriendRequest withdraws the caller's pending request to user to.
 func (s *Service) CancelFriendRequest(ctx context.Context, caller, to UserID) error {
+	if err := validateString("user_id", string(to)); err != nil {
+		return err
+	}
 	return s.dropRequest(ctx, caller, to, "no friend request to this user")
 }
 
@@ -129,6 +138,9 @@ func (s *Service) requestRemoved(ctx context.Context, from, to UserID) {
 
 // RemoveFriend ends the caller's friendship with other.
 func (s *Service) RemoveFriend(ctx context.Context, caller, other UserID) error {
+	if err := validateString("user_id", string(other)); err != nil {
+		return err
+	}
 	err := s.store.RemoveFriend(ctx, caller, other)
 	if ErrorCode(err) == NotFound {
 		return Errorf(NotFound, "not friends")
@@ -232,6 +244,9 @@ func (s *Service) Block(ctx context.Context, caller UserID, username string) (Bl
 
 // Unblock lifts the caller's block of the user with id other.
 func (s *Service) Unblock(ctx context.Context, caller, other UserID) error {
+	if err := validateString("user_id", string(other)); err != nil {
+		return err
+	}
 	err := s.store.Unblock(ctx, caller, other)
 	if ErrorCode(err) == NotFound {
 		return Errorf(NotFound, "not blocked")

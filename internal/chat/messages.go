@@ -6,8 +6,10 @@ import (
 )
 
 // SendRequest is a new message from a client.
+// SendRequest is also the data of a WebSocket send frame, where
+// `required:"true"` marks what the frame must carry.
 type SendRequest struct {
-	RoomID   RoomID `json:"room_id"`
+	RoomID   RoomID `json:"room_id" required:"true"`
 	ClientID string `json:"client_id"`
 	Text     string `json:"text"`
 	ReplyTo  int64  `json:"reply_to"`

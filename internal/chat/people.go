@@ -81,6 +81,9 @@ func (s *Service) userNamed(ctx context.Context, username string) (User, error) 
 	if username == "" {
 		return User{}, Errorf(Invalid, "username is required")
 	}
+	if err := validateString("username", username); err != nil {
+		return User{}, err
+	}
 	u, _, err := s.store.UserByUsername(ctx, strings.ToLower(username))
 	if ErrorCode(err) == NotFound {
 		return User{}, Errorf(NotFound, "no user %q", truncateRunes(username, 32))

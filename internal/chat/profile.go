@@ -1,9 +1,6 @@
 package chat
 
-import (
-	"context"
-	"strings"
-)
+import "context"
 
 // UpdateProfile changes the caller's display name and/or status message and
 // tells everyone who can see the caller, live.
@@ -34,29 +31,4 @@ func (s *Service) UpdateProfile(ctx context.Context, caller UserID, p ProfileUpd
 	}
 	s.publishProfile(ctx, u)
 	return u, nil
-}
-
-// validateDisplayName: one line of 1–64 characters, surrounding space trimmed.
-func validateDisplayName(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", Errorf(Invalid, "display_name is empty")
-	}
-	return s, validateOneLine("display_name", s, maxDisplayNameLen)
-}
-
-// validateStatusMessage: one line of at most 140 characters; empty clears it.
-func validateStatusMessage(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	return s, validateOneLine("status_message", s, maxStatusLen)
-}
-
-func validateOneLine(field, s string, max int) error {
-	if err := validateText(field, s, max); err != nil {
-		return err
-	}
-	if strings.ContainsAny(s, "\n\r\t") {
-		return Errorf(Invalid, "%s must be one line", field)
-	}
-	return nil
 }

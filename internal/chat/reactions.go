@@ -13,12 +13,13 @@ type ReactionCount struct {
 	Me    bool   `json:"me"` // the viewer is among those who added it
 }
 
-// ReactRequest adds (On) or removes the caller's emoji on a message.
+// ReactRequest adds (On) or removes the caller's emoji on a message. It is
+// also the data of a WebSocket react frame, which must carry every field.
 type ReactRequest struct {
-	RoomID RoomID `json:"room_id"`
-	Seq    int64  `json:"seq"`
-	Emoji  string `json:"emoji"`
-	On     bool   `json:"on"`
+	RoomID RoomID `json:"room_id" required:"true"`
+	Seq    int64  `json:"seq" required:"true"`
+	Emoji  string `json:"emoji" required:"true"`
+	On     bool   `json:"on" required:"true"`
 }
 
 // ReactionData is the payload of EvReaction and the answer to a change: who

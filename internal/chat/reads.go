@@ -15,6 +15,9 @@ func (s *Service) MarkRead(ctx context.Context, caller UserID, room RoomID, seq 
 	if seq < 0 {
 		return ReadPosition{}, Errorf(Invalid, "seq must not be negative")
 	}
+	if err := validateString("room_id", string(room)); err != nil {
+		return ReadPosition{}, err
+	}
 	before, after, err := s.store.MarkRead(ctx, room, caller, seq)
 	if ErrorCode(err) == NotFound {
 		return ReadPosition{}, Errorf(NotFound, "room not found")

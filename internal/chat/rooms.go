@@ -9,6 +9,9 @@ import (
 // member returns the caller's membership. A non-member learns nothing about
 // the room, not even that it exists: NotFound either way.
 func (s *Service) member(ctx context.Context, room RoomID, user UserID) (Member, error) {
+	if err := validateString("room_id", string(room)); err != nil {
+		return Member{}, err
+	}
 	m, err := s.store.Member(ctx, room, user)
 	if ErrorCode(err) == NotFound {
 		return Member{}, Errorf(NotFound, "room not found")
@@ -50,6 +53,9 @@ func (s *Service) resolve(ctx context.Context, caller UserID, usernames []string
 	}
 	ids := make([]UserID, 0, len(usernames))
 	for _, name := range usernames {
+		if err := validateString("username", name); err != nil {
+			return nil, err
+		}
 		u, _, err := s.store.UserByUsername(ctx, strings.ToLower(name))
 		if ErrorCode(err) == NotFound {
 			return nil, Errorf(Invalid, "no user %q", name)
@@ -347,6 +353,9 @@ func (s *Service) RemoveMember(ctx context.Context, caller UserID, id RoomID, ta
 	if target == caller {
 		return Errorf(Invalid, "use leave to remove yourself")
 	}
+	if err := validateString("user_id", string(target)); err != nil {
+		return err
+	}
 	them, err := s.store.Member(ctx, id, target)
 	if ErrorCode(err) == NotFound {
 		return Errorf(NotFound, "not a member")
@@ -373,6 +382,9 @@ func (s *Service) SetRole(ctx context.Context, caller UserID, id RoomID, target 
 	}
 	me, _, err := s.manager(ctx, id, caller)
 	if err != nil {
+		return Message{}, err
+	}
+	if err := validateString("user_id", string(target)); err != nil {
 		return Message{}, err
 	}
 	them, err := s.store.Member(ctx, id, target)

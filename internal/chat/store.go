@@ -11,7 +11,9 @@ import (
 // seq orders memberships and messages alike.
 //
 // Errors: NotFound, Conflict and Unavailable are returned as *Error with those
-// codes; anything else is internal.
+// codes, and Invalid for text the store cannot keep (U+0000, invalid UTF-8, a
+// value too big for an index — the service refuses those before any store
+// sees them); anything else is internal. Text a store keeps, it keeps exactly.
 type Store interface {
 	// Accounts.
 	CreateUser(ctx context.Context, u NewUser) (User, error) // Conflict if the username is taken

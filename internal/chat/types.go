@@ -3,6 +3,7 @@ package chat
 import (
 	"encoding/json"
 	"time"
+	"unicode/utf8"
 )
 
 // IDs are UUIDv7 strings: globally unique, time-ordered, opaque to clients.
@@ -153,6 +154,23 @@ type SystemEvent struct {
 	Role  Role       `json:"role,omitempty"`
 	Name  string     `json:"name,omitempty"`
 	Text  string     `json:"text,omitempty"`
+}
+
+// EncodeSystemEvent is the JSON a store keeps for a system message. A string
+// that is not valid UTF-8 is Invalid: encoding/json would keep U+FFFD in its
+// place, and a store keeps text exactly or not at all.
+func EncodeSystemEvent(ev *SystemEvent) ([]byte, error) {
+	for _, s := range []string{string(ev.Type), string(ev.Actor), string(ev.Role), ev.Name, ev.Text} {
+		if !utf8.ValidString(s) {
+			return nil, Errorf(Invalid, "system event text is not valid UTF-8")
+		}
+	}
+	for _, u := range ev.Users {
+		if !utf8.ValidString(string(u)) {
+			return nil, Errorf(Invalid, "system event text is not valid UTF-8")
+		}
+	}
+	return json.Marshal(ev)
 }
 
 // Page selects a slice of a room's history by seq.

@@ -22,6 +22,9 @@ func (s *Service) Upload(ctx context.Context, caller UserID, name string, body i
 	if s.blobs == nil {
 		return Attachment{}, Errorf(Unavailable, "file storage is not configured")
 	}
+	if err := validateString("filename", name); err != nil {
+		return Attachment{}, err
+	}
 	if !s.uploads.Allow(string(caller)) {
 		return Attachment{}, Errorf(RateLimited, "uploading too fast, slow down")
 	}
@@ -246,6 +249,9 @@ func (s *Service) OpenAttachment(ctx context.Context, caller UserID, id string, 
 }
 
 func (s *Service) visibleAttachment(ctx context.Context, caller UserID, id string) (Attachment, error) {
+	if err := validateString("id", id); err != nil {
+		return Attachment{}, err
+	}
 	notFound := Errorf(NotFound, "attachment not found")
 	if validateAttachmentID(id) != nil {
 		return Attachment{}, notFound

@@ -29,11 +29,26 @@ func ValidatePassword(s string) error {
 	return nil
 }
 
-// validateText rejects invalid UTF-8, control characters other than newline,
-// carriage return and tab, and text longer than max runes.
-func validateText(field, s string, max int) error {
+// validateString is the rule every string a client hands the domain obeys,
+// identifiers and lookups included: valid UTF-8 without U+0000. Both stores
+// then get only text they can keep and match alike — PostgreSQL refuses
+// U+0000 and invalid UTF-8 in text, SQLite would keep them — so a request
+// has the same answer on either.
+func validateString(field, s string) error {
 	if !utf8.ValidString(s) {
 		return Errorf(Invalid, "%s is not valid UTF-8", field)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return Errorf(Invalid, "%s contains U+0000", field)
+	}
+	return nil
+}
+
+// validateText: validateString, no control characters other than newline,
+// carriage return and tab, and at most max runes.
+func validateText(field, s string, max int) error {
+	if err := validateString(field, s); err != nil {
+		return err
 	}
 	if n := utf8.RuneCountInString(s); n > max {
 		return Errorf(Invalid, "%s is %d characters, the limit is %d", field, n, max)
@@ -42,6 +57,21 @@ func validateText(field, s string, max int) error {
 		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
 			return Errorf(Invalid, "%s contains a control character", field)
 		}
+	}
+	return nil
+}
+
+// validateOneLine: validateText without anything that breaks or tabs a line —
+// newline, carriage return, tab, and Unicode's line and paragraph separators
+// (U+2028, U+2029), which render as line breaks too.
+func validateOneLine(field, s string, max int) error {
+	if err := validateText(field, s, max); err != nil {
+		return err
+	}
+	if strings.ContainsFunc(s, func(r rune) bool {
+		return r == '\n' || r == '\r' || r == '\t' || unicode.In(r, unicode.Zl, unicode.Zp)
+	}) {
+		return Errorf(Invalid, "%s must be one line", field)
 	}
 	return nil
 }
@@ -66,13 +96,27 @@ func validateClientID(s string) error {
 	return nil
 }
 
+// validateRoomName: one line of 1 to max characters, surrounding space trimmed.
 func validateRoomName(s string, max int) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", Errorf(Invalid, "room name is empty")
+		return "", Errorf(Invalid, "name is empty")
 	}
-	if strings.ContainsAny(s, "\n\r\t") {
-		return "", Errorf(Invalid, "room name must be one line")
+	return s, validateOneLine("name", s, max)
+}
+
+// validateDisplayName: one line of 1–64 characters, surrounding space
+// trimmed. Signup and profile changes both take a display name through it.
+func validateDisplayName(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", Errorf(Invalid, "display_name is empty")
 	}
-	return s, validateText("name", s, max)
+	return s, validateOneLine("display_name", s, maxDisplayNameLen)
+}
+
+// validateStatusMessage: one line of at most 140 characters; empty clears it.
+func validateStatusMessage(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	return s, validateOneLine("status_message", s, maxStatusLen)
 }

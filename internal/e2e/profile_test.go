@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -117,6 +119,56 @@ func TestBadProfileInput(t *testing.T) {
 	u, err := alice.Me(ctxT(t))
 	if err != nil || u.DisplayName != strings.Repeat("n", 64) || u.StatusMessage != "" {
 		t.Errorf("after the table: %+v, %v", u, err)
+	}
+}
+
+// A display name given at signup follows exactly the rule of PATCH /me: each
+// name is accepted by both, stored the same, or refused by both.
+func TestDisplayNameIsOneRule(t *testing.T) {
+	srv := testserver.Start(t)
+	cases := []struct {
+		name, in string
+		want     string // stored; "" = refused with 400 invalid
+	}{
+		{"plain", "Alice Liddell", "Alice Liddell"},
+		{"trimmed", "  Alice  ", "Alice"},
+		{"64 characters", strings.Repeat("é", 64), strings.Repeat("é", 64)},
+		{"65 characters", strings.Repeat("é", 65), ""},
+		{"newline", "a\nb", ""},
+		{"carriage return", "a\rb", ""},
+		{"tab", "a\tb", ""},
+		{"line separator", "a\u2028b", ""},
+		{"paragraph separator", "a\u2029b", ""},
+		{"next line (C1 control)", "a\u0085b", ""},
+		{"vertical tab", "a\vb", ""},
+		{"bell", "a\ab", ""},
+		{"emoji and combining marks", "Zoë 👩‍💻", "Zoë 👩‍💻"},
+		{"bidi override is text", "a\u202eb", "a\u202eb"},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			u, err := srv.Client().Signup(ctxT(t), fmt.Sprintf("signup%d", i), "password", c.in)
+			// A user of its own per case: profile changes are rate limited.
+			p, perr := srv.NewUser(t, fmt.Sprintf("patch%d", i)).UpdateProfile(ctxT(t), &c.in, nil)
+			if c.want == "" {
+				mustCode(t, err, "invalid")
+				mustCode(t, perr, "invalid")
+				return
+			}
+			if err != nil || perr != nil {
+				t.Fatalf("signup: %v; PATCH /me: %v", err, perr)
+			}
+			if u.DisplayName != c.want || p.DisplayName != c.want {
+				t.Fatalf("signup stored %q, PATCH /me %q, want %q", u.DisplayName, p.DisplayName, c.want)
+			}
+		})
+	}
+	// Only at signup may it be left out: blank there means the username.
+	for _, blank := range []string{"", "   "} {
+		u, err := srv.Client().Signup(ctxT(t), "blank"+strconv.Itoa(len(blank)), "password-x", blank)
+		if err != nil || u.DisplayName != u.Username {
+			t.Fatalf("signup with display name %q: %+v, %v", blank, u, err)
+		}
 	}
 }
 

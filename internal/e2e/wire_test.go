@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/binary"
 	"net"
 	"strings"
 	"testing"
@@ -83,18 +84,35 @@ func TestFramesSplitAndFragmentedAreRead(t *testing.T) {
 }
 
 // Invalid framing closes that connection with the RFC's code, and the
-// server goes on serving everyone else.
+// server goes on serving everyone else. Every close code the server sends
+// for a client's fault is here (docs/protocol.md, Close codes).
 func TestBadFramingClosesWithProtocolCodes(t *testing.T) {
 	srv := testserver.Start(t)
 	alice := srv.NewUser(t, "alice")
+	// Frames as a client sends them, masked with the key 0 0 0 0.
+	long := binary.BigEndian.AppendUint64([]byte{0x81, 0xff}, 70<<10)
 	cases := []struct {
 		name  string
 		frame []byte
 		code  int
 	}{
 		{"unmasked frame", []byte{0x81, 0x02, 'h', 'i'}, websocket.CloseProtocolError},
-		{"invalid UTF-8", []byte{0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe}, websocket.CloseInvalidFramePayloadData},
+		{"reserved bit", []byte{0xc1, 0x81, 0, 0, 0, 0, 'x'}, websocket.CloseProtocolError},
+		{"unknown opcode", []byte{0x83, 0x80, 0, 0, 0, 0}, websocket.CloseProtocolError},
+		{"fragmented ping", []byte{0x09, 0x80, 0, 0, 0, 0}, websocket.CloseProtocolError},
 		{"continuation first", []byte{0x80, 0x81, 0, 0, 0, 0, 'x'}, websocket.CloseProtocolError},
+		{"new message inside a fragmented one", []byte{0x01, 0x81, 0, 0, 0, 0, '{', 0x81, 0x81, 0, 0, 0, 0, '}'}, websocket.CloseProtocolError},
+		{"binary message", []byte{0x82, 0x8f, 0, 0, 0, 0, '{', '"', 't', 'y', 'p', 'e', '"', ':', '"', 'p', 'i', 'n', 'g', '"', '}'}, websocket.CloseUnsupportedData},
+		{"binary, first fragment", []byte{0x02, 0x81, 0, 0, 0, 0, '{'}, websocket.CloseUnsupportedData},
+		{"invalid UTF-8", []byte{0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe}, websocket.CloseInvalidFramePayloadData},
+		{"invalid UTF-8 across fragments", []byte{0x01, 0x81, 0, 0, 0, 0, 0xe2, 0x80, 0x81, 0, 0, 0, 0, 0xff}, websocket.CloseInvalidFramePayloadData},
+		{"frame over 64 KiB", append(long, 0, 0, 0, 0), websocket.CloseMessageTooBig},
+		{"close with a 1-byte body", []byte{0x88, 0x81, 0, 0, 0, 0, 0x03}, websocket.CloseProtocolError},
+		{"close with 1005", []byte{0x88, 0x82, 0, 0, 0, 0, 0x03, 0xed}, websocket.CloseProtocolError},
+		{"close with 5000", []byte{0x88, 0x82, 0, 0, 0, 0, 0x13, 0x88}, websocket.CloseProtocolError},
+		{"close reason not UTF-8", []byte{0x88, 0x83, 0, 0, 0, 0, 0x03, 0xe8, 0xff}, websocket.CloseInvalidFramePayloadData},
+		{"close with 4321 is echoed", []byte{0x88, 0x82, 0, 0, 0, 0, 0x10, 0xe1}, 4321},
+		{"close without a code is answered with 1000", []byte{0x88, 0x80, 0, 0, 0, 0}, websocket.CloseNormalClosure},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

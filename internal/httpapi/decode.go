@@ -9,11 +9,16 @@ import (
 	"strconv"
 
 	"parley/internal/chat"
+	"parley/internal/clientjson"
 )
 
 // decodeJSON reads one JSON object from a body already bounded by
 // http.MaxBytesReader. Unknown fields are ignored (clients may be newer than
-// the server); malformed JSON, wrong types and trailing data are Invalid.
+// the server); malformed JSON, text that is not valid Unicode, wrong types,
+// trailing data and a missing required field are Invalid. A request type's
+// fields tagged `required:"true"` are the required properties of its schema
+// in api/openapi.yaml (TestSpecRequiredFieldsAreEnforced in internal/e2e
+// holds the two equal).
 func decodeJSON(body io.Reader, v any) error {
 	data, err := io.ReadAll(body)
 	var tooBig *http.MaxBytesError
@@ -31,6 +36,9 @@ func decodeBytes(data []byte, v any) error {
 	if len(data) == 0 || data[0] != '{' {
 		return chat.Errorf(chat.Invalid, "request body must be a JSON object")
 	}
+	if err := clientjson.Check(data); err != nil {
+		return chat.Errorf(chat.Invalid, "request body %v", err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {
 		var typeErr *json.UnmarshalTypeError
@@ -41,6 +49,9 @@ func decodeBytes(data []byte, v any) error {
 	}
 	if dec.More() {
 		return chat.Errorf(chat.Invalid, "trailing data after the JSON object")
+	}
+	if err := clientjson.Required(data, v); err != nil {
+		return chat.Errorf(chat.Invalid, "%v", err)
 	}
 	return nil
 }

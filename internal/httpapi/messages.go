@@ -20,10 +20,10 @@ type (
 		Attachments []string `json:"attachments"`
 	}
 	editRequest struct {
-		Text string `json:"text"`
+		Text string `json:"text" required:"true"`
 	}
 	readRequest struct {
-		Seq int64 `json:"seq"`
+		Seq int64 `json:"seq" required:"true"`
 	}
 	receiptsResponse struct {
 		RoomID chat.RoomID      `json:"room_id"`

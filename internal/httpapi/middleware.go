@@ -5,8 +5,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -31,6 +33,31 @@ func requireSession(d Deps, allowQuery bool) gin.HandlerFunc {
 			return
 		}
 		c.Set(sessionKey, s)
+		c.Next()
+	}
+}
+
+// checkParams refuses path and query parameters that are not valid UTF-8,
+// as decodeJSON refuses such a body: percent-decoding yields any bytes, and
+// the domain would compare, lower-case or store text nobody can read.
+func checkParams(d Deps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		for _, p := range c.Params {
+			if !utf8.ValidString(p.Value) {
+				fail(c, d.Log, chat.Errorf(chat.Invalid, "path parameter %s is not valid UTF-8", p.Key))
+				return
+			}
+		}
+		for k, vs := range c.Request.URL.Query() {
+			if !utf8.ValidString(k) || slices.ContainsFunc(vs, func(v string) bool { return !utf8.ValidString(v) }) {
+				name := k
+				if !utf8.ValidString(k) || len(k) > 32 { // not one of ours: not worth echoing
+					name = "name"
+				}
+				fail(c, d.Log, chat.Errorf(chat.Invalid, "query parameter %s is not valid UTF-8", name))
+				return
+			}
+		}
 		c.Next()
 	}
 }

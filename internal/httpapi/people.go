@@ -15,10 +15,10 @@ type (
 		StatusMessage *string `json:"status_message"`
 	}
 	usernameRequest struct {
-		Username string `json:"username"`
+		Username string `json:"username" required:"true"`
 	}
 	typingRequest struct {
-		Typing *bool `json:"typing"`
+		Typing bool `json:"typing" required:"true"`
 	}
 	usersResponse struct {
 		Users []chat.UserHit `json:"users"`
@@ -141,11 +141,7 @@ func handleTyping(d Deps) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		if req.Typing == nil {
-			fail(c, d.Log, chat.Errorf(chat.Invalid, "typing is required (true or false)"))
-			return
-		}
-		reply(c, d, http.StatusNoContent, nil, d.Chat.Typing(c.Request.Context(), caller(c), roomParam(c), *req.Typing))
+		reply(c, d, http.StatusNoContent, nil, d.Chat.Typing(c.Request.Context(), caller(c), roomParam(c), req.Typing))
 	}
 }
 

@@ -13,11 +13,11 @@ type (
 		Rooms []chat.RoomSummary `json:"rooms"`
 	}
 	createRoomRequest struct {
-		Name    string   `json:"name"`
+		Name    string   `json:"name" required:"true"`
 		Members []string `json:"members"` // usernames
 	}
 	directRequest struct {
-		Username string `json:"username"`
+		Username string `json:"username" required:"true"`
 	}
 	updateRoomRequest struct {
 		Name         *string `json:"name"`
@@ -27,10 +27,10 @@ type (
 		Members []chat.Member `json:"members"`
 	}
 	inviteRequest struct {
-		Members []string `json:"members"` // usernames
+		Members []string `json:"members" required:"true"` // usernames
 	}
 	roleRequest struct {
-		Role chat.Role `json:"role"`
+		Role chat.Role `json:"role" required:"true"`
 	}
 )
 

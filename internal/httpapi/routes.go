@@ -51,7 +51,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 	r.GET("/readyz", handleReady(d.Ready))
 	r.GET("/metrics", handleMetrics(d.Metrics))
 
-	api := r.Group("/api/v1")
+	api := r.Group("/api/v1", checkParams(d))
 	api.POST("/auth/signup", handleSignup(d))
 	api.POST("/auth/login", handleLogin(d))
 	api.GET("/ws", requireSession(d, true), handleWebSocket(d))

@@ -59,6 +59,14 @@ func translate(err error, what string) error {
 			return chat.Wrap(chat.Unavailable, err, unavailableMsg)
 		case "40001", "40P01", "55P03": // serialization_failure, deadlock_detected, lock_not_available
 			return chat.Wrap(chat.Unavailable, err, "database busy, retry with the same client_id")
+		// Input PostgreSQL cannot keep. The domain refuses it first (U+0000,
+		// invalid UTF-8, lengths), so these are a second line of defence: a
+		// client's bad text is its own 400, never a 500 and an error log.
+		case "22021", // character_not_in_repertoire: U+0000 or bytes not valid in the encoding
+			"22P05": // untranslatable_character: \u0000 in jsonb, or text the encoding lacks
+			return chat.Wrap(chat.Invalid, err, "the request holds text that cannot be stored (U+0000, or not valid UTF-8)")
+		case "54000": // program_limit_exceeded: a value too big for its index (2704 bytes)
+			return chat.Wrap(chat.Invalid, err, "a value in the request is too long to store")
 		}
 		if strings.HasPrefix(pe.Code, "08") { // connection_exception class
 			return chat.Wrap(chat.Unavailable, err, unavailableMsg)

@@ -106,9 +106,9 @@ func appendMessage(ctx context.Context, q querier, m chat.NewMessage) (chat.Mess
 	}
 	var system any // NULL
 	if m.System != nil {
-		b, err := json.Marshal(m.System)
+		b, err := chat.EncodeSystemEvent(m.System)
 		if err != nil {
-			return chat.Message{}, false, fmt.Errorf("postgres: encode system event: %w", err)
+			return chat.Message{}, false, err
 		}
 		system = b
 	}

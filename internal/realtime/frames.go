@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 
 	"parley/internal/chat"
+	"parley/internal/clientjson"
 )
 
 // ClientFrame is one request from a client. Data is decoded by type.
@@ -17,31 +18,38 @@ type ClientFrame struct {
 	Data json.RawMessage `json:"data"`
 }
 
-// Payloads of client frames other than send (which is chat.SendRequest).
+// Payloads of client frames other than send and react (chat.SendRequest and
+// chat.ReactRequest). A field tagged `required:"true"` must be in the frame's
+// data (DecodeData): the same fields as the REST twin of each frame requires,
+// with room_id and seq taking the place of the path's {room} and {seq}.
 type (
 	ReadFrame struct {
-		RoomID chat.RoomID `json:"room_id"`
-		Seq    int64       `json:"seq"`
+		RoomID chat.RoomID `json:"room_id" required:"true"`
+		Seq    int64       `json:"seq" required:"true"`
 	}
 	EditFrame struct {
-		RoomID chat.RoomID `json:"room_id"`
-		Seq    int64       `json:"seq"`
-		Text   string      `json:"text"`
+		RoomID chat.RoomID `json:"room_id" required:"true"`
+		Seq    int64       `json:"seq" required:"true"`
+		Text   string      `json:"text" required:"true"`
 	}
 	DeleteFrame struct {
-		RoomID chat.RoomID `json:"room_id"`
-		Seq    int64       `json:"seq"`
+		RoomID chat.RoomID `json:"room_id" required:"true"`
+		Seq    int64       `json:"seq" required:"true"`
 	}
 	TypingFrame struct {
-		RoomID chat.RoomID `json:"room_id"`
-		Typing bool        `json:"typing"`
+		RoomID chat.RoomID `json:"room_id" required:"true"`
+		Typing bool        `json:"typing" required:"true"`
 	}
 )
 
 // DecodeClientFrame parses one client frame. It never panics: any input is
-// either a frame or a chat.Invalid error.
+// either a frame or a chat.Invalid error. Text that is not valid Unicode is
+// refused here, by the rule REST bodies follow (clientjson.Check).
 func DecodeClientFrame(b []byte) (ClientFrame, error) {
 	var f ClientFrame
+	if err := clientjson.Check(b); err != nil {
+		return f, chat.Errorf(chat.Invalid, "frame %v", err)
+	}
 	if err := json.Unmarshal(b, &f); err != nil {
 		return f, chat.Errorf(chat.Invalid, "frame is not a JSON object: %s", jsonErr(err))
 	}
@@ -54,13 +62,17 @@ func DecodeClientFrame(b []byte) (ClientFrame, error) {
 	return f, nil
 }
 
-// DecodeData decodes a frame's data into v; a missing data object is an error.
+// DecodeData decodes a frame's data into v; a missing data object, or one
+// without a field v's type requires, is an error.
 func DecodeData(f ClientFrame, v any) error {
 	if len(f.Data) == 0 || bytes.Equal(f.Data, []byte("null")) {
 		return chat.Errorf(chat.Invalid, "%s frame needs a data object", f.Type)
 	}
 	if err := json.Unmarshal(f.Data, v); err != nil {
 		return chat.Errorf(chat.Invalid, "%s data: %s", f.Type, jsonErr(err))
+	}
+	if err := clientjson.Required(f.Data, v); err != nil {
+		return chat.Errorf(chat.Invalid, "%s data: %v", f.Type, err)
 	}
 	return nil
 }

@@ -4,10 +4,12 @@ import (
 	"testing"
 
 	"parley/internal/chat"
+	"parley/internal/clientjson/clientjsontest"
 )
 
 // FuzzDecodeClientFrame: any input decodes to a frame or a chat.Invalid error,
-// never a panic, and the payload decoders hold the same promise.
+// never a panic, and the payload decoders hold the same promise; nothing
+// decoded holds a U+FFFD the frame did not spell.
 func FuzzDecodeClientFrame(f *testing.F) {
 	for _, s := range []string{
 		`{"id":"1","type":"send","data":{"room_id":"r","client_id":"c","text":"hi","reply_to":2}}`,
@@ -20,6 +22,9 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		`{"type":"read","data":{"seq":"1"}}`, `{"type":"read","data":{"seq":1e400}}`,
 		`{"id":"5","type":"react","data":{"room_id":"r","seq":5,"emoji":"👍","on":true}}`,
 		`{"type":"react","data":{"room_id":"r","seq":5,"emoji":"\u0007","on":"yes"}}`,
+		`{"id":"6","type":"send","data":{"room_id":"r","text":"\udc00"}}`, `{"id":"\ud800","type":"ping"}`,
+		`{"type":"send","data":{"room_id":"r","text":"\ud83d\udc4d \ufffd"}}`, "{\"type\":\"send\",\"data\":{\"text\":\"\xff\"}}",
+		`{"type":"read","data":{"room_id":"r"}}`, `{"type":"typing","data":{"room_id":"r","typing":null}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -31,10 +36,17 @@ func FuzzDecodeClientFrame(f *testing.F) {
 			}
 			return
 		}
+		if clientjsontest.Replaced(b, fr) {
+			t.Fatalf("%q decoded to %+v, with a U+FFFD it does not spell", b, fr)
+		}
 		for _, v := range []any{&chat.SendRequest{}, &ReadFrame{}, &EditFrame{}, &DeleteFrame{},
 			&chat.ReactRequest{}, &TypingFrame{}} {
-			if err := DecodeData(fr, v); err != nil && chat.ErrorCode(err) != chat.Invalid {
+			err := DecodeData(fr, v)
+			if err != nil && chat.ErrorCode(err) != chat.Invalid {
 				t.Fatalf("data error %v is not invalid", err)
+			}
+			if err == nil && clientjsontest.Replaced(b, v) {
+				t.Fatalf("%q decoded to %+v, with a U+FFFD it does not spell", b, v)
 			}
 		}
 		var r chat.ReactRequest

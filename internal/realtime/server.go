@@ -309,8 +309,7 @@ func (s *Server) frames(c *Conn, buf []byte) ([]byte, error) {
 			c.enqueueControl(controlFrame(ws.OpPong, f.payload))
 		case ws.OpPong: // liveness only
 		case ws.OpClose:
-			code, _ := ws.ParseCloseFrameData(f.payload)
-			return nil, &peerClosed{code: int(code)}
+			return nil, closeReceived(f.payload)
 		default:
 			msg, err := c.msg.add(f, int(cfg.ReadLimit))
 			if err != nil {
@@ -349,11 +348,7 @@ func (s *Server) endRead(c *Conn, err error) {
 	case errors.Is(err, errShuttingDown):
 		s.shutdownConn(c)
 	case errors.As(err, &pc):
-		code := pc.code
-		if code == 0 || code == int(ws.StatusNoStatusRcvd) {
-			code = int(ws.StatusNormalClosure)
-		}
-		c.Close(code, "")
+		c.Close(pc.code, "")
 	case errors.As(err, &pe):
 		c.Close(pe.code, pe.msg)
 	default: // the peer is gone: nothing more can be written

@@ -47,7 +47,7 @@ func closeFrame(code int, reason string) []byte {
 var pingFrame = [...]byte{0x80 | byte(ws.OpPing), 0}
 
 // protocolError ends a connection with a close code (1002 protocol error,
-// 1007 invalid payload, 1009 too big).
+// 1003 unsupported data, 1007 invalid payload, 1009 too big).
 type protocolError struct {
 	code int
 	msg  string
@@ -60,6 +60,27 @@ func (e *protocolError) Error() string { return e.msg }
 type peerClosed struct{ code int }
 
 func (e *peerClosed) Error() string { return "peer sent close" }
+
+// closeReceived judges a client's close frame: the code is echoed (1000 for
+// a close without one) unless RFC 6455 forbids sending it — then, like a
+// reason that is not UTF-8, it fails the connection (sections 5.5.1, 7.4).
+func closeReceived(payload []byte) error {
+	switch len(payload) {
+	case 0:
+		return &peerClosed{code: int(ws.StatusNormalClosure)}
+	case 1:
+		return &protocolError{1002, "close frame with a 1-byte body"}
+	}
+	code, reason := ws.ParseCloseFrameData(payload)
+	err := ws.CheckCloseFrameData(code, reason)
+	switch {
+	case errors.Is(err, ws.ErrProtocolInvalidUTF8):
+		return &protocolError{1007, "close reason is not UTF-8"}
+	case err != nil, code > 4999:
+		return &protocolError{1002, "close code not allowed"}
+	}
+	return &peerClosed{code: int(code)}
+}
 
 var errIncomplete = errors.New("incomplete frame")
 
@@ -123,25 +144,29 @@ func parseFrame(b []byte, limit int64) (frame, int, error) {
 // message as one frame, so it holds nothing almost always.
 type assembler struct {
 	buf     []byte
-	op      ws.OpCode // of the message being assembled
 	started bool
 }
 
 // add takes one data frame and returns a complete message when there is one.
-// The returned slice is only valid until the next call.
+// The returned slice is only valid until the next call. Client frames are
+// JSON text (docs/protocol.md), so a binary message is refused at its first
+// frame with 1003 rather than read as JSON that skipped the UTF-8 check.
 func (a *assembler) add(f frame, limit int) ([]byte, error) {
 	switch f.op {
 	case ws.OpText, ws.OpBinary:
 		if a.started {
 			return nil, &protocolError{1002, "new message inside a fragmented one"}
 		}
+		if f.op == ws.OpBinary {
+			return nil, &protocolError{1003, "binary messages are not accepted: send JSON in text messages"}
+		}
 		if f.fin {
-			if f.op == ws.OpText && !utf8.Valid(f.payload) {
+			if !utf8.Valid(f.payload) {
 				return nil, &protocolError{1007, "text is not UTF-8"}
 			}
 			return f.payload, nil
 		}
-		a.started, a.op = true, f.op
+		a.started = true
 		a.buf = append(a.buf[:0], f.payload...)
 	case ws.OpContinuation:
 		if !a.started {
@@ -157,7 +182,7 @@ func (a *assembler) add(f frame, limit int) ([]byte, error) {
 		a.started = false
 		msg := a.buf
 		a.buf = nil
-		if a.op == ws.OpText && !utf8.Valid(msg) {
+		if !utf8.Valid(msg) {
 			return nil, &protocolError{1007, "text is not UTF-8"}
 		}
 		return msg, nil

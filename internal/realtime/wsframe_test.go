@@ -95,6 +95,9 @@ func TestAssemblerJoinsFragments(t *testing.T) {
 		{"invalid UTF-8 across fragments", []frame{{false, ws.OpText, []byte{0xe2, 0x82}}, {true, ws.OpContinuation, []byte{0xff}}}, 1007},
 		{"too big in pieces", []frame{{false, ws.OpText, bytes.Repeat([]byte("x"), 60)}, {true, ws.OpContinuation, bytes.Repeat([]byte("x"), 60)}}, 1009},
 		{"unknown opcode", []frame{{true, ws.OpCode(0x3), nil}}, 1002},
+		{"binary", []frame{{true, ws.OpBinary, []byte(`{"type":"ping"}`)}}, 1003},
+		{"binary, first fragment", []frame{{false, ws.OpBinary, []byte(`{"type"`)}}, 1003},
+		{"binary inside a text message", []frame{{false, ws.OpText, []byte("x")}, {true, ws.OpBinary, []byte("y")}}, 1002},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,6 +119,42 @@ func TestAssemblerJoinsFragments(t *testing.T) {
 	b.add(frame{false, ws.OpText, []byte{0xe2, 0x82}}, 100)
 	if msg, err := b.add(frame{true, ws.OpContinuation, []byte{0xac}}, 100); err != nil || string(msg) != "€" {
 		t.Fatalf("got %q, %v", msg, err)
+	}
+}
+
+func TestCloseReceived(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		payload []byte
+		echo    int // the code answered with, when the close is accepted
+		fail    int // the close code of a protocol error
+	}{
+		{"no body", nil, 1000, 0},
+		{"normal", ws.NewCloseFrameBody(1000, "bye"), 1000, 0},
+		{"going away", ws.NewCloseFrameBody(1001, ""), 1001, 0},
+		{"application code", ws.NewCloseFrameBody(3000, ""), 3000, 0},
+		{"private code", ws.NewCloseFrameBody(4999, "x"), 4999, 0},
+		{"one byte", []byte{0x03}, 0, 1002},
+		{"below 1000", ws.NewCloseFrameBody(999, ""), 0, 1002},
+		{"1004 is reserved", ws.NewCloseFrameBody(1004, ""), 0, 1002},
+		{"1005 is never sent", ws.NewCloseFrameBody(1005, ""), 0, 1002},
+		{"1006 is never sent", ws.NewCloseFrameBody(1006, ""), 0, 1002},
+		{"1015 is never sent", ws.NewCloseFrameBody(1015, ""), 0, 1002},
+		{"unassigned protocol code", ws.NewCloseFrameBody(2000, ""), 0, 1002},
+		{"above 4999", ws.NewCloseFrameBody(5000, ""), 0, 1002},
+		{"reason not UTF-8", ws.NewCloseFrameBody(1000, "\xff"), 0, 1007},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := closeReceived(tc.payload)
+			var pc *peerClosed
+			var pe *protocolError
+			switch {
+			case tc.echo != 0 && (!errors.As(err, &pc) || pc.code != tc.echo):
+				t.Fatalf("got %v, want the close echoed with %d", err, tc.echo)
+			case tc.fail != 0 && (!errors.As(err, &pe) || pe.code != tc.fail):
+				t.Fatalf("got %v, want a protocol error %d", err, tc.fail)
+			}
+		})
 	}
 }
 

@@ -37,9 +37,9 @@ func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage
 	}
 	var system sql.NullString
 	if m.System != nil {
-		b, err := json.Marshal(m.System)
+		b, err := chat.EncodeSystemEvent(m.System)
 		if err != nil {
-			return chat.Message{}, false, fmt.Errorf("sqlite: encode system event: %w", err)
+			return chat.Message{}, false, err
 		}
 		system = sql.NullString{String: string(b), Valid: true}
 	}

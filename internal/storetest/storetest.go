@@ -88,6 +88,9 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"Avatars", testAvatars},
 		{"ClaimAndDeleteAttachments", testClaimAndDeleteAttachments},
 		{"AttachRacesClaim", testAttachRacesClaim},
+		// Text a store may not be able to keep (text.go).
+		{"AwkwardLookupsAreNotFoundOrInvalid", testAwkwardLookups},
+		{"AwkwardTextIsKeptExactlyOrInvalid", testAwkwardTextIsKeptExactlyOrInvalid},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

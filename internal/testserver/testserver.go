@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +28,7 @@ type Server struct {
 
 	validator http.RoundTripper
 	frames    func(frame []byte, poll bool)
+	errors    *errorLog
 }
 
 // Option adjusts the node's configuration before it starts.
@@ -65,11 +68,12 @@ func StartConfig(t testing.TB, cfg server.Config) *Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
-	s := &Server{DB: cfg.DB, stop: cancel, done: make(chan error, 1)}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := &Server{DB: cfg.DB, stop: cancel, done: make(chan error, 1), errors: &errorLog{}}
+	var h slog.Handler = slog.NewTextHandler(io.Discard, nil)
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		h = slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})
 	}
+	log := slog.New(errorCatcher{h, s.errors})
 	go func() { s.done <- server.Run(ctx, cfg, log, func(a string) { addrc <- a }) }()
 	select {
 	case s.Addr = <-addrc:
@@ -122,6 +126,51 @@ func waitHealthy(t testing.TB, url string) {
 	t.Fatalf("%s/healthz not OK within 10s", url)
 }
 
+// ErrorLogs returns the messages the node has logged at level Error so far.
+// The server logs only internal errors so: a test of bad input expects none.
+func (s *Server) ErrorLogs() []string {
+	s.errors.mu.Lock()
+	defer s.errors.mu.Unlock()
+	return slices.Clone(s.errors.msgs)
+}
+
+type errorLog struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+// errorCatcher passes records on to h and keeps the Error ones in log.
+type errorCatcher struct {
+	h   slog.Handler
+	log *errorLog
+}
+
+func (c errorCatcher) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelError || c.h.Enabled(ctx, l)
+}
+
+func (c errorCatcher) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError {
+		msg := r.Message
+		r.Attrs(func(a slog.Attr) bool { msg += " " + a.String(); return true })
+		c.log.mu.Lock()
+		c.log.msgs = append(c.log.msgs, msg)
+		c.log.mu.Unlock()
+	}
+	if !c.h.Enabled(ctx, r.Level) {
+		return nil
+	}
+	return c.h.Handle(ctx, r)
+}
+
+func (c errorCatcher) WithAttrs(as []slog.Attr) slog.Handler {
+	return errorCatcher{c.h.WithAttrs(as), c.log}
+}
+
+func (c errorCatcher) WithGroup(name string) slog.Handler {
+	return errorCatcher{c.h.WithGroup(name), c.log}
+}
+
 type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
@@ -135,6 +184,11 @@ func (w testWriter) Write(p []byte) (int, error) {
 func (s *Server) Client() *client.Client {
 	return client.New(s.URL).WithHTTPClient(&http.Client{Transport: s.validator}).WithFrameHook(s.frames)
 }
+
+// HTTPClient is a plain HTTP client of the node whose every response is
+// checked against api/openapi.yaml, for the requests the Go client never
+// makes: malformed bodies, odd paths.
+func (s *Server) HTTPClient() *http.Client { return &http.Client{Transport: s.validator} }
 
 // User is a signed-up, logged-in user.
 type User struct {
