@@ -372,6 +372,10 @@ func (s *Server) handle(c *Conn, data []byte) {
 	reply, err := s.dispatch(ctx, c, f)
 	if err != nil {
 		s.cfg.Metrics.ErrorFrames.Add(1)
+		if chat.ErrorCode(err) == chat.Internal {
+			// As over REST: the client sees a generic message, the log the detail.
+			s.log.Error("frame failed", "type", f.Type, "err", err)
+		}
 		c.enqueue(errorFrame(f.ID, err))
 		return
 	}
