@@ -15,6 +15,10 @@ export interface User {
 }
 
 export type RoomKind = "group" | "direct";
+/** A group room is listed in the directory and open to anyone (public), or joined by invitation and link (private). */
+export type Visibility = "private" | "public";
+/** "Who may add me" (docs/protocol.md "Consent"). */
+export type AddPolicy = "friends" | "anyone";
 export type Role = "owner" | "admin" | "member";
 
 export interface Room {
@@ -26,6 +30,8 @@ export interface Room {
   last_seq: number;
   last_message_at: string;
   member_count: number;
+  /** Absent from older payloads: private. */
+  visibility?: Visibility;
 }
 
 export interface RoomSummary extends Room {
@@ -45,7 +51,8 @@ export type SystemType =
   | "member_removed"
   | "role_changed"
   | "room_renamed"
-  | "announcement_changed";
+  | "announcement_changed"
+  | "visibility_changed";
 
 export interface SystemEvent {
   type: SystemType;
@@ -54,6 +61,7 @@ export interface SystemEvent {
   role?: Role;
   name?: string;
   text?: string;
+  visibility?: Visibility;
 }
 
 export interface Message {
@@ -192,6 +200,65 @@ export interface Ready {
   rooms: RoomSummary[] | null;
 }
 
+/** My own account: the public profile and my private settings. */
+export interface Me extends User {
+  who_may_add: AddPolicy;
+}
+
+/** A pending invite, as I (the invitee) see it. */
+export interface Invite {
+  id: string;
+  room: { id: RoomID; kind: RoomKind; name: string; member_count: number };
+  inviter: User;
+  created_at: string;
+  /** A 1:1 request's latest message. */
+  preview?: { text: string; attachments?: number; created_at: string };
+}
+
+/** The answer to creating a room: the room, and the named people who were asked rather than added. */
+export interface CreatedRoom extends RoomSummary {
+  invited: UserID[];
+}
+
+/** The answer to an invite: who joined (with their members_added message) and who was asked. */
+export interface InviteResult {
+  message?: Message;
+  added: UserID[];
+  invited: UserID[];
+}
+
+export interface DirectoryRoom {
+  id: RoomID;
+  name: string;
+  member_count: number;
+  member: boolean;
+}
+
+export interface DirectoryPage {
+  rooms: DirectoryRoom[];
+  next?: string;
+}
+
+/** An invite link of a room (owner and admins see them). */
+export interface InviteLink {
+  id: string;
+  room_id: RoomID;
+  code: string;
+  created_by: UserID;
+  created_at: string;
+  expires_at?: string;
+  max_uses?: number;
+  uses: number;
+}
+
+/** What a link's code shows before joining. */
+export interface LinkPreview {
+  name: string;
+  member_count: number;
+  member: boolean;
+  room_id?: RoomID;
+}
+
 export interface ApiErrorBody {
   error: { code: string; message: string };
 }
@@ -214,4 +281,7 @@ export type ServerFrame =
   | { type: "room_presence"; data: { room_id: RoomID; online: number } }
   | { type: "members"; data: MembersEvent }
   | { type: "profile_updated"; data: User }
+  | { type: "invite_added"; data: Invite }
+  | { type: "invite_removed"; data: { id: string; room_id: RoomID } }
+  | { type: "settings_updated"; data: { who_may_add: AddPolicy } }
   | { type: string; data?: unknown; id?: string };
