@@ -251,13 +251,17 @@ func checkQuota(ctx context.Context, tx pgx.Tx, users []chat.UserID, max int) er
 		if err := lockUser(ctx, tx, u); err != nil {
 			return err
 		}
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM members WHERE user_id = $1`, string(u)).Scan(&n); err != nil {
-			return translate(err, "rooms")
-		}
-		if n >= max {
-			return chat.Wrap(chat.Forbidden, chat.ErrRoomQuota, "room quota reached")
-		}
+	}
+	// Counted once every lock is held: one query for the batch.
+	var full bool
+	err := tx.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM members WHERE user_id = ANY($1::text[]) GROUP BY user_id HAVING count(*) >= $2)`,
+		idStrings(sorted), max).Scan(&full)
+	if err != nil {
+		return translate(err, "rooms")
+	}
+	if full {
+		return chat.Wrap(chat.Forbidden, chat.ErrRoomQuota, "room quota reached")
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"slices"
 
 	"parley/internal/chat"
@@ -92,11 +91,21 @@ func (s *Store) AddMembers(ctx context.Context, a chat.Admission) (done chat.Adm
 				return err
 			}
 		}
+		// One statement per step for the whole batch: this transaction
+		// holds the one writer, which every send in every room waits for.
+		rows, err := tx.QueryContext(ctx,
+			`SELECT user_id FROM members WHERE room_id = ? AND user_id IN (SELECT value FROM json_each(?))`,
+			string(a.Room), jsonIDs(a.Users))
+		members, err := collect(rows, err, "members", func(sc scanner) (chat.UserID, error) {
+			var id chat.UserID
+			return id, sc.Scan(&id)
+		})
+		if err != nil {
+			return err
+		}
 		fresh := make([]chat.UserID, 0, len(a.Users))
 		for _, u := range a.Users {
-			if ok, err := exists(ctx, tx, "member", `SELECT 1 FROM members WHERE room_id = ? AND user_id = ?`, string(a.Room), string(u)); err != nil {
-				return err
-			} else if !ok && !slices.Contains(fresh, u) {
+			if !slices.Contains(members, u) && !slices.Contains(fresh, u) {
 				fresh = append(fresh, u)
 			}
 		}
@@ -119,21 +128,27 @@ func (s *Store) AddMembers(ctx context.Context, a chat.Admission) (done chat.Adm
 			if err := addMember(ctx, tx, a.Room, u, chat.RoleMember, done.Message.Seq, joined); err != nil {
 				return err
 			}
-			// Any invite of theirs to this room is moot now; a pending one
-			// leaves their devices.
-			var (
-				id      string
+		}
+		// Their invites to this room are moot now; pending ones leave their devices.
+		rows, err = tx.QueryContext(ctx, `
+			DELETE FROM invites WHERE room_id = ? AND invitee_id IN (SELECT value FROM json_each(?))
+			RETURNING id, room_id, invitee_id, state = 'pending'`, string(a.Room), jsonIDs(fresh))
+		moot, err := collect(rows, err, "invites", func(sc scanner) (struct {
+			ref     chat.InviteRef
+			pending bool
+		}, error) {
+			var r struct {
+				ref     chat.InviteRef
 				pending bool
-			)
-			err := tx.QueryRowContext(ctx,
-				`DELETE FROM invites WHERE room_id = ? AND invitee_id = ? RETURNING id, state = 'pending'`,
-				string(a.Room), string(u)).Scan(&id, &pending)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-			case err != nil:
-				return translate(err, "invite")
-			case pending:
-				done.Invites = append(done.Invites, chat.InviteRef{ID: id, RoomID: a.Room, InviteeID: u})
+			}
+			return r, sc.Scan(&r.ref.ID, &r.ref.RoomID, &r.ref.InviteeID, &r.pending)
+		})
+		if err != nil {
+			return err
+		}
+		for _, m := range moot {
+			if m.pending && m.ref.ID != a.Invite {
+				done.Invites = append(done.Invites, m.ref)
 			}
 		}
 		if _, err := tx.ExecContext(ctx,
@@ -198,19 +213,20 @@ func changedOne(res sql.Result, err error, what string) error {
 
 // checkQuota refuses, with ErrRoomQuota, when one of users is in max rooms
 // already (max 0: no check). Run in the write transaction before the
-// inserts, it is exact: the one writer lets no join in between.
+// inserts, it is exact: the one writer lets no join in between. One query
+// for the batch, each user's count a range of members_user.
 func checkQuota(ctx context.Context, tx *sql.Tx, users []chat.UserID, max int) error {
 	if max <= 0 {
 		return nil
 	}
-	for _, u := range users {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM members WHERE user_id = ?`, string(u)).Scan(&n); err != nil {
-			return translate(err, "rooms")
-		}
-		if n >= max {
-			return chat.Wrap(chat.Forbidden, chat.ErrRoomQuota, "room quota reached")
-		}
+	full, err := exists(ctx, tx, "rooms", `
+		SELECT 1 FROM members WHERE user_id IN (SELECT value FROM json_each(?))
+		GROUP BY user_id HAVING count(*) >= ?`, jsonIDs(users), max)
+	if err != nil {
+		return err
+	}
+	if full {
+		return chat.Wrap(chat.Forbidden, chat.ErrRoomQuota, "room quota reached")
 	}
 	return nil
 }
