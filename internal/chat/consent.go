@@ -248,7 +248,11 @@ func (s *Service) AcceptInvite(ctx context.Context, caller UserID, id string) (R
 	if ErrorCode(err) == NotFound {
 		return RoomSummary{}, Errorf(NotFound, "no such invite")
 	}
-	if ErrorCode(err) == Conflict { // already a member (a link, a friend): the invite is moot
+	if ErrorCode(err) == Conflict {
+		// Already a member: an invite made while they were being added
+		// (across nodes, neither transaction saw the other's row). It is
+		// moot; declining takes it off their list (and, as after any
+		// decline, should they leave, a stranger cannot invite them back).
 		if _, derr := s.store.DeclineInvite(ctx, id, caller); derr == nil {
 			s.invitesRemoved(ctx, []InviteRef{{ID: id, RoomID: room, InviteeID: caller}})
 		}
