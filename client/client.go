@@ -228,9 +228,11 @@ func (c *Client) Members(ctx context.Context, id RoomID) ([]Member, error) {
 	return r.Members, c.Do(ctx, "GET", roomPath(id, "/members"), nil, &r)
 }
 
-func (c *Client) Invite(ctx context.Context, id RoomID, usernames ...string) (Message, error) {
-	var m Message
-	return m, c.Do(ctx, "POST", roomPath(id, "/members"), map[string]any{"members": usernames}, &m)
+// Invite adds the named users who consent to the room and asks the others
+// (client/consent.go): Added are in, Invited were asked or went nowhere.
+func (c *Client) Invite(ctx context.Context, id RoomID, usernames ...string) (InviteResult, error) {
+	var r InviteResult
+	return r, c.Do(ctx, "POST", roomPath(id, "/members"), map[string]any{"members": usernames}, &r)
 }
 
 func (c *Client) RemoveMember(ctx context.Context, id RoomID, user UserID) error {

@@ -43,6 +43,11 @@ type Event struct {
 	Friend        *Friend               // friend_added
 	UserID        UserID                // friend_removed, block_removed
 	Blocked       *BlockedUser          // block_added
+
+	// Consent's events (consent.go).
+	Invite     *Invite    // invite_added
+	InviteGone *InviteRef // invite_removed
+	Settings   *Settings  // settings_updated
 }
 
 // Ready is the first frame of every connection.
@@ -419,6 +424,15 @@ func (cn *Conn) handle(ws *websocket.Conn, line []byte) error {
 	case "reaction":
 		ev.Reaction = new(Reaction)
 		err = json.Unmarshal(f.Data, ev.Reaction)
+	case "invite_added":
+		ev.Invite = new(Invite)
+		err = json.Unmarshal(f.Data, ev.Invite)
+	case "invite_removed":
+		ev.InviteGone = new(InviteRef)
+		err = json.Unmarshal(f.Data, ev.InviteGone)
+	case "settings_updated":
+		ev.Settings = new(Settings)
+		err = json.Unmarshal(f.Data, ev.Settings)
 	default:
 		err = decodePeopleEvent(&ev, f.Data)
 	}

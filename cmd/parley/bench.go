@@ -33,10 +33,13 @@ preparing users, tokens and rooms (named bench_<run-id>_<n>):
                  (the SQLite file or postgres:// URL the server uses), with
                  one shared password hash and sessions issued without login.
                  Everything is created before the first connection opens.
-                 Use it beyond a few hundred users.
-  (no --db)      the REST API: signup, login, create room, invite. Every
-                 signup and login is an argon2 hash on the server: slow, fine
-                 for a few hundred users.
+                 Bench users accept anyone's invitations, so rooms are
+                 filled by invites of a hundred. Use it beyond a few hundred
+                 users.
+  (no --db)      the REST API: signup, login, create room, an invite link
+                 per room that its members join with (strangers cannot add
+                 each other). Every signup and login is an argon2 hash on
+                 the server: slow, fine for a few hundred users.
 
 The server must allow the load: its per-user message rate
 (--messages-per-second, --message-burst) and per-connection frame rate

@@ -156,6 +156,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	maxUpload := f.Int("max-upload-bytes", "PARLEY_MAX_UPLOAD_BYTES", int(d.MaxUploadBytes), "largest uploaded file or avatar")
 	grace := f.Duration("attachment-grace", "PARLEY_ATTACHMENT_GRACE", d.AttachmentGrace, "an upload that no message uses is deleted this long after it was made")
 	shutdown := f.Duration("shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", 15*time.Second, "how long to drain connections on SIGTERM")
+	// Consent (docs/decisions/0020-consent.md): rates per user, per minute.
+	roomCreates := f.Float("room-creates-per-minute", "PARLEY_ROOM_CREATES_PER_MINUTE", d.RoomCreatesPerSecond*60, "group rooms one user may create per minute, sustained")
+	roomCreateBurst := f.Int("room-create-burst", "PARLEY_ROOM_CREATE_BURST", d.RoomCreateBurst, "group rooms one user may create in a burst")
+	invites := f.Float("invites-per-minute", "PARLEY_INVITES_PER_MINUTE", d.InvitesPerSecond*60, "people one user may name in room creations and invites (and links made) per minute, sustained")
+	inviteBurst := f.Int("invite-burst", "PARLEY_INVITE_BURST", d.InviteBurst, "people one user may invite in a burst")
+	directs := f.Float("directs-per-minute", "PARLEY_DIRECTS_PER_MINUTE", d.DirectsPerSecond*60, "new 1:1 chats one user may open per minute, sustained")
+	directBurst := f.Int("direct-burst", "PARLEY_DIRECT_BURST", d.DirectBurst, "new 1:1 chats one user may open in a burst")
+	maxPending := f.Int("max-pending-invites", "PARLEY_MAX_PENDING_INVITES", d.MaxPendingInvites, "pending invites one user keeps; a new one drops the oldest")
+	whoMayAdd := f.String("default-who-may-add", "PARLEY_DEFAULT_WHO_MAY_ADD", string(chat.AddFriends), "new accounts' \"who may add me\": friends, or anyone")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -168,10 +177,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	lim.MessagesPerSecond, lim.MessageBurst, lim.ReceiptWindow = *rate, *burst, *receipts
 	lim.PresenceRoomLimit = *presenceRooms
 	lim.MaxUploadBytes, lim.AttachmentGrace = int64(*maxUpload), *grace
+	lim.RoomCreatesPerSecond, lim.RoomCreateBurst = *roomCreates/60, *roomCreateBurst
+	lim.InvitesPerSecond, lim.InviteBurst = *invites/60, *inviteBurst
+	lim.DirectsPerSecond, lim.DirectBurst = *directs/60, *directBurst
+	lim.MaxPendingInvites = *maxPending
+	policy := chat.AddPolicy(*whoMayAdd)
+	if policy != chat.AddFriends && policy != chat.AddAnyone {
+		return fmt.Errorf("--default-who-may-add must be friends or anyone")
+	}
 	cfg := server.Config{
 		Addr: *addr, DB: *db, Redis: *redisURL, PresenceLease: *lease, AllowedOrigins: list(*origins), TrustedProxies: list(*proxies),
 		MaxBodyBytes: int64(*maxBody), ShutdownTimeout: *shutdown, Limits: lim, DebugAddr: *debugAddr,
-		BlobURL: *blobURL,
+		BlobURL: *blobURL, DefaultWhoMayAdd: policy,
 	}
 	cfg.Realtime.ReadLimit = int64(*maxFrame)
 	cfg.Realtime.MaxQueueBytes = *maxQueue

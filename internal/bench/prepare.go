@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -91,6 +92,11 @@ func prepare(ctx context.Context, cfg Config, p plan) (credentials, error) {
 // The room_added events CreateGroup publishes go to this process's own bus
 // and are lost; that is why everything is created before any connection
 // opens: each connection then learns its rooms from its ready frame.
+//
+// Bench users are strangers to each other, so they are created accepting
+// anyone's invitations ("who may add me": anyone): the rooms are filled the
+// way a server holding 15,000 such accounts would fill them, one
+// members_added message per hundred, and nothing waits as a pending invite.
 func prepareStore(ctx context.Context, cfg Config, p plan) (credentials, error) {
 	store, err := server.OpenStore(ctx, cfg.DB)
 	if err != nil {
@@ -98,9 +104,12 @@ func prepareStore(ctx context.Context, cfg Config, p plan) (credentials, error) 
 	}
 	defer store.Close()
 	big := 20000
+	unlimited := math.Inf(1) // this process's own limiters: preparation is no abuse
 	cc := chat.Config{
 		Store: store, Bus: nopBus{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Limits: chat.Limits{MaxInvite: big, MaxRoomMembers: big, MaxRoomsPerUser: big},
+		Limits: chat.Limits{MaxInvite: big, MaxRoomMembers: big, MaxRoomsPerUser: big,
+			RoomCreatesPerSecond: unlimited, InvitesPerSecond: unlimited, InviteBurst: big},
+		DefaultWhoMayAdd: chat.AddAnyone,
 	}
 	accounts := chat.NewAccounts(cc)
 	svc := chat.NewService(cc)
@@ -121,7 +130,7 @@ func prepareStore(ctx context.Context, cfg Config, p plan) (credentials, error) 
 		i := k + 1
 		u, err := store.CreateUser(ctx, chat.NewUser{
 			ID: chat.UserID(uuid.Must(uuid.NewV7()).String()), Username: p.names[i], DisplayName: p.names[i],
-			PasswordHash: hash, CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
+			PasswordHash: hash, CreatedAt: time.Now().UTC().Truncate(time.Millisecond), WhoMayAdd: chat.AddAnyone,
 		})
 		ids[i] = u.ID
 		return err
@@ -146,7 +155,7 @@ func prepareStore(ctx context.Context, cfg Config, p plan) (credentials, error) 
 		// message in every room list) looks like one built through the API.
 		owner := ids[p.rooms[j][0]]
 		k := min(len(members), maxInvitePerRequest)
-		sum, err := svc.CreateGroup(ctx, owner, roomName(cfg, j), members[:k])
+		sum, err := svc.CreateGroup(ctx, owner, roomName(cfg, j), members[:k], chat.Private)
 		if err != nil {
 			return err
 		}
@@ -168,6 +177,11 @@ const maxInvitePerRequest = 100
 // prepareAPI signs up, logs in and builds rooms over REST, as any client
 // would. Every signup and login costs the server an argon2 hash, so this is
 // for a few hundred users; use --db beyond that.
+//
+// Strangers cannot add each other to rooms (docs/decisions/0020-consent.md),
+// so rooms are filled the way people fill big rooms: each owner makes an
+// invite link and the members join with it, in parallel. That spends no
+// invitation rate, and one join each is within every user's join rate.
 func prepareAPI(ctx context.Context, cfg Config, p plan) (credentials, error) {
 	hc := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	api := client.New(cfg.URL).WithHTTPClient(hc)
@@ -188,23 +202,39 @@ func prepareAPI(ctx context.Context, cfg Config, p plan) (credentials, error) {
 	if err != nil {
 		return credentials{}, err
 	}
+	codes := make([]string, len(p.rooms))
 	err = parallel(ctx, cfg.Status, "rooms", len(p.rooms), 8, func(j int) error {
 		owner := api.WithToken(c.tokens[p.rooms[j][0]])
-		others := make([]string, 0, len(p.rooms[j])-1)
-		for _, u := range p.rooms[j][1:] {
-			others = append(others, p.names[u])
-		}
-		k := min(len(others), maxInvitePerRequest)
-		sum, err := owner.CreateRoom(ctx, roomName(cfg, j), others[:k]...)
+		sum, err := owner.CreateRoom(ctx, roomName(cfg, j))
 		if err != nil {
 			return fmt.Errorf("create room: %w", err)
 		}
-		for ; k < len(others); k += maxInvitePerRequest {
-			if _, err := owner.Invite(ctx, sum.ID, others[k:min(k+maxInvitePerRequest, len(others))]...); err != nil {
-				return fmt.Errorf("invite: %w", err)
-			}
-		}
 		c.roomIDs[j] = string(sum.ID)
+		if len(p.rooms[j]) > 1 {
+			link, err := owner.CreateLink(ctx, sum.ID, 0, 0)
+			if err != nil {
+				return fmt.Errorf("invite link: %w", err)
+			}
+			codes[j] = link.Code
+		}
+		return nil
+	})
+	if err != nil {
+		return credentials{}, err
+	}
+	// Who joins what, flattened, so the joins of one big room run in parallel.
+	type join struct{ user, room int }
+	var joins []join
+	for j, members := range p.rooms {
+		for _, u := range members[1:] {
+			joins = append(joins, join{u, j})
+		}
+	}
+	err = parallel(ctx, cfg.Status, "joins (invite links over REST)", len(joins), 8, func(k int) error {
+		jn := joins[k]
+		if _, err := api.WithToken(c.tokens[jn.user]).JoinLink(ctx, codes[jn.room]); err != nil {
+			return fmt.Errorf("join room %d: %w", jn.room, err)
+		}
 		return nil
 	})
 	return c, err

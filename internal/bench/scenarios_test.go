@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"parley/internal/server"
 	"parley/internal/testserver"
 )
 
@@ -95,8 +96,19 @@ func checkDelivery(t *testing.T, res *Result) {
 	}
 }
 
+// realConsent gives the node the real consent defaults: new accounts take
+// only friends' invitations, and the invitation, room and join rates are
+// the real ones. The bench must build its rooms all the same.
+func realConsent(c *server.Config) {
+	testserver.Strict(c)
+	c.Limits.RoomCreatesPerSecond, c.Limits.RoomCreateBurst = 0, 0
+	c.Limits.InvitesPerSecond, c.Limits.InviteBurst = 0, 0
+	c.Limits.DirectsPerSecond, c.Limits.DirectBurst = 0, 0
+	c.Limits.JoinsPerSecond, c.Limits.JoinBurst = 0, 0
+}
+
 func TestBroadcast(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := testserver.Start(t, realConsent)
 	res := smoke(t, srv, Config{Scenario: "broadcast", DB: srv.DB, Conns: 100, Publishers: 3,
 		Rate: 1200, Duration: 2 * time.Second, ConnectRate: 0})
 	checkDelivery(t, res)
@@ -109,7 +121,7 @@ func TestBroadcast(t *testing.T) {
 }
 
 func TestRooms(t *testing.T) {
-	srv := testserver.Start(t)
+	srv := testserver.Start(t, realConsent)
 	// 55 users in rooms of 10: the last room has 5, so expected is not a
 	// plain multiple of the room size.
 	res := smoke(t, srv, Config{Scenario: "rooms", DB: srv.DB, Conns: 55, RoomSize: 10,
@@ -136,10 +148,11 @@ func TestConnect(t *testing.T) {
 }
 
 // Without --db the bench prepares over REST like any client (a handful of
-// users: each signup and login is an argon2 hash on the server).
+// users: each signup and login is an argon2 hash on the server), filling
+// rooms through invite links.
 func TestRoomsOverREST(t *testing.T) {
-	srv := testserver.Start(t)
-	res := smoke(t, srv, Config{Scenario: "rooms", Conns: 4, RoomSize: 2,
+	srv := testserver.Start(t, realConsent)
+	res := smoke(t, srv, Config{Scenario: "rooms", Conns: 6, RoomSize: 3,
 		Interval: 300 * time.Millisecond, Duration: time.Second})
 	checkDelivery(t, res)
 }

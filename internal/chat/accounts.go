@@ -23,6 +23,7 @@ type Accounts struct {
 	byName  RateLimiter // failed logins per username
 	byAddr  RateLimiter // failed logins per client address
 	dummyPW string      // verified against for unknown usernames, so timing does not reveal them
+	policy  AddPolicy   // new accounts' "who may add me"
 }
 
 func NewAccounts(c Config) *Accounts {
@@ -42,6 +43,10 @@ func NewAccounts(c Config) *Accounts {
 		byAddr: c.limiter("login-addr", 3*perSec, 3*l.LoginFailures, now),
 	}
 	a.dummyPW, _ = a.hasher.hash(context.Background(), "parley-dummy-password")
+	a.policy = c.DefaultWhoMayAdd
+	if a.policy == "" {
+		a.policy = AddFriends
+	}
 	return a
 }
 
@@ -82,7 +87,7 @@ func (a *Accounts) Signup(ctx context.Context, r SignupRequest) (User, error) {
 	}
 	u, err := a.store.CreateUser(ctx, NewUser{
 		ID: UserID(newID()), Username: r.Username, DisplayName: display,
-		PasswordHash: hash, CreatedAt: a.now().UTC().Truncate(time.Millisecond),
+		PasswordHash: hash, CreatedAt: a.now().UTC().Truncate(time.Millisecond), WhoMayAdd: a.policy,
 	})
 	if ErrorCode(err) == Conflict {
 		return User{}, Errorf(Conflict, "username %q is taken", r.Username)

@@ -18,7 +18,11 @@ const (
 	Unauthorized Code = "unauthorized"
 	TooLarge     Code = "too_large"
 	Unavailable  Code = "unavailable" // retry later with the same client_id
-	Internal     Code = "internal"
+	// Unreachable refuses a send (edit, typing) in a 1:1 whose other person
+	// cannot be reached there: "can't send to this chat", never retried.
+	// It says no more than that (docs/decisions/0020-consent.md).
+	Unreachable Code = "unreachable"
+	Internal    Code = "internal"
 )
 
 // Error is the one error type the domain returns to transports. Message is safe

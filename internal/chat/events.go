@@ -35,6 +35,13 @@ const (
 	EvBlockRemoved         EventType = "block_removed"          // personal, to the blocker's devices only
 )
 
+// Consent's events (docs/protocol.md, "Consent").
+const (
+	EvInviteAdded     EventType = "invite_added"     // personal, to the invitee: a pending invite, new or with a new preview
+	EvInviteRemoved   EventType = "invite_removed"   // personal, to the invitee: a pending invite is gone (accepted, declined, dropped, withdrawn)
+	EvSettingsUpdated EventType = "settings_updated" // personal: my private settings changed (other devices)
+)
+
 // Event travels over the Bus from the node that caused it to every node with a
 // connection that should see it. Data is the JSON payload the client receives;
 // the other fields are for the hub and never reach the client as such.

@@ -206,11 +206,13 @@ func (s *Service) FriendRequests(ctx context.Context, caller UserID) (FriendRequ
 	return out, nil
 }
 
-// Block blocks username for the caller: it ends their friendship and the
-// requests between them, and from then on the blocked user cannot open a 1:1
-// with the caller, add the caller to a room, send the caller a friend
-// request, or send (or type) in their existing 1:1 room; nor do they hear of
-// the caller's presence or profile through it. Only the caller's devices are
+// Block blocks username for the caller: it ends their friendship, the
+// requests between them and the blocked user's pending invites to the
+// caller, and from then on the blocked user's 1:1 requests and invitations
+// reach the caller with nothing (decideInvite), they cannot send the caller
+// a friend request, react to the caller's messages, mention the caller, or
+// send (or type) in a 1:1 room the caller is in; nor do they hear of the
+// caller's presence or profile through it. Only the caller's devices are
 // told of the block itself.
 func (s *Service) Block(ctx context.Context, caller UserID, username string) (BlockedUser, error) {
 	them, err := s.userNamed(ctx, username)
@@ -239,6 +241,7 @@ func (s *Service) Block(ctx context.Context, caller UserID, username string) (Bl
 	if sev.Incoming {
 		s.requestRemoved(ctx, them.ID, caller)
 	}
+	s.invitesRemoved(ctx, sev.Invites)
 	return b, nil
 }
 

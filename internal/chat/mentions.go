@@ -77,8 +77,9 @@ func joinsWord(r rune) bool {
 
 // resolveMentions turns the names text mentions into the ids of those who are
 // members of room, sorted, leaving out the sender (who has read their own
-// message) and names that are no member. Text without a mention costs no
-// query.
+// message), names that are no member, and members who blocked the sender (a
+// blocked user's mention neither marks nor counts for them). Text without a
+// mention costs no query.
 func (s *Service) resolveMentions(ctx context.Context, room RoomID, sender UserID, text string) ([]UserID, error) {
 	names := ParseMentions(text, s.limits.MaxMentions)
 	if len(names) == 0 {
@@ -93,6 +94,16 @@ func (s *Service) resolveMentions(ctx context.Context, room RoomID, sender UserI
 		if id, ok := found[name]; ok && id != sender {
 			ids = append(ids, id)
 		}
+	}
+	if len(ids) > 0 {
+		by, err := s.store.BlockedBy(ctx, sender, ids)
+		if err != nil {
+			return nil, err
+		}
+		ids = slices.DeleteFunc(ids, func(id UserID) bool { return slices.Contains(by, id) })
+	}
+	if len(ids) == 0 {
+		return nil, nil
 	}
 	slices.Sort(ids) // as the stores return them
 	return ids, nil

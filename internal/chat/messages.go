@@ -35,7 +35,7 @@ func (s *Service) Send(ctx context.Context, caller UserID, r SendRequest) (Messa
 		return Message{}, err
 	}
 	if me.Blocked {
-		return Message{}, errBlocked()
+		return Message{}, errUnreachable()
 	}
 	if !s.sends.Allow(string(caller)) {
 		return Message{}, Errorf(RateLimited, "sending too fast, slow down")
@@ -79,6 +79,10 @@ func (s *Service) Send(ctx context.Context, caller UserID, r SendRequest) (Messa
 	s.publish(ctx, RoomTopic(r.RoomID), messageEvent(msg))
 	s.publish(ctx, UserTopic(caller), Event{Type: EvRead, Room: r.RoomID,
 		Data: raw(ReadPosition{RoomID: r.RoomID, UserID: caller, LastReadSeq: msg.Seq, LastSeq: msg.Seq})})
+	if me.Lone {
+		// A message request: its invitee's preview follows, once a window.
+		s.consent.requests.touch(r.RoomID)
+	}
 	return msg, nil
 }
 
@@ -134,7 +138,7 @@ func (s *Service) Edit(ctx context.Context, caller UserID, room RoomID, seq int6
 	if me, err := s.member(ctx, room, caller); err != nil {
 		return Message{}, err
 	} else if me.Blocked {
-		return Message{}, errBlocked()
+		return Message{}, errUnreachable()
 	}
 	if !s.sends.Allow(string(caller)) {
 		return Message{}, Errorf(RateLimited, "editing too fast, slow down")

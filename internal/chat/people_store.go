@@ -43,9 +43,12 @@ type PeopleStore interface {
 	FriendRequests(ctx context.Context, user UserID) ([]FriendRequest, error)
 
 	// Block records that blocker blocks blocked, and in the same transaction
-	// ends their friendship and deletes the requests between them (reported in
-	// Severed), and marks blocked's membership of their direct room, if any,
-	// so blocked's sends there are refused. Conflict if already blocked.
+	// ends their friendship and deletes the requests between them and the
+	// pending invites from blocked to blocker (reported in Severed), and marks
+	// blocked's membership of their direct room, if the blocker is in it too,
+	// so blocked's sends there are refused (a request the blocker never
+	// accepted stays unmarked: it looks to its opener as it did). Conflict if
+	// already blocked.
 	Block(ctx context.Context, blocker, blocked UserID, at time.Time) (Severed, error)
 	// Unblock lifts the block and its mark on the direct room; NotFound if
 	// there was none.
@@ -111,9 +114,10 @@ type BlockedUser struct {
 
 // Severed is what a block ended, as seen from the blocker.
 type Severed struct {
-	Friends  bool // they were friends
-	Outgoing bool // the blocker's request to the blocked user was pending
-	Incoming bool // the blocked user's request to the blocker was pending
+	Friends  bool        // they were friends
+	Outgoing bool        // the blocker's request to the blocked user was pending
+	Incoming bool        // the blocked user's request to the blocker was pending
+	Invites  []InviteRef // the blocked user's pending invites to the blocker, deleted
 }
 
 // Contacts are the people a user's presence and profile events are about:

@@ -75,7 +75,7 @@ func newWorld(t *testing.T, limits chat.Limits) *world {
 
 func (w *world) user(name string) chat.UserID {
 	u, err := w.store.CreateUser(w.t.Context(), chat.NewUser{ID: chat.UserID(name + "-id"), Username: name,
-		DisplayName: name, PasswordHash: "x", CreatedAt: time.Now()})
+		DisplayName: name, PasswordHash: "x", CreatedAt: time.Now(), WhoMayAdd: chat.AddAnyone})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestExpiredUsersArePublishedOffline(t *testing.T) {
 	ctx := t.Context()
 	alice := w.user("alice")
 	w.user("bob")
-	room, err := w.svc.CreateGroup(ctx, alice, "r", []string{"bob"})
+	room, err := w.svc.CreateGroup(ctx, alice, "r", []string{"bob"}, chat.Private)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestBigRoomGetsCoalescedCounts(t *testing.T) {
 		members = append(members, w.user(n))
 		names = append(names, n)
 	}
-	room, err := w.svc.CreateGroup(ctx, owner, "big", names)
+	room, err := w.svc.CreateGroup(ctx, owner, "big", names, chat.Private)
 	if err != nil {
 		t.Fatal(err)
 	}

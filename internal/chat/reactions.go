@@ -57,6 +57,12 @@ func (s *Service) React(ctx context.Context, caller UserID, r ReactRequest) (Rea
 	if m.Deleted {
 		return ReactionData{}, Errorf(Conflict, "message was deleted")
 	}
+	if m.SenderID != caller {
+		// Someone who blocked the caller gets no reactions from them.
+		if err := s.checkNotBlockedBy(ctx, caller, m.SenderID); err != nil {
+			return ReactionData{}, err
+		}
+	}
 	count, changed, err := s.store.SetReaction(ctx, ReactionChange{
 		RoomID: r.RoomID, Seq: r.Seq, UserID: caller, Emoji: r.Emoji, On: r.On,
 		At: s.nowUTC(), MaxEmojis: s.limits.MaxReactionEmojis,

@@ -70,47 +70,58 @@ func (s *Service) resolve(ctx context.Context, caller UserID, usernames []string
 	return ids, nil
 }
 
-func (s *Service) checkRoomQuota(ctx context.Context, users ...UserID) error {
-	for _, u := range users {
-		n, err := s.store.CountRoomsForUser(ctx, u)
-		if err != nil {
-			return err
-		}
-		if n >= s.limits.MaxRoomsPerUser {
-			return Errorf(Forbidden, "a user is already in %d rooms, the limit", s.limits.MaxRoomsPerUser)
-		}
-	}
-	return nil
-}
-
 func (s *Service) systemMessage(room RoomID, ev SystemEvent) NewMessage {
 	return NewMessage{ID: newID(), RoomID: room, SenderID: "", Kind: System, System: &ev, CreatedAt: s.nowUTC()}
 }
 
-// CreateGroup creates a group room owned by the caller with the named members.
-func (s *Service) CreateGroup(ctx context.Context, caller UserID, name string, usernames []string) (RoomSummary, error) {
+// CreateGroup creates a group room owned by the caller. Of the named users,
+// those who consent (decideInvite) are members at once; the others get a
+// pending invite, or nothing if they blocked the caller — the answer's
+// Invited lists both alike.
+func (s *Service) CreateGroup(ctx context.Context, caller UserID, name string, usernames []string, vis Visibility) (CreatedRoom, error) {
 	name, err := validateRoomName(name, s.limits.MaxRoomNameLen)
 	if err != nil {
-		return RoomSummary{}, err
+		return CreatedRoom{}, err
 	}
-	members, err := s.resolve(ctx, caller, usernames)
+	if vis == "" {
+		vis = Private
+	}
+	if vis != Private && vis != Public {
+		return CreatedRoom{}, Errorf(Invalid, "visibility must be private or public")
+	}
+	named, err := s.resolve(ctx, caller, usernames)
 	if err != nil {
-		return RoomSummary{}, err
+		return CreatedRoom{}, err
 	}
-	if err := s.checkNotBlockedBy(ctx, caller, members...); err != nil {
-		return RoomSummary{}, err
+	if len(named)+1 > s.limits.MaxRoomMembers {
+		return CreatedRoom{}, Errorf(Invalid, "a room holds at most %d members", s.limits.MaxRoomMembers)
 	}
-	if len(members)+1 > s.limits.MaxRoomMembers {
-		return RoomSummary{}, Errorf(Invalid, "a room holds at most %d members", s.limits.MaxRoomMembers)
+	if !s.consent.roomCreates.Allow(string(caller)) {
+		return CreatedRoom{}, Errorf(RateLimited, "creating rooms too fast, slow down")
 	}
-	if err := s.checkRoomQuota(ctx, append([]UserID{caller}, members...)...); err != nil {
-		return RoomSummary{}, err
+	if err := s.takeInvites(caller, len(named)); err != nil {
+		return CreatedRoom{}, err
+	}
+	join, ask, err := s.sortInvitees(ctx, caller, "", named, named)
+	if err != nil {
+		return CreatedRoom{}, err
 	}
 	id := RoomID(newID())
-	return s.createRoom(ctx, NewRoom{
-		ID: id, Kind: Group, Name: name, Creator: caller, Members: members, CreatedAt: s.nowUTC(),
-		Message: s.systemMessage(id, SystemEvent{Type: RoomCreated, Actor: caller, Users: members, Name: name}),
+	ev := SystemEvent{Type: RoomCreated, Actor: caller, Users: join, Name: name}
+	if vis == Public {
+		ev.Visibility = Public
+	}
+	sum, err := s.createRoom(ctx, NewRoom{
+		ID: id, Kind: Group, Name: name, Creator: caller, Members: join, CreatedAt: s.nowUTC(), Visibility: vis,
+		MaxRoomsPerUser: s.limits.MaxRoomsPerUser, Message: s.systemMessage(id, ev),
 	})
+	if err != nil {
+		return CreatedRoom{}, s.limitError(err, false)
+	}
+	if err := s.ask(ctx, caller, id, ask); err != nil {
+		return CreatedRoom{}, err
+	}
+	return CreatedRoom{RoomSummary: sum, Invited: asked(named, join)}, nil
 }
 
 func (s *Service) createRoom(ctx context.Context, nr NewRoom) (RoomSummary, error) {
@@ -129,7 +140,12 @@ func (s *Service) createRoom(ctx context.Context, nr NewRoom) (RoomSummary, erro
 }
 
 // OpenDirect returns the 1:1 room of the caller and the named user, creating
-// it the first time. The same pair always gets the same room.
+// it the first time. The same pair always gets the same room. A peer who
+// does not consent (decideInvite) is not in it yet: the room is the
+// caller's alone, its messages a request the peer sees as a pending invite
+// with a preview, and joins by accepting. What the caller sees is the same
+// whether the request is pending, declined, or went nowhere because the
+// peer blocked them.
 func (s *Service) OpenDirect(ctx context.Context, caller UserID, username string) (RoomSummary, bool, error) {
 	peers, err := s.resolve(ctx, caller, []string{username})
 	if err != nil {
@@ -139,33 +155,79 @@ func (s *Service) OpenDirect(ctx context.Context, caller UserID, username string
 		return RoomSummary{}, false, Errorf(Invalid, "cannot open a direct room with yourself")
 	}
 	peer := peers[0]
-	if err := s.checkNotBlockedBy(ctx, caller, peer); err != nil {
-		return RoomSummary{}, false, err
-	}
 	key := DirectKey(caller, peer)
 	if room, err := s.store.DirectRoom(ctx, key); err == nil {
-		sum, err := s.summary(ctx, room, caller)
+		sum, err := s.reopenDirect(ctx, caller, peer, room)
 		return sum, false, err
 	} else if ErrorCode(err) != NotFound {
 		return RoomSummary{}, false, err
 	}
-	if err := s.checkRoomQuota(ctx, caller, peer); err != nil {
+	if !s.consent.directs.Allow(string(caller)) {
+		return RoomSummary{}, false, Errorf(RateLimited, "opening new chats too fast, slow down")
+	}
+	join, ask, err := s.sortInvitees(ctx, caller, "", nil, []UserID{peer})
+	if err != nil {
 		return RoomSummary{}, false, err
 	}
 	id := RoomID(newID())
 	sum, err := s.createRoom(ctx, NewRoom{
-		ID: id, Kind: Direct, DirectKey: key, Creator: caller, Members: []UserID{peer}, CreatedAt: s.nowUTC(),
-		Message: s.systemMessage(id, SystemEvent{Type: RoomCreated, Actor: caller, Users: []UserID{peer}}),
+		ID: id, Kind: Direct, DirectKey: key, Creator: caller, Members: join, CreatedAt: s.nowUTC(),
+		MaxRoomsPerUser: s.limits.MaxRoomsPerUser,
+		Message:         s.systemMessage(id, SystemEvent{Type: RoomCreated, Actor: caller, Users: join}),
 	})
 	if ErrorCode(err) == Conflict { // the peer opened it at the same moment
 		room, err := s.store.DirectRoom(ctx, key)
 		if err != nil {
 			return RoomSummary{}, false, err
 		}
-		sum, err := s.summary(ctx, room, caller)
+		sum, err := s.reopenDirect(ctx, caller, peer, room)
 		return sum, false, err
 	}
-	return sum, err == nil, err
+	if err != nil {
+		return RoomSummary{}, false, s.limitError(err, false)
+	}
+	if err := s.ask(ctx, caller, id, ask); err != nil {
+		return RoomSummary{}, false, err
+	}
+	return sum, true, nil
+}
+
+// reopenDirect handles an existing 1:1 room. The caller not in it means the
+// peer opened it and the caller now opens it too: that is consent, so they
+// join (and a pending request is made moot). A caller alone in it has their
+// request looked at again: a peer who meanwhile became a friend (or now
+// accepts anyone) joins, and an invite lost to a failure between the room's
+// creation and its invite is made again (a declined one stays declined).
+func (s *Service) reopenDirect(ctx context.Context, caller, peer UserID, room Room) (RoomSummary, error) {
+	me, err := s.store.Member(ctx, room.ID, caller)
+	switch {
+	case ErrorCode(err) == NotFound:
+		if !s.consent.joins.Allow(string(caller)) {
+			return RoomSummary{}, Errorf(RateLimited, "joining rooms too fast, slow down")
+		}
+		msg := s.systemMessage(room.ID, SystemEvent{Type: MembersAdded, Actor: caller, Users: []UserID{caller}})
+		err := s.admit(ctx, Admission{Room: room.ID, Users: []UserID{caller}, Message: msg}, true)
+		if err != nil && ErrorCode(err) != Conflict {
+			return RoomSummary{}, err
+		}
+	case err != nil:
+		return RoomSummary{}, err
+	case me.Lone:
+		join, ask, err := s.sortInvitees(ctx, caller, "", nil, []UserID{peer})
+		if err != nil {
+			return RoomSummary{}, err
+		}
+		if len(join) > 0 {
+			msg := s.systemMessage(room.ID, SystemEvent{Type: MembersAdded, Actor: caller, Users: join})
+			if err := s.admit(ctx, Admission{Room: room.ID, Users: join, Message: msg}, false); err != nil && ErrorCode(err) != Conflict {
+				return RoomSummary{}, err
+			}
+		}
+		if err := s.ask(ctx, caller, room.ID, ask); err != nil {
+			return RoomSummary{}, err
+		}
+	}
+	return s.Room(ctx, caller, room.ID)
 }
 
 // summary builds the room-list entry of room as user sees it.
@@ -184,16 +246,11 @@ func (s *Service) summary(ctx context.Context, room Room, user UserID) (RoomSumm
 		}
 	}
 	if room.Kind == Direct {
-		members, err := s.store.Members(ctx, room.ID)
-		if err != nil {
-			return RoomSummary{}, err
-		}
-		for _, pm := range members {
-			if pm.UserID != user {
-				peer, err := s.store.UserByID(ctx, pm.UserID)
-				if err == nil {
-					sum.Peer = &peer
-				}
+		// From the pair's key: the peer of a request not yet accepted is
+		// shown as they will be once they join.
+		if id := otherOf(room.DirectKey, user); id != "" {
+			if peer, err := s.store.UserByID(ctx, id); err == nil {
+				sum.Peer = &peer
 			}
 		}
 	}
@@ -235,46 +292,58 @@ func (s *Service) Members(ctx context.Context, caller UserID, id RoomID) ([]Memb
 }
 
 // Invite adds users to a group room. Any member may invite, as in KakaoTalk
-// and Slack channels.
-func (s *Service) Invite(ctx context.Context, caller UserID, id RoomID, usernames []string) (Message, error) {
+// and Slack channels; consent decides, per invitee, whether they join now or
+// are asked (decideInvite).
+func (s *Service) Invite(ctx context.Context, caller UserID, id RoomID, usernames []string) (InviteResult, error) {
 	_, room, err := s.groupMember(ctx, id, caller)
 	if err != nil {
-		return Message{}, err
+		return InviteResult{}, err
 	}
 	if len(usernames) == 0 {
-		return Message{}, Errorf(Invalid, "name at least one user to invite")
+		return InviteResult{}, Errorf(Invalid, "name at least one user to invite")
 	}
 	users, err := s.resolve(ctx, caller, usernames)
 	if err != nil {
-		return Message{}, err
+		return InviteResult{}, err
 	}
 	fresh := users[:0]
 	for _, u := range users {
 		if _, err := s.store.Member(ctx, id, u); ErrorCode(err) == NotFound {
 			fresh = append(fresh, u)
 		} else if err != nil {
-			return Message{}, err
+			return InviteResult{}, err
 		}
 	}
 	if len(fresh) == 0 {
-		return Message{}, Errorf(Conflict, "everyone named is already a member")
-	}
-	if err := s.checkNotBlockedBy(ctx, caller, fresh...); err != nil {
-		return Message{}, err
+		return InviteResult{}, Errorf(Conflict, "everyone named is already a member")
 	}
 	if room.MemberCount+len(fresh) > s.limits.MaxRoomMembers {
-		return Message{}, Errorf(Forbidden, "a room holds at most %d members", s.limits.MaxRoomMembers)
+		return InviteResult{}, Errorf(Forbidden, "a room holds at most %d members", s.limits.MaxRoomMembers)
 	}
-	if err := s.checkRoomQuota(ctx, fresh...); err != nil {
-		return Message{}, err
+	if err := s.takeInvites(caller, len(fresh)); err != nil {
+		return InviteResult{}, err
 	}
-	msg, err := s.store.AddMembers(ctx, id, fresh, s.systemMessage(id, SystemEvent{Type: MembersAdded, Actor: caller, Users: fresh}))
+	join, ask, err := s.sortInvitees(ctx, caller, id, fresh, fresh)
 	if err != nil {
-		return Message{}, err
+		return InviteResult{}, err
 	}
-	s.afterMembershipChange(ctx, msg, fresh, nil)
-	s.receipts.touch(id, msg.Seq)
-	return msg, nil
+	res := InviteResult{Added: []UserID{}, Invited: asked(fresh, join)}
+	if len(join) > 0 {
+		a := Admission{Room: id, Users: join, Message: s.systemMessage(id, SystemEvent{Type: MembersAdded, Actor: caller, Users: join}),
+			MaxMembers: s.limits.MaxRoomMembers, MaxRooms: s.limits.MaxRoomsPerUser}
+		done, err := s.store.AddMembers(ctx, a)
+		if err != nil {
+			return InviteResult{}, s.limitError(err, false)
+		}
+		s.afterMembershipChange(ctx, done.Message, join, nil)
+		s.receipts.touch(id, done.Message.Seq)
+		s.invitesRemoved(ctx, done.Invites)
+		res.Message, res.Added = &done.Message, join
+	}
+	if err := s.ask(ctx, caller, id, ask); err != nil {
+		return InviteResult{}, err
+	}
+	return res, nil
 }
 
 // afterMembershipChange tells the room, the users who came, and the users who
@@ -414,8 +483,11 @@ func (s *Service) SetRole(ctx context.Context, caller UserID, id RoomID, target 
 // UpdateRoom renames a group room and/or sets its announcement (empty clears
 // it). Each change is its own system message.
 func (s *Service) UpdateRoom(ctx context.Context, caller UserID, id RoomID, u RoomUpdate) (RoomSummary, error) {
-	if u.Name == nil && u.Announcement == nil {
-		return RoomSummary{}, Errorf(Invalid, "nothing to change: give name or announcement")
+	if u.Name == nil && u.Announcement == nil && u.Visibility == nil {
+		return RoomSummary{}, Errorf(Invalid, "nothing to change: give name, announcement or visibility")
+	}
+	if u.Visibility != nil && *u.Visibility != Private && *u.Visibility != Public {
+		return RoomSummary{}, Errorf(Invalid, "visibility must be private or public")
 	}
 	if u.Name != nil {
 		name, err := validateRoomName(*u.Name, s.limits.MaxRoomNameLen)
@@ -429,10 +501,10 @@ func (s *Service) UpdateRoom(ctx context.Context, caller UserID, id RoomID, u Ro
 			return RoomSummary{}, err
 		}
 	}
-	if _, _, err := s.manager(ctx, id, caller); err != nil {
+	_, room, err := s.manager(ctx, id, caller)
+	if err != nil {
 		return RoomSummary{}, err
 	}
-	var room Room
 	apply := func(ru RoomUpdate, ev SystemEvent) error {
 		r, msg, err := s.store.UpdateRoom(ctx, id, ru, s.systemMessage(id, ev))
 		if err != nil {
@@ -449,6 +521,14 @@ func (s *Service) UpdateRoom(ctx context.Context, caller UserID, id RoomID, u Ro
 	}
 	if u.Announcement != nil {
 		if err := apply(RoomUpdate{Announcement: u.Announcement}, SystemEvent{Type: AnnouncementChanged, Actor: caller, Text: *u.Announcement}); err != nil {
+			return RoomSummary{}, err
+		}
+	}
+	// Making a room public lists it in the directory and lets anyone join;
+	// links keep working either way. Setting what it already is changes
+	// nothing and says nothing.
+	if u.Visibility != nil && *u.Visibility != room.Visibility {
+		if err := apply(RoomUpdate{Visibility: u.Visibility}, SystemEvent{Type: VisibilityChanged, Actor: caller, Visibility: *u.Visibility}); err != nil {
 			return RoomSummary{}, err
 		}
 	}

@@ -44,6 +44,17 @@ type Limits struct {
 	MaxAttachments   int           // attachments on one message
 	MaxImagePixels   int           // width × height of an image decoded for a thumbnail or avatar
 	AttachmentGrace  time.Duration // an upload nothing refers to is deleted this long after it was made
+	// Consent (consent.go, links.go): rates per user, shared by every node.
+	RoomCreatesPerSecond float64 // group rooms created
+	RoomCreateBurst      int     //
+	InvitesPerSecond     float64 // people named in room creations and invites, and links made
+	InviteBurst          int     //
+	DirectsPerSecond     float64 // new 1:1 rooms opened (opening an existing one is free)
+	DirectBurst          int     //
+	JoinsPerSecond       float64 // rooms joined by the user's own act: accepting, public rooms, links
+	JoinBurst            int     //
+	MaxPendingInvites    int     // pending invites one user holds; the oldest beyond are dropped
+	MaxLinksPerRoom      int     // invite links one room keeps
 }
 
 func DefaultLimits() Limits {
@@ -78,6 +89,17 @@ func DefaultLimits() Limits {
 		MaxAttachments:     10,
 		MaxImagePixels:     40_000_000,
 		AttachmentGrace:    time.Hour,
+
+		RoomCreatesPerSecond: 10.0 / 60,
+		RoomCreateBurst:      20,
+		InvitesPerSecond:     30.0 / 60,
+		InviteBurst:          100,
+		DirectsPerSecond:     10.0 / 60,
+		DirectBurst:          30,
+		JoinsPerSecond:       1,
+		JoinBurst:            20,
+		MaxPendingInvites:    100,
+		MaxLinksPerRoom:      50,
 	}
 }
 
@@ -112,6 +134,16 @@ func (l Limits) withDefaults() Limits {
 	orDefault(&l.MaxAttachments, d.MaxAttachments)
 	orDefault(&l.MaxImagePixels, d.MaxImagePixels)
 	orDefault(&l.AttachmentGrace, d.AttachmentGrace)
+	orDefault(&l.RoomCreatesPerSecond, d.RoomCreatesPerSecond)
+	orDefault(&l.RoomCreateBurst, d.RoomCreateBurst)
+	orDefault(&l.InvitesPerSecond, d.InvitesPerSecond)
+	orDefault(&l.InviteBurst, d.InviteBurst)
+	orDefault(&l.DirectsPerSecond, d.DirectsPerSecond)
+	orDefault(&l.DirectBurst, d.DirectBurst)
+	orDefault(&l.JoinsPerSecond, d.JoinsPerSecond)
+	orDefault(&l.JoinBurst, d.JoinBurst)
+	orDefault(&l.MaxPendingInvites, d.MaxPendingInvites)
+	orDefault(&l.MaxLinksPerRoom, d.MaxLinksPerRoom)
 	return l
 }
 
@@ -140,6 +172,7 @@ type Service struct {
 	blobs     Blobs
 	uploads   RateLimiter
 	decodes   chan struct{} // a slot per image being decoded
+	consent   *consentState // consent.go, links.go
 }
 
 type Config struct {
@@ -156,6 +189,9 @@ type Config struct {
 	Presence Presence
 	// Blobs holds uploaded files; nil turns uploads off.
 	Blobs Blobs
+	// DefaultWhoMayAdd is the "who may add me" setting of new accounts;
+	// "" is AddFriends.
+	DefaultWhoMayAdd AddPolicy
 }
 
 // RateLimiter is a token bucket per key. Allow takes a token; Exhausted
@@ -188,6 +224,7 @@ func NewService(c Config) *Service {
 	s.blobs = c.Blobs
 	s.uploads = c.limiter("uploads", s.limits.UploadsPerSecond, s.limits.UploadBurst, s.now)
 	s.decodes = make(chan struct{}, runtime.GOMAXPROCS(0))
+	s.consent = newConsentState(s, c)
 	return s
 }
 
@@ -198,6 +235,7 @@ func (s *Service) Limits() Limits { return s.limits }
 func (s *Service) Close() {
 	s.receipts.stop()
 	s.people.stop()
+	s.consent.stop()
 }
 
 func (s *Service) publish(ctx context.Context, topic string, ev Event) {

@@ -27,21 +27,29 @@ type Store interface {
 	// Rooms. CreateRoom makes the creator the owner and everyone else a member,
 	// all with read position 1, and appends a RoomCreated message (seq 1). For a
 	// direct room, DirectKey is unique: creating an existing pair returns Conflict.
-	// RoomsForUser orders by LastMessageAt, newest first, then by id.
+	// With MaxRoomsPerUser set, nobody it adds may end up in more rooms than
+	// that (Forbidden wrapping ErrRoomQuota), checked in its transaction.
+	// RoomsForUser orders by LastMessageAt, newest first, then by id; a direct
+	// room's Peer is the other person of its pair, joined or not.
 	CreateRoom(ctx context.Context, r NewRoom) (Room, Message, error)
 	DirectRoom(ctx context.Context, key string) (Room, error)
 	Room(ctx context.Context, id RoomID) (Room, error)
 	RoomsForUser(ctx context.Context, user UserID) ([]RoomSummary, error)
 	CountRoomsForUser(ctx context.Context, user UserID) (int, error)
 	// UpdateRoom applies the non-nil fields and appends msg (a system message).
+	// The room's name key (for the directory) follows its name.
 	UpdateRoom(ctx context.Context, id RoomID, u RoomUpdate, msg NewMessage) (Room, Message, error)
 
 	// Members. Member returns NotFound for a non-member.
 	Member(ctx context.Context, room RoomID, user UserID) (Member, error)
 	Members(ctx context.Context, room RoomID) ([]Member, error)
-	// AddMembers adds users as plain members (existing members are skipped),
-	// their read position starting at the new system message, and appends msg.
-	AddMembers(ctx context.Context, room RoomID, users []UserID, msg NewMessage) (Message, error)
+	// AddMembers admits a.Users as plain members (existing members are
+	// skipped; Conflict when that leaves nobody), their read position starting
+	// at a.Message, which it appends, all in one transaction that also checks
+	// what a asks for (see Admission) and deletes the users' invites to the
+	// room, whatever their state. A direct room's blocked member is marked as
+	// CreateRoom marks it.
+	AddMembers(ctx context.Context, a Admission) (Admitted, error)
 	// RemoveMember deletes the membership and appends msg. RemoveMember and
 	// SetRole on a non-member return NotFound and append nothing.
 	RemoveMember(ctx context.Context, room RoomID, user UserID, msg NewMessage) (Message, error)
@@ -72,7 +80,8 @@ type Store interface {
 	ReadCounts(ctx context.Context, room RoomID, seqs []int64) ([]ReadCount, error)
 
 	ExtrasStore
-	PeopleStore // profiles, search, friends, blocks (people_store.go)
+	PeopleStore  // profiles, search, friends, blocks (people_store.go)
+	ConsentStore // settings, invites, the directory, links (consent_store.go)
 	AttachmentStore
 
 	Ping(ctx context.Context) error
@@ -85,6 +94,7 @@ type NewUser struct {
 	DisplayName  string
 	PasswordHash string
 	CreatedAt    time.Time
+	WhoMayAdd    AddPolicy // "" is AddFriends
 }
 
 type NewRoom struct {
@@ -95,6 +105,10 @@ type NewRoom struct {
 	Creator   UserID
 	Members   []UserID // besides the creator
 	CreatedAt time.Time
+	// Visibility of a group room; "" is Private.
+	Visibility Visibility
+	// MaxRoomsPerUser, when above 0, is the room quota CreateRoom enforces.
+	MaxRoomsPerUser int
 	// Message is the RoomCreated system message; its RoomID is set by the store.
 	Message NewMessage
 }
@@ -102,6 +116,7 @@ type NewRoom struct {
 type RoomUpdate struct {
 	Name         *string
 	Announcement *string
+	Visibility   *Visibility
 }
 
 // NewMessage is a message before the store assigns its seq.

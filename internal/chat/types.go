@@ -60,7 +60,22 @@ type Room struct {
 	LastSeq       int64     `json:"last_seq"`
 	LastMessageAt time.Time `json:"last_message_at"`
 	MemberCount   int       `json:"member_count"`
+	// Visibility says whether the room is listed in the directory and open
+	// to anyone who asks to join (public); direct rooms are always private.
+	Visibility Visibility `json:"visibility"`
+	// DirectKey names the pair of a direct room (DirectKey); its other
+	// person is known from it even before they joined. Never sent.
+	DirectKey string `json:"-"`
 }
+
+// Visibility of a group room: private rooms are joined by invitation or
+// link only; public ones are listed and anyone may join them.
+type Visibility string
+
+const (
+	Private Visibility = "private"
+	Public  Visibility = "public"
+)
 
 type Member struct {
 	RoomID      RoomID    `json:"room_id"`
@@ -80,6 +95,10 @@ type Member struct {
 	Blocked bool `json:"-"`
 	// AvatarURL is the member's avatar, as on User.
 	AvatarURL string `json:"avatar_url,omitempty"`
+	// Lone is set on the membership of a direct room whose other person has
+	// not joined (a message request): the member's sends refresh the
+	// request's preview. Read with the membership every send loads anyway.
+	Lone bool `json:"-"`
 }
 
 // RoomSummary is one entry of a user's room list: the room as that user sees it.
@@ -143,6 +162,7 @@ const (
 	RoleChanged         SystemType = "role_changed"
 	RoomRenamed         SystemType = "room_renamed"
 	AnnouncementChanged SystemType = "announcement_changed"
+	VisibilityChanged   SystemType = "visibility_changed"
 )
 
 // SystemEvent describes a change to a room. It is stored as a message so that
@@ -154,6 +174,9 @@ type SystemEvent struct {
 	Role  Role       `json:"role,omitempty"`
 	Name  string     `json:"name,omitempty"`
 	Text  string     `json:"text,omitempty"`
+	// Visibility is the room's new visibility (visibility_changed), or a
+	// public room's at creation (room_created).
+	Visibility Visibility `json:"visibility,omitempty"`
 }
 
 // EncodeSystemEvent is the JSON a store keeps for a system message. A string

@@ -28,7 +28,7 @@ func (s *Service) Typing(ctx context.Context, caller UserID, room RoomID, typing
 		return err
 	}
 	if me.Blocked {
-		return errBlocked()
+		return errUnreachable()
 	}
 	if !s.people.typing.relay(caller, room, typing, s.now()) {
 		return nil

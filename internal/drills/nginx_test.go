@@ -64,8 +64,16 @@ func TestClusterScriptBehindNginx(t *testing.T) {
 		}
 		users = append(users, c)
 	}
-	room, err := users[0].CreateRoom(ctx, "lb", "ben")
+	// ben is no friend of ann's: he joins with her invite link (consent).
+	room, err := users[0].CreateRoom(ctx, "lb")
 	if err != nil {
+		t.Fatal(err)
+	}
+	link, err := users[0].CreateLink(ctx, room.ID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := users[1].JoinLink(ctx, link.Code); err != nil {
 		t.Fatal(err)
 	}
 	// Several connections each, spread by nginx's round robin over the nodes.

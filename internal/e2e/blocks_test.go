@@ -1,15 +1,18 @@
 package e2e
 
 import (
+	"slices"
 	"testing"
 
 	"parley/client"
 	"parley/internal/testserver"
 )
 
-// A blocked user cannot reach the blocker: no 1:1, no room with them, no
-// friend request, no sends or typing in their old 1:1, no presence through
-// it, not even a search hit. Unblocking gives all of it back.
+// A blocked user cannot reach the blocker: no friend request, no sends or
+// typing in their old 1:1, no presence through it, not even a search hit;
+// their invitations and 1:1s reach the blocker with nothing, answered as if
+// they were pending (consent_test.go has the rest). Unblocking gives all of
+// it back.
 func testBlocks(t *testing.T, nodes []*testserver.Server) {
 	n0, n1, n2 := nodes[0], nodes[1], nodes[2]
 	alice, mallory, bob := n0.NewUser(t, "alice"), n0.NewUser(t, "mallory"), n0.NewUser(t, "bob")
@@ -45,20 +48,36 @@ func testBlocks(t *testing.T, nodes []*testserver.Server) {
 			t.Errorf("%s: message %q gives more away than the neutral one", what, e.Message)
 		}
 	}
+	// In the 1:1 they share, one code tells a client "can't send to this
+	// chat", and says no more.
+	unreachable := func(what string, err error) {
+		t.Helper()
+		mustCode(t, err, "unreachable")
+		if e := err.(*client.Error); e.Message != "you can't send to this chat" || (e.Status != 403 && e.Status != 0) { // 0: a WebSocket error frame
+			t.Errorf("%s: %d %q", what, e.Status, e.Message)
+		}
+	}
 	_, err = m.RequestFriend(ctx, "alice")
 	forbidden("friend request", err)
-	_, err = m.OpenDirect(ctx, "alice")
-	forbidden("open direct", err)
-	_, err = m.CreateRoom(ctx, "trap", "bob", "alice")
-	forbidden("create a room with alice", err)
+	if again, err := m.OpenDirect(ctx, "alice"); err != nil || again.ID != direct.ID {
+		t.Errorf("reopening the 1:1 = %v, %v; want the same room", again.ID, err)
+	}
+	trap, err := m.CreateRoomWith(ctx, "trap", "private", "bob", "alice")
+	if err != nil || trap.MemberCount != 2 || !slices.Equal(trap.Invited, []client.UserID{alice.ID}) {
+		t.Errorf("a room with alice = %+v, %v; want alice among the invited, not in it", trap, err)
+	}
 	solo := newRoom(t, mallory, "solo")
-	_, err = m.Invite(ctx, solo.ID, "alice")
-	forbidden("invite", err)
+	if res, err := m.Invite(ctx, solo.ID, "alice"); err != nil || len(res.Added) != 0 || len(res.Invited) != 1 {
+		t.Errorf("inviting alice = %+v, %v; want her among the invited", res, err)
+	}
 	_, err = m.SendMessage(ctx, direct.ID, "", "hello?", 0)
-	forbidden("REST send in the 1:1", err)
+	unreachable("REST send in the 1:1", err)
 	_, err = mc.Send(ctx, direct.ID, "", "hello??")
-	forbidden("WebSocket send in the 1:1", err)
-	forbidden("typing in the 1:1", mc.Typing(ctx, direct.ID, true))
+	unreachable("WebSocket send in the 1:1", err)
+	unreachable("typing in the 1:1", mc.Typing(ctx, direct.ID, true))
+	if invs, err := alice.Invites(ctx); err != nil || len(invs) != 0 {
+		t.Errorf("alice's invites = %+v, %v; mallory's must reach her with nothing", invs, err)
+	}
 	hits, err := m.SearchUsers(ctx, "ali", 10)
 	if err != nil || len(hits) != 0 {
 		t.Errorf("mallory's search for alice = %+v, %v", hits, err)
@@ -146,7 +165,7 @@ func TestBlockSeversRequestsAndMarksNewDirectRooms(t *testing.T) {
 		t.Fatalf("the blocker opens a 1:1: %v", err)
 	}
 	_, err = bob.SendMessage(ctx, room.ID, "", "hi", 0)
-	mustCode(t, err, "forbidden")
+	mustCode(t, err, "unreachable")
 	if _, err := alice.SendMessage(ctx, room.ID, "", "hi", 0); err != nil {
 		t.Errorf("the blocker's send: %v", err)
 	}

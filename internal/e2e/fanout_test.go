@@ -110,7 +110,7 @@ func TestBatchedFanOutAppliesMembershipAtItsSeq(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			invitedAt = sys.Seq
+			invitedAt = sys.Message.Seq
 		case 200:
 			if err := alice.RemoveMember(ctx, room.ID, carol.ID); err != nil {
 				t.Fatal(err)

@@ -43,7 +43,7 @@ func testMemberListLive(t *testing.T, nodes []*testserver.Server) {
 		t.Fatal(err)
 	}
 	ev := next(t, bc, isMembers(room.ID))
-	if ev.Members.Seq != msg.Seq || len(ev.Members.Members) != 2 || len(ev.Members.Removed) != 0 {
+	if ev.Members.Seq != msg.Message.Seq || len(ev.Members.Members) != 2 || len(ev.Members.Removed) != 0 {
 		t.Fatalf("members event after the invite = %+v", ev.Members)
 	}
 	byName := map[string]client.Member{}
@@ -51,7 +51,7 @@ func testMemberListLive(t *testing.T, nodes []*testserver.Server) {
 		byName[m.Username] = m
 	}
 	if c := byName["carol"]; c.UserID != carol.ID || c.DisplayName != carol.DisplayName || c.StatusMessage != status ||
-		c.Role != "member" || !c.Online || c.LastReadSeq != msg.Seq {
+		c.Role != "member" || !c.Online || c.LastReadSeq != msg.Message.Seq {
 		t.Errorf("carol's entry = %+v", c)
 	}
 	if d := byName["dave"]; d.UserID != dave.ID || d.Online {

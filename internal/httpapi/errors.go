@@ -17,7 +17,7 @@ func statusOf(code chat.Code) int {
 		return http.StatusBadRequest
 	case chat.Unauthorized:
 		return http.StatusUnauthorized
-	case chat.Forbidden:
+	case chat.Forbidden, chat.Unreachable:
 		return http.StatusForbidden
 	case chat.NotFound:
 		return http.StatusNotFound

@@ -96,8 +96,8 @@ func handleLogout(d Deps) gin.HandlerFunc {
 
 func handleMe(d Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		u, err := d.Accounts.User(c.Request.Context(), caller(c))
-		reply(c, d, http.StatusOK, u, err)
+		me, err := d.Chat.Me(c.Request.Context(), caller(c))
+		reply(c, d, http.StatusOK, me, err)
 	}
 }
 

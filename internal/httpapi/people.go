@@ -11,8 +11,9 @@ import (
 
 type (
 	profileRequest struct {
-		DisplayName   *string `json:"display_name"`
-		StatusMessage *string `json:"status_message"`
+		DisplayName   *string         `json:"display_name"`
+		StatusMessage *string         `json:"status_message"`
+		WhoMayAdd     *chat.AddPolicy `json:"who_may_add"`
 	}
 	usernameRequest struct {
 		Username string `json:"username" required:"true"`
@@ -39,9 +40,9 @@ func handleUpdateProfile(d Deps) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		u, err := d.Chat.UpdateProfile(c.Request.Context(), caller(c),
-			chat.ProfileUpdate{DisplayName: req.DisplayName, StatusMessage: req.StatusMessage})
-		reply(c, d, http.StatusOK, u, err)
+		me, err := d.Chat.UpdateMe(c.Request.Context(), caller(c),
+			chat.ProfileUpdate{DisplayName: req.DisplayName, StatusMessage: req.StatusMessage}, req.WhoMayAdd)
+		reply(c, d, http.StatusOK, me, err)
 	}
 }
 

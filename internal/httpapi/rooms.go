@@ -13,15 +13,17 @@ type (
 		Rooms []chat.RoomSummary `json:"rooms"`
 	}
 	createRoomRequest struct {
-		Name    string   `json:"name" required:"true"`
-		Members []string `json:"members"` // usernames
+		Name       string          `json:"name" required:"true"`
+		Members    []string        `json:"members"` // usernames
+		Visibility chat.Visibility `json:"visibility"`
 	}
 	directRequest struct {
 		Username string `json:"username" required:"true"`
 	}
 	updateRoomRequest struct {
-		Name         *string `json:"name"`
-		Announcement *string `json:"announcement"`
+		Name         *string          `json:"name"`
+		Announcement *string          `json:"announcement"`
+		Visibility   *chat.Visibility `json:"visibility"`
 	}
 	membersResponse struct {
 		Members []chat.Member `json:"members"`
@@ -50,7 +52,7 @@ func handleCreateRoom(d Deps) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		room, err := d.Chat.CreateGroup(c.Request.Context(), caller(c), req.Name, req.Members)
+		room, err := d.Chat.CreateGroup(c.Request.Context(), caller(c), req.Name, req.Members, req.Visibility)
 		reply(c, d, http.StatusCreated, room, err)
 	}
 }
@@ -84,7 +86,7 @@ func handleUpdateRoom(d Deps) gin.HandlerFunc {
 			return
 		}
 		room, err := d.Chat.UpdateRoom(c.Request.Context(), caller(c), roomParam(c),
-			chat.RoomUpdate{Name: req.Name, Announcement: req.Announcement})
+			chat.RoomUpdate{Name: req.Name, Announcement: req.Announcement, Visibility: req.Visibility})
 		reply(c, d, http.StatusOK, room, err)
 	}
 }
@@ -108,8 +110,8 @@ func handleInvite(d Deps) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		msg, err := d.Chat.Invite(c.Request.Context(), caller(c), roomParam(c), req.Members)
-		reply(c, d, http.StatusCreated, msg, err)
+		res, err := d.Chat.Invite(c.Request.Context(), caller(c), roomParam(c), req.Members)
+		reply(c, d, http.StatusCreated, res, err)
 	}
 }
 

@@ -104,4 +104,15 @@ func addRoutes(r *gin.Engine, d Deps) {
 	authed.GET("/attachments/:id/thumbnail", handleDownload(d, true))
 	authed.PUT("/me/avatar", handleSetAvatar(d))
 	authed.DELETE("/me/avatar", handleDeleteAvatar(d))
+	// Consent: pending invites, public rooms, invite links (consent.go).
+	authed.GET("/invites", handleListInvites(d))
+	authed.POST("/invites/:invite/accept", handleAcceptInvite(d))
+	authed.POST("/invites/:invite/decline", handleDeclineInvite(d))
+	authed.GET("/rooms/directory", handleDirectory(d))
+	authed.POST("/rooms/:room/join", handleJoinRoom(d))
+	authed.GET("/rooms/:room/links", handleListLinks(d))
+	authed.POST("/rooms/:room/links", handleCreateLink(d))
+	authed.DELETE("/rooms/:room/links/:link", handleRevokeLink(d))
+	authed.GET("/links/:code", handlePreviewLink(d))
+	authed.POST("/links/:code/join", handleJoinLink(d))
 }

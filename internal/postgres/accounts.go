@@ -13,8 +13,8 @@ import (
 func (s *Store) CreateUser(ctx context.Context, u chat.NewUser) (chat.User, error) {
 	created := toDB(u.CreatedAt)
 	_, err := s.pool.Exec(ctx,
-		`INSERT INTO users (id, username, display_name, display_key, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		string(u.ID), u.Username, u.DisplayName, chat.SearchKey(u.DisplayName), u.PasswordHash, created)
+		`INSERT INTO users (id, username, display_name, display_key, password_hash, created_at, who_may_add) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		string(u.ID), u.Username, u.DisplayName, chat.SearchKey(u.DisplayName), u.PasswordHash, created, policyOrDefault(u.WhoMayAdd))
 	if err != nil {
 		return chat.User{}, translate(err, "username "+u.Username)
 	}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,10 +12,13 @@ import (
 	"parley/internal/chat"
 )
 
+// memberQuery reads Lone from the room's row (its primary key: one more
+// lookup on the send path, no extra query), so a message request needs no
+// flag of its own to keep in step.
 const memberQuery = `
 	SELECT m.room_id, m.user_id, u.username, u.display_name, m.role, m.last_read_seq, m.joined_at,
-	       u.status_message, m.blocked, u.avatar_id
-	FROM members m JOIN users u ON u.id = m.user_id`
+	       u.status_message, m.blocked, u.avatar_id, r.kind = 'direct' AND r.member_count = 1
+	FROM members m JOIN users u ON u.id = m.user_id JOIN rooms r ON r.id = m.room_id`
 
 func (s *Store) Member(ctx context.Context, room chat.RoomID, user chat.UserID) (chat.Member, error) {
 	m, err := scanMember(s.pool.QueryRow(ctx,
@@ -40,7 +44,7 @@ func scanMember(row pgx.Row) (chat.Member, error) {
 		avatar pgtype.Text
 	)
 	if err := row.Scan(&m.RoomID, &m.UserID, &m.Username, &m.DisplayName, &m.Role, &m.LastReadSeq, &joined,
-		&m.StatusMessage, &m.Blocked, &avatar); err != nil {
+		&m.StatusMessage, &m.Blocked, &avatar, &m.Lone); err != nil {
 		return chat.Member{}, err
 	}
 	m.JoinedAt = fromDB(joined)
@@ -72,25 +76,118 @@ func addMembers(ctx context.Context, tx pgx.Tx, room chat.RoomID, users []chat.U
 }
 
 // AddMembers starts each new member's read position at the system message
-// announcing them: what came before is history, not unread.
-func (s *Store) AddMembers(ctx context.Context, room chat.RoomID, users []chat.UserID, m chat.NewMessage) (msg chat.Message, err error) {
+// announcing them: what came before is history, not unread. Its checks hold
+// across nodes because of its locks, taken in the order every writer keeps:
+// the room's row first (its member count, its visibility, a link of it),
+// then, for a direct room, the pair's lock (against a block being made),
+// then each user's quota lock in id order.
+func (s *Store) AddMembers(ctx context.Context, a chat.Admission) (done chat.Admitted, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		m.RoomID = room
-		if msg, _, err = appendMessage(ctx, tx, m); err != nil {
+		done = chat.Admitted{}
+		room, err := scanRoom(tx.QueryRow(ctx, `SELECT `+roomCols+` FROM rooms WHERE id = $1 FOR NO KEY UPDATE`, string(a.Room)))
+		if err != nil {
+			return translate(err, "room")
+		}
+		switch {
+		case a.PublicOnly:
+			if room.Visibility != chat.Public {
+				return notFound("room")
+			}
+		case a.Invite != "":
+			tag, err := tx.Exec(ctx,
+				`DELETE FROM invites WHERE id = $1 AND room_id = $2 AND invitee_id = $3 AND state = 'pending'`,
+				a.Invite, string(a.Room), string(a.Users[0]))
+			if err := changedOne(tag, err, "invite"); err != nil {
+				return err
+			}
+			done.Invites = append(done.Invites, chat.InviteRef{ID: a.Invite, RoomID: a.Room, InviteeID: a.Users[0]})
+		case a.LinkCode != "":
+			// Reserve a use: the row lock makes concurrent reservations take
+			// turns, each re-checking the condition on the row as the one
+			// before left it; a failure below rolls the use back.
+			tag, err := tx.Exec(ctx, `
+				UPDATE links SET uses = uses + 1
+				WHERE code = $1 AND room_id = $2 AND (max_uses = 0 OR uses < max_uses)
+				  AND (expires_at IS NULL OR expires_at > $3)`,
+				a.LinkCode, string(a.Room), toDB(a.Message.CreatedAt))
+			if err := changedOne(tag, err, "link"); err != nil {
+				return err
+			}
+		}
+		if room.Kind == chat.Direct {
+			if err := lockPair(ctx, tx, room.DirectKey); err != nil {
+				return err
+			}
+		}
+		ids := make([]string, len(a.Users))
+		for i, u := range a.Users {
+			ids[i] = string(u)
+		}
+		rows, err := tx.Query(ctx, `
+			SELECT DISTINCT u FROM unnest($2::text[]) AS u
+			WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.room_id = $1 AND m.user_id = u)`, string(a.Room), ids)
+		if err != nil {
+			return translate(err, "members")
+		}
+		fresh, err := pgx.AppendRows([]chat.UserID(nil), rows, pgx.RowTo[chat.UserID])
+		if err != nil {
+			return translate(err, "members")
+		}
+		if len(fresh) == 0 {
+			return chat.Errorf(chat.Conflict, "already a member")
+		}
+		if a.MaxMembers > 0 && room.MemberCount+len(fresh) > a.MaxMembers {
+			return chat.Wrap(chat.Forbidden, chat.ErrRoomFull, "the room is full")
+		}
+		if err := checkQuota(ctx, tx, fresh, a.MaxRooms); err != nil {
 			return err
 		}
-		roles := make([]chat.Role, len(users))
+		m := a.Message
+		m.RoomID = a.Room
+		if done.Message, _, err = appendMessage(ctx, tx, m); err != nil {
+			return err
+		}
+		roles := make([]chat.Role, len(fresh))
 		for i := range roles {
 			roles[i] = chat.RoleMember
 		}
-		n, err := addMembers(ctx, tx, room, users, roles, msg.Seq, msg.CreatedAt)
-		if err != nil || n == 0 {
+		n, err := addMembers(ctx, tx, a.Room, fresh, roles, done.Message.Seq, done.Message.CreatedAt)
+		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE rooms SET member_count = member_count + $2 WHERE id = $1`, string(room), n)
-		return translate(err, "room")
+		if _, err := tx.Exec(ctx, `UPDATE rooms SET member_count = member_count + $2 WHERE id = $1`, string(a.Room), n); err != nil {
+			return translate(err, "room")
+		}
+		// Their invites to this room are moot now; pending ones leave their devices.
+		freshIDs := make([]string, len(fresh))
+		for i, u := range fresh {
+			freshIDs[i] = string(u)
+		}
+		rows, err = tx.Query(ctx, `
+			DELETE FROM invites WHERE room_id = $1 AND invitee_id = ANY($2::text[])
+			RETURNING id, room_id, invitee_id, state = 'pending'`, string(a.Room), freshIDs)
+		if err != nil {
+			return translate(err, "invites")
+		}
+		var (
+			ref     chat.InviteRef
+			pending bool
+		)
+		_, err = pgx.ForEachRow(rows, []any{&ref.ID, &ref.RoomID, &ref.InviteeID, &pending}, func() error {
+			if pending {
+				done.Invites = append(done.Invites, ref)
+			}
+			return nil
+		})
+		if err != nil {
+			return translate(err, "invites")
+		}
+		if room.Kind == chat.Direct {
+			return markDirectBlocks(ctx, tx, a.Room)
+		}
+		return nil
 	})
-	return msg, err
+	return done, err
 }
 
 // RemoveMember returns NotFound, and appends nothing, when user is not a
@@ -137,4 +234,42 @@ func changedOne(tag pgconn.CommandTag, err error, what string) error {
 		return notFound(what)
 	}
 	return nil
+}
+
+// checkQuota refuses, with ErrRoomQuota, when one of users is in max rooms
+// already (max 0: no check). Each user's quota lock, taken in id order and
+// held to commit, makes the count and the insert that follows one step for
+// every transaction adding that user to any room, on any node.
+func checkQuota(ctx context.Context, tx pgx.Tx, users []chat.UserID, max int) error {
+	if max <= 0 {
+		return nil
+	}
+	sorted := slices.Clone(users)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	for _, u := range sorted {
+		if err := lockUser(ctx, tx, u); err != nil {
+			return err
+		}
+	}
+	// Counted once every lock is held: one query for the batch.
+	var full bool
+	err := tx.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM members WHERE user_id = ANY($1::text[]) GROUP BY user_id HAVING count(*) >= $2)`,
+		idStrings(sorted), max).Scan(&full)
+	if err != nil {
+		return translate(err, "rooms")
+	}
+	if full {
+		return chat.Wrap(chat.Forbidden, chat.ErrRoomQuota, "room quota reached")
+	}
+	return nil
+}
+
+// lockUser serialises, for one user, the transactions that count what the
+// user holds before adding to it: rooms joined (the quota) and pending
+// invites (their cap). Released at commit.
+func lockUser(ctx context.Context, tx pgx.Tx, u chat.UserID) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('parley.user.' || $1, 0))`, string(u))
+	return translate(err, "lock")
 }

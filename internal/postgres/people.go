@@ -270,8 +270,22 @@ func (s *Store) Block(ctx context.Context, blocker, blocked chat.UserID, at time
 		if sev.Incoming, err = deleted(`DELETE FROM friend_requests WHERE from_id = $1 AND to_id = $2`, string(blocked), string(blocker)); err != nil {
 			return err
 		}
+		rows, err := tx.Query(ctx,
+			`DELETE FROM invites WHERE inviter_id = $1 AND invitee_id = $2 AND state = 'pending' RETURNING id, room_id, invitee_id`,
+			string(blocked), string(blocker))
+		if err != nil {
+			return translate(err, "invites")
+		}
+		if sev.Invites, err = pgx.AppendRows([]chat.InviteRef(nil), rows, scanInviteRef); err != nil {
+			return translate(err, "invites")
+		}
+		// Only a conversation the blocker is in: a request they never
+		// accepted goes on looking to its opener as it did. The pair's lock
+		// orders this against the blocker joining it (AddMembers).
 		_, err = tx.Exec(ctx, `UPDATE members SET blocked = true
-			WHERE room_id = (SELECT id FROM rooms WHERE direct_key = $1) AND user_id = $2`, key, string(blocked))
+			WHERE room_id = (SELECT id FROM rooms WHERE direct_key = $1) AND user_id = $2
+			  AND EXISTS (SELECT 1 FROM members b WHERE b.room_id = members.room_id AND b.user_id = $3)`,
+			key, string(blocked), string(blocker))
 		return translate(err, "member")
 	})
 	return sev, err

@@ -47,6 +47,8 @@ type Config struct {
 	// azblob:// or gs:// bucket URL, the same for every node. Empty: the
 	// folder "blobs" next to the SQLite file (data/blobs with PostgreSQL).
 	BlobURL string
+	// DefaultWhoMayAdd is new accounts' "who may add me"; "" is friends.
+	DefaultWhoMayAdd chat.AddPolicy
 }
 
 // Run serves until ctx is done, then shuts down in reverse order of start:
@@ -107,7 +109,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 		return err
 	}
 	defer blobs.Close()
-	dc := chat.Config{Store: store, Bus: bus, Log: log, Limits: cfg.Limits, RateLimiters: limiters, Presence: presence, Blobs: blobs}
+	dc := chat.Config{Store: store, Bus: bus, Log: log, Limits: cfg.Limits, RateLimiters: limiters, Presence: presence, Blobs: blobs,
+		DefaultWhoMayAdd: cfg.DefaultWhoMayAdd}
 	svc := chat.NewService(dc)
 	defer svc.Close()
 	accounts := chat.NewAccounts(dc)

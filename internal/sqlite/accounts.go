@@ -9,8 +9,8 @@ import (
 
 func (s *Store) CreateUser(ctx context.Context, u chat.NewUser) (chat.User, error) {
 	_, err := s.w.ExecContext(ctx,
-		`INSERT INTO users (id, username, display_name, display_key, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		string(u.ID), u.Username, u.DisplayName, chat.SearchKey(u.DisplayName), u.PasswordHash, toMS(u.CreatedAt))
+		`INSERT INTO users (id, username, display_name, display_key, password_hash, created_at, who_may_add) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		string(u.ID), u.Username, u.DisplayName, chat.SearchKey(u.DisplayName), u.PasswordHash, toMS(u.CreatedAt), policyOrDefault(u.WhoMayAdd))
 	if err != nil {
 		return chat.User{}, translate(err, "username "+u.Username)
 	}

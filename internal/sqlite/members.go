@@ -3,14 +3,18 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"slices"
 
 	"parley/internal/chat"
 )
 
+// memberQuery reads Lone from the room's row (its primary key: one more
+// lookup on the send path, no extra query), so a message request needs no
+// flag of its own to keep in step.
 const memberQuery = `
 	SELECT m.room_id, m.user_id, u.username, u.display_name, m.role, m.last_read_seq, m.joined_at,
-	       u.status_message, m.blocked, u.avatar_id
-	FROM members m JOIN users u ON u.id = m.user_id`
+	       u.status_message, m.blocked, u.avatar_id, r.kind = 'direct' AND r.member_count = 1
+	FROM members m JOIN users u ON u.id = m.user_id JOIN rooms r ON r.id = m.room_id`
 
 func (s *Store) Member(ctx context.Context, room chat.RoomID, user chat.UserID) (chat.Member, error) {
 	m, err := scanMember(s.member.QueryRowContext(ctx, string(room), string(user)))
@@ -31,7 +35,7 @@ func scanMember(sc scanner) (chat.Member, error) {
 		avatar sql.NullString
 	)
 	if err := sc.Scan(&m.RoomID, &m.UserID, &m.Username, &m.DisplayName, &m.Role, &m.LastReadSeq, &joined,
-		&m.StatusMessage, &m.Blocked, &avatar); err != nil {
+		&m.StatusMessage, &m.Blocked, &avatar, &m.Lone); err != nil {
 		return chat.Member{}, err
 	}
 	m.JoinedAt = fromMS(joined)
@@ -52,25 +56,112 @@ func addMember(ctx context.Context, tx *sql.Tx, room chat.RoomID, user chat.User
 }
 
 // AddMembers starts each new member's read position at the system message
-// announcing them: what came before is history, not unread.
-func (s *Store) AddMembers(ctx context.Context, room chat.RoomID, users []chat.UserID, m chat.NewMessage) (msg chat.Message, err error) {
+// announcing them: what came before is history, not unread. The one writer
+// makes every check here exact: nothing else writes between them and the
+// inserts.
+func (s *Store) AddMembers(ctx context.Context, a chat.Admission) (done chat.Admitted, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		m.RoomID = room
-		if msg, _, err = s.appendMessage(ctx, tx, m); err != nil {
+		room, err := roomByID(ctx, tx, a.Room)
+		if err != nil {
 			return err
 		}
-		joined := toMS(msg.CreatedAt)
-		for _, u := range users {
-			if err := addMember(ctx, tx, room, u, chat.RoleMember, msg.Seq, joined); err != nil {
+		at := toMS(a.Message.CreatedAt)
+		switch {
+		case a.PublicOnly:
+			if room.Visibility != chat.Public {
+				return notFound("room")
+			}
+		case a.Invite != "":
+			res, err := tx.ExecContext(ctx,
+				`DELETE FROM invites WHERE id = ? AND room_id = ? AND invitee_id = ? AND state = 'pending'`,
+				a.Invite, string(a.Room), string(a.Users[0]))
+			if err := changedOne(res, err, "invite"); err != nil {
+				return err
+			}
+			done.Invites = append(done.Invites, chat.InviteRef{ID: a.Invite, RoomID: a.Room, InviteeID: a.Users[0]})
+		case a.LinkCode != "":
+			// Reserve a use: the condition and the increment are one
+			// statement, and a failure below rolls the use back.
+			res, err := tx.ExecContext(ctx, `
+				UPDATE links SET uses = uses + 1
+				WHERE code = ? AND room_id = ? AND (max_uses = 0 OR uses < max_uses)
+				  AND (expires_at IS NULL OR expires_at > ?)`,
+				a.LinkCode, string(a.Room), at)
+			if err := changedOne(res, err, "link"); err != nil {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx,
+		// One statement per step for the whole batch: this transaction
+		// holds the one writer, which every send in every room waits for.
+		rows, err := tx.QueryContext(ctx,
+			`SELECT user_id FROM members WHERE room_id = ? AND user_id IN (SELECT value FROM json_each(?))`,
+			string(a.Room), jsonIDs(a.Users))
+		members, err := collect(rows, err, "members", func(sc scanner) (chat.UserID, error) {
+			var id chat.UserID
+			return id, sc.Scan(&id)
+		})
+		if err != nil {
+			return err
+		}
+		fresh := make([]chat.UserID, 0, len(a.Users))
+		for _, u := range a.Users {
+			if !slices.Contains(members, u) && !slices.Contains(fresh, u) {
+				fresh = append(fresh, u)
+			}
+		}
+		if len(fresh) == 0 {
+			return chat.Errorf(chat.Conflict, "already a member")
+		}
+		if a.MaxMembers > 0 && room.MemberCount+len(fresh) > a.MaxMembers {
+			return chat.Wrap(chat.Forbidden, chat.ErrRoomFull, "the room is full")
+		}
+		if err := checkQuota(ctx, tx, fresh, a.MaxRooms); err != nil {
+			return err
+		}
+		m := a.Message
+		m.RoomID = a.Room
+		if done.Message, _, err = s.appendMessage(ctx, tx, m); err != nil {
+			return err
+		}
+		joined := toMS(done.Message.CreatedAt)
+		for _, u := range fresh {
+			if err := addMember(ctx, tx, a.Room, u, chat.RoleMember, done.Message.Seq, joined); err != nil {
+				return err
+			}
+		}
+		// Their invites to this room are moot now; pending ones leave their devices.
+		rows, err = tx.QueryContext(ctx, `
+			DELETE FROM invites WHERE room_id = ? AND invitee_id IN (SELECT value FROM json_each(?))
+			RETURNING id, room_id, invitee_id, state = 'pending'`, string(a.Room), jsonIDs(fresh))
+		moot, err := collect(rows, err, "invites", func(sc scanner) (struct {
+			ref     chat.InviteRef
+			pending bool
+		}, error) {
+			var r struct {
+				ref     chat.InviteRef
+				pending bool
+			}
+			return r, sc.Scan(&r.ref.ID, &r.ref.RoomID, &r.ref.InviteeID, &r.pending)
+		})
+		if err != nil {
+			return err
+		}
+		for _, m := range moot {
+			if m.pending && m.ref.ID != a.Invite {
+				done.Invites = append(done.Invites, m.ref)
+			}
+		}
+		if _, err := tx.ExecContext(ctx,
 			`UPDATE rooms SET member_count = (SELECT count(*) FROM members WHERE room_id = ?) WHERE id = ?`,
-			string(room), string(room))
-		return translate(err, "room")
+			string(a.Room), string(a.Room)); err != nil {
+			return translate(err, "room")
+		}
+		if room.Kind == chat.Direct {
+			return markDirectBlocks(ctx, tx, a.Room)
+		}
+		return nil
 	})
-	return msg, err
+	return done, err
 }
 
 // RemoveMember returns NotFound, and appends nothing, when user is not a member.
@@ -116,6 +207,26 @@ func changedOne(res sql.Result, err error, what string) error {
 	}
 	if n == 0 {
 		return notFound(what)
+	}
+	return nil
+}
+
+// checkQuota refuses, with ErrRoomQuota, when one of users is in max rooms
+// already (max 0: no check). Run in the write transaction before the
+// inserts, it is exact: the one writer lets no join in between. One query
+// for the batch, each user's count a range of members_user.
+func checkQuota(ctx context.Context, tx *sql.Tx, users []chat.UserID, max int) error {
+	if max <= 0 {
+		return nil
+	}
+	full, err := exists(ctx, tx, "rooms", `
+		SELECT 1 FROM members WHERE user_id IN (SELECT value FROM json_each(?))
+		GROUP BY user_id HAVING count(*) >= ?`, jsonIDs(users), max)
+	if err != nil {
+		return err
+	}
+	if full {
+		return chat.Wrap(chat.Forbidden, chat.ErrRoomQuota, "room quota reached")
 	}
 	return nil
 }

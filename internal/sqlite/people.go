@@ -261,8 +261,18 @@ func (s *Store) Block(ctx context.Context, blocker, blocked chat.UserID, at time
 		if sev.Incoming, err = deleted(`DELETE FROM friend_requests WHERE from_id = ? AND to_id = ?`, string(blocked), string(blocker)); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE members SET blocked = 1 WHERE room_id = `+directRoomOf+` AND user_id = ?`,
-			chat.DirectKey(blocker, blocked), string(blocked))
+		rows, err := tx.QueryContext(ctx,
+			`DELETE FROM invites WHERE inviter_id = ? AND invitee_id = ? AND state = 'pending' RETURNING id, room_id, invitee_id`,
+			string(blocked), string(blocker))
+		if sev.Invites, err = collect(rows, err, "invites", scanInviteRef); err != nil {
+			return err
+		}
+		// Only a conversation the blocker is in: a request they never
+		// accepted goes on looking to its opener as it did.
+		_, err = tx.ExecContext(ctx, `
+			UPDATE members SET blocked = 1 WHERE room_id = `+directRoomOf+` AND user_id = ?
+			  AND EXISTS (SELECT 1 FROM members b WHERE b.room_id = members.room_id AND b.user_id = ?)`,
+			chat.DirectKey(blocker, blocked), string(blocked), string(blocker))
 		return translate(err, "member")
 	})
 	return sev, err

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -289,13 +290,13 @@ func testBlocks(t *testing.T, f *fixture) {
 	f.request(alice, carol)
 	f.request(dave, alice)
 
-	if sev := f.block(alice, bob); sev != (chat.Severed{Friends: true}) {
+	if sev := f.block(alice, bob); !reflect.DeepEqual(sev, chat.Severed{Friends: true}) {
 		t.Errorf("blocking a friend severed %+v", sev)
 	}
-	if sev := f.block(alice, carol); sev != (chat.Severed{Outgoing: true}) {
+	if sev := f.block(alice, carol); !reflect.DeepEqual(sev, chat.Severed{Outgoing: true}) {
 		t.Errorf("blocking someone asked severed %+v", sev)
 	}
-	if sev := f.block(alice, dave); sev != (chat.Severed{Incoming: true}) {
+	if sev := f.block(alice, dave); !reflect.DeepEqual(sev, chat.Severed{Incoming: true}) {
 		t.Errorf("blocking someone asking severed %+v", sev)
 	}
 	_, err := f.s.Block(f.ctx, alice.ID, bob.ID, f.tick())

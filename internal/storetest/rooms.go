@@ -67,7 +67,7 @@ func testCreateGroupRoom(t *testing.T, f *fixture) {
 
 	wantRoom := chat.Room{
 		ID: nr.ID, Kind: chat.Group, Name: "friends", CreatedAt: nr.CreatedAt,
-		LastSeq: 1, LastMessageAt: nr.Message.CreatedAt, MemberCount: 3,
+		LastSeq: 1, LastMessageAt: nr.Message.CreatedAt, MemberCount: 3, Visibility: chat.Private,
 	}
 	checkRoom(t, "CreateRoom", room, wantRoom)
 	checkRoom(t, "Room", f.room(nr.ID), wantRoom)
@@ -99,6 +99,7 @@ func testDirectKeyIsUnique(t *testing.T, f *fixture) {
 	}
 	checkRoom(t, "DirectRoom", got, chat.Room{
 		ID: nr.ID, Kind: chat.Direct, CreatedAt: nr.CreatedAt, LastSeq: 1, LastMessageAt: nr.CreatedAt, MemberCount: 2,
+		Visibility: chat.Private, DirectKey: nr.DirectKey,
 	})
 
 	// The peer opening the same pair at the same moment loses, atomically.
@@ -182,10 +183,11 @@ func testAddMembers(t *testing.T, f *fixture) {
 
 	// bob is already a member and is skipped.
 	nm := f.systemIn(nr.ID, chat.SystemEvent{Type: chat.MembersAdded, Actor: alice.ID, Users: userIDs([]chat.User{bob, carol, dave})})
-	msg, err := f.s.AddMembers(f.ctx, nr.ID, []chat.UserID{bob.ID, carol.ID, dave.ID}, nm)
+	done, err := f.s.AddMembers(f.ctx, chat.Admission{Room: nr.ID, Users: []chat.UserID{bob.ID, carol.ID, dave.ID}, Message: nm})
 	if err != nil {
 		t.Fatal(err)
 	}
+	msg := done.Message
 	checkMessage(t, "AddMembers message", msg, asStored(nm, 3))
 	checkMessage(t, "Message(3)", f.message(nr.ID, 3), asStored(nm, 3))
 
@@ -202,9 +204,17 @@ func testAddMembers(t *testing.T, f *fixture) {
 	})
 
 	missing := chat.RoomID(newID())
-	_, err = f.s.AddMembers(f.ctx, missing, []chat.UserID{carol.ID},
-		f.systemIn(missing, chat.SystemEvent{Type: chat.MembersAdded, Actor: alice.ID, Users: []chat.UserID{carol.ID}}))
+	_, err = f.s.AddMembers(f.ctx, chat.Admission{Room: missing, Users: []chat.UserID{carol.ID},
+		Message: f.systemIn(missing, chat.SystemEvent{Type: chat.MembersAdded, Actor: alice.ID, Users: []chat.UserID{carol.ID}})})
 	wantCode(t, "AddMembers to a missing room", err, chat.NotFound)
+
+	// Adding only members adds nobody and appends nothing.
+	_, err = f.s.AddMembers(f.ctx, chat.Admission{Room: nr.ID, Users: []chat.UserID{carol.ID},
+		Message: f.systemIn(nr.ID, chat.SystemEvent{Type: chat.MembersAdded, Actor: alice.ID, Users: []chat.UserID{carol.ID}})})
+	wantCode(t, "AddMembers of a member", err, chat.Conflict)
+	if r := f.room(nr.ID); r.LastSeq != 3 {
+		t.Errorf("a refused AddMembers left LastSeq %d, want 3", r.LastSeq)
+	}
 }
 
 func testRemoveMember(t *testing.T, f *fixture) {

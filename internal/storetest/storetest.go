@@ -91,6 +91,18 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		// Text a store may not be able to keep (text.go).
 		{"AwkwardLookupsAreNotFoundOrInvalid", testAwkwardLookups},
 		{"AwkwardTextIsKeptExactlyOrInvalid", testAwkwardTextIsKeptExactlyOrInvalid},
+		// Consent.
+		{"WhoMayAdd", testWhoMayAdd},
+		{"ConsentFacts", testConsentFacts},
+		{"Invites", testInvites},
+		{"InviteCapDropsOldest", testInviteCapDropsOldest},
+		{"InviteCapUnderConcurrency", testInviteCapUnderConcurrency},
+		{"MessageRequest", testMessageRequest},
+		{"BlockEndsInvites", testBlockEndsInvites},
+		{"Directory", testDirectory},
+		{"Links", testLinks},
+		{"LinkUsesUnderConcurrency", testLinkUsesUnderConcurrency},
+		{"LimitsUnderConcurrency", testLimitsUnderConcurrency},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"parley/client"
+	"parley/internal/chat"
 	"parley/internal/server"
 	"parley/internal/testenv"
 )
@@ -60,8 +61,21 @@ func Config(addr, db string) server.Config {
 	cfg.Limits.UploadBurst = 10000
 	cfg.Realtime.FramesPerSecond = 10000
 	cfg.Realtime.FrameBurst = 10000
+	// Test users accept anyone's invitations, as every user did before
+	// consent: tests of rooms need no friendships. Consent's own tests start
+	// with Strict (or set the setting per user) and keep these rates too,
+	// apart from the test of the rates themselves.
+	cfg.DefaultWhoMayAdd = chat.AddAnyone
+	cfg.Limits.RoomCreatesPerSecond, cfg.Limits.RoomCreateBurst = 10000, 10000
+	cfg.Limits.InvitesPerSecond, cfg.Limits.InviteBurst = 10000, 10000
+	cfg.Limits.DirectsPerSecond, cfg.Limits.DirectBurst = 10000, 10000
+	cfg.Limits.JoinsPerSecond, cfg.Limits.JoinBurst = 10000, 10000
 	return cfg
 }
+
+// Strict makes new accounts keep the server's real default: only friends
+// add them directly, everyone else's invitations wait for them.
+func Strict(c *server.Config) { c.DefaultWhoMayAdd = chat.AddFriends }
 
 // StartConfig runs a node with exactly cfg (Addr and DB must be set).
 func StartConfig(t testing.TB, cfg server.Config) *Server {

@@ -57,7 +57,11 @@ export class ParleyServer {
   async start() {
     const args = ["serve", "--addr", `127.0.0.1:${this.port}`, "--db", this.db, "--log-level", "warn",
       // The tests seed history over REST faster than a person types.
-      "--messages-per-second", "500", "--message-burst", "1000", "--shutdown-timeout", "5s", ...this.flags];
+      "--messages-per-second", "500", "--message-burst", "1000", "--shutdown-timeout", "5s",
+      // Their people are strangers who put each other in rooms, as before
+      // consent; consent.test.mjs passes "--default-who-may-add friends" (a
+      // later flag wins) to test the real default.
+      "--default-who-may-add", "anyone", ...this.flags];
     const proc = spawn(parleyBin, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.proc = proc;
     proc.stdout.on("data", (b) => (this.log += b));

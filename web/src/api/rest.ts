@@ -1,4 +1,26 @@
-import type { Attachment, BlockedUser, Friend, FriendRequest, Member, Message, Reaction, Receipts, ReadPosition, RoomSummary, User, UserHit } from "./types";
+import type {
+  AddPolicy,
+  Attachment,
+  BlockedUser,
+  CreatedRoom,
+  DirectoryPage,
+  Friend,
+  FriendRequest,
+  Invite,
+  Link as InviteLink,
+  InviteResult,
+  LinkPreview,
+  Me,
+  Member,
+  Message,
+  Reaction,
+  Receipts,
+  ReadPosition,
+  RoomSummary,
+  User,
+  UserHit,
+  Visibility,
+} from "./types";
 
 /** An error answer of the API, or a network failure (code "network"). */
 export class ApiError extends Error {
@@ -154,13 +176,13 @@ export class Rest {
   rooms() {
     return this.call<{ rooms: RoomSummary[] }>("GET", "/rooms");
   }
-  createRoom(name: string, members: string[]) {
-    return this.call<RoomSummary>("POST", "/rooms", { name, members });
+  createRoom(name: string, members: string[], visibility: Visibility = "private") {
+    return this.call<CreatedRoom>("POST", "/rooms", { name, members, visibility });
   }
   openDirect(username: string) {
     return this.call<RoomSummary>("POST", "/rooms/direct", { username });
   }
-  updateRoom(room: string, change: { name?: string; announcement?: string }) {
+  updateRoom(room: string, change: { name?: string; announcement?: string; visibility?: Visibility }) {
     return this.call<RoomSummary>("PATCH", `/rooms/${enc(room)}`, change);
   }
   leave(room: string) {
@@ -170,7 +192,7 @@ export class Rest {
     return this.call<{ members: Member[] }>("GET", `/rooms/${enc(room)}/members`);
   }
   invite(room: string, usernames: string[]) {
-    return this.call<Message>("POST", `/rooms/${enc(room)}/members`, { members: usernames });
+    return this.call<InviteResult>("POST", `/rooms/${enc(room)}/members`, { members: usernames });
   }
   removeMember(room: string, user: string) {
     return this.call<void>("DELETE", `/rooms/${enc(room)}/members/${enc(user)}`);
@@ -210,8 +232,8 @@ export class Rest {
 
   // ——— people (docs/protocol.md "People") ———
 
-  updateProfile(change: { display_name?: string; status_message?: string }) {
-    return this.call<User>("PATCH", "/me", change);
+  updateProfile(change: { display_name?: string; status_message?: string; who_may_add?: AddPolicy }) {
+    return this.call<Me>("PATCH", "/me", change);
   }
   searchUsers(q: string, limit = 20) {
     return this.call<{ users: UserHit[] }>("GET", `/users?${new URLSearchParams({ q, limit: String(limit) })}`);
@@ -245,6 +267,45 @@ export class Rest {
   }
   unblock(user: string) {
     return this.call<void>("DELETE", `/blocks/${enc(user)}`);
+  }
+
+  // ——— consent (docs/protocol.md "Consent") ———
+
+  account() {
+    return this.call<Me>("GET", "/me");
+  }
+  invites() {
+    return this.call<{ invites: Invite[] }>("GET", "/invites");
+  }
+  acceptInvite(id: string) {
+    return this.call<RoomSummary>("POST", `/invites/${enc(id)}/accept`);
+  }
+  declineInvite(id: string) {
+    return this.call<void>("POST", `/invites/${enc(id)}/decline`);
+  }
+  directory(q: string, cursor = "", limit = 20) {
+    const p = new URLSearchParams({ limit: String(limit) });
+    if (q) p.set("q", q);
+    if (cursor) p.set("cursor", cursor);
+    return this.call<DirectoryPage>("GET", `/rooms/directory?${p}`);
+  }
+  joinRoom(room: string) {
+    return this.call<RoomSummary>("POST", `/rooms/${enc(room)}/join`);
+  }
+  links(room: string) {
+    return this.call<{ links: InviteLink[] }>("GET", `/rooms/${enc(room)}/links`);
+  }
+  createLink(room: string, options: { expires_in?: number; max_uses?: number }) {
+    return this.call<InviteLink>("POST", `/rooms/${enc(room)}/links`, options);
+  }
+  revokeLink(room: string, id: string) {
+    return this.call<void>("DELETE", `/rooms/${enc(room)}/links/${enc(id)}`);
+  }
+  previewLink(code: string) {
+    return this.call<LinkPreview>("GET", `/links/${enc(code)}`);
+  }
+  joinLink(code: string) {
+    return this.call<RoomSummary>("POST", `/links/${enc(code)}/join`);
   }
 }
 

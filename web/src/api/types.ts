@@ -16,6 +16,7 @@ export type ErrorCode =
   | "invalid"
   | "unauthorized"
   | "forbidden"
+  | "unreachable"
   | "not_found"
   | "conflict"
   | "too_large"
@@ -24,6 +25,11 @@ export type ErrorCode =
   | "internal";
 export type RoomKind = "group" | "direct";
 export type Role = "owner" | "admin" | "member";
+/**
+ * `public`: listed in the room directory, anyone may join. `private`:
+ * joined by invitation or invite link only. Direct rooms are private.
+ */
+export type Visibility = "private" | "public";
 /**
  * One entry of the caller's room list: the room's fields (flattened, as
  * Go embeds `Room`) plus the caller's view of it.
@@ -47,6 +53,14 @@ export type RoomSummary = Room & {
    */
   mentions: number;
 };
+/**
+ * "Who may add me": `friends` (the default) — only friends'
+ * invitations and 1:1s add the user directly, everyone else's wait as
+ * pending invites; `anyone` — everyone's add them directly. Either
+ * way, nothing from someone the user blocked reaches them, and an
+ * invitation into a room with someone they blocked waits for them.
+ */
+export type AddPolicy = "friends" | "anyone";
 /**
  * How a user stands to the caller: `friend`; `outgoing` (the caller
  * asked them); `incoming` (they asked the caller); `blocked` (the caller
@@ -80,6 +94,23 @@ export type BlockedUser = User & {
   blocked_at: string;
 };
 /**
+ * The caller's own account (`GET` and `PATCH /api/v1/me`): the public profile and private settings.
+ */
+export type Me = User & {
+  who_may_add: AddPolicy;
+};
+/**
+ * The new room as the creator sees it, and the named users who were not added.
+ */
+export type CreatedRoom = RoomSummary & {
+  /**
+   * User IDs of the named users who were asked (a pending invite)
+   * or reached with nothing (they blocked the caller) — the
+   * answer does not tell which.
+   */
+  invited: string[];
+};
+/**
  * A frame the server sends on a WebSocket.
  */
 export type ServerFrame = ReadyFrame | AckFrame | ErrorFrame | EventFrame;
@@ -109,7 +140,10 @@ export type EventFrame =
   | FriendAddedFrame
   | FriendRemovedFrame
   | BlockAddedFrame
-  | BlockRemovedFrame;
+  | BlockRemovedFrame
+  | InviteAddedFrame
+  | InviteRemovedFrame
+  | SettingsUpdatedFrame;
 /**
  * One element of a long-poll answer's `events`: a poll session takes no requests, so it carries no ack or error frames.
  */
@@ -224,6 +258,7 @@ export interface Room {
   last_seq: number;
   last_message_at: string;
   member_count: number;
+  visibility: Visibility;
 }
 /**
  * A text or system message. Optional fields are omitted when empty:
@@ -286,7 +321,11 @@ export interface Message {
  * What changed in the room. `users` names the users concerned (the
  * invited, the leaver, the removed, the one whose role changed);
  * `role` is set for role_changed, `name` for room_created (groups) and
- * room_renamed, `text` for announcement_changed. Empty fields are omitted.
+ * room_renamed, `text` for announcement_changed, `visibility` for
+ * visibility_changed (and room_created of a public room). In
+ * members_added, `actor` is who invited `users`, or the one user who
+ * joined by themselves (a public room, a link, a 1:1 they opened) when
+ * `users` is just `[actor]`. Empty fields are omitted.
  */
 export interface SystemEvent {
   type:
@@ -296,7 +335,8 @@ export interface SystemEvent {
     | "member_removed"
     | "role_changed"
     | "room_renamed"
-    | "announcement_changed";
+    | "announcement_changed"
+    | "visibility_changed";
   /**
    * User ID of who made the change.
    */
@@ -305,6 +345,7 @@ export interface SystemEvent {
   role?: Role;
   name?: string;
   text?: string;
+  visibility?: Visibility;
 }
 /**
  * An uploaded file. `url` and `thumbnail_url` are paths on this server,
@@ -417,7 +458,7 @@ export interface SignupRequest {
    */
   password: string;
   /**
-   * Optional; trimmed; defaults to the username.
+   * Optional; absent, empty or blank = the username. Otherwise as in `PATCH /api/v1/me`: one line, trimmed, 1–64 characters.
    */
   display_name?: string;
 }
@@ -434,17 +475,18 @@ export interface CreateRoomRequest {
    */
   name: string;
   /**
-   * Usernames to add besides the caller.
+   * Usernames to invite besides the caller.
    *
    * @maxItems 100
    */
   members?: string[];
+  visibility?: Visibility;
 }
 export interface DirectRequest {
   username: string;
 }
 /**
- * At least one of the two fields.
+ * At least one of the fields.
  */
 export interface UpdateRoomRequest {
   name?: string;
@@ -452,6 +494,7 @@ export interface UpdateRoomRequest {
    * Empty clears it.
    */
   announcement?: string;
+  visibility?: Visibility;
 }
 export interface InviteRequest {
   /**
@@ -504,9 +547,10 @@ export interface UploadRequest {
   file: string;
 }
 /**
- * At least one of the two fields.
+ * At least one of the fields.
  */
 export interface ProfileRequest {
+  who_may_add?: AddPolicy;
   /**
    * One line, trimmed, not empty.
    */
@@ -560,6 +604,110 @@ export interface RoomPresence {
    * Members with a live connection now.
    */
   online: number;
+}
+export interface InviteResult {
+  message?: Message;
+  /**
+   * User IDs now members (`message` is their `members_added`).
+   */
+  added: string[];
+  /**
+   * User IDs asked (or reached with nothing), as in `CreatedRoom`.
+   */
+  invited: string[];
+}
+/**
+ * A pending invite, as its invitee sees it.
+ */
+export interface Invite {
+  id: string;
+  room: {
+    id: string;
+    kind: RoomKind;
+    /**
+     * Empty for a 1:1 (show the inviter).
+     */
+    name: string;
+    member_count: number;
+  };
+  inviter: User;
+  created_at: string;
+  /**
+   * A 1:1 request's latest message (absent before the first, or when
+   * it was deleted): its text, cut to 200 characters (empty for
+   * files alone), and how many files it carries.
+   */
+  preview?: {
+    text: string;
+    attachments?: number;
+    created_at: string;
+  };
+}
+export interface InviteList {
+  invites: Invite[];
+}
+export interface DirectoryRoom {
+  id: string;
+  name: string;
+  member_count: number;
+  /**
+   * The caller belongs to it.
+   */
+  member: boolean;
+}
+export interface DirectoryPage {
+  rooms: DirectoryRoom[];
+  /**
+   * Cursor of the next page; absent on the last.
+   */
+  next?: string;
+}
+export interface LinkRequest {
+  /**
+   * Seconds until the link stops working (60 to one year); 0 or absent never.
+   */
+  expires_in?: number;
+  /**
+   * People it may admit; 0 or absent unlimited.
+   */
+  max_uses?: number;
+}
+export interface Link {
+  id: string;
+  room_id: string;
+  /**
+   * 128 random bits, URL-safe base64. The web client's URL for it is `/join/<code>`.
+   */
+  code: string;
+  created_by: string;
+  created_at: string;
+  /**
+   * Absent when it never expires.
+   */
+  expires_at?: string;
+  /**
+   * Absent when unlimited.
+   */
+  max_uses?: number;
+  /**
+   * People who joined with it.
+   */
+  uses: number;
+}
+export interface LinkList {
+  links: Link[];
+}
+export interface LinkPreview {
+  name: string;
+  member_count: number;
+  /**
+   * The caller is in the room already.
+   */
+  member: boolean;
+  /**
+   * Only when the caller is a member.
+   */
+  room_id?: string;
 }
 /**
  * The first frame of every connection and of every poll session.
@@ -778,6 +926,34 @@ export interface BlockAddedFrame {
 export interface BlockRemovedFrame {
   type: "block_removed";
   data: UserRef;
+}
+/**
+ * Personal, to the invitee's connections: a pending invite, new or with a new preview (the same `id` again).
+ */
+export interface InviteAddedFrame {
+  type: "invite_added";
+  data: Invite;
+}
+/**
+ * Personal, to the invitee's connections: a pending invite is gone (accepted, declined, dropped by the cap, or made moot).
+ */
+export interface InviteRemovedFrame {
+  type: "invite_removed";
+  data: InviteRef;
+}
+export interface InviteRef {
+  id: string;
+  room_id: string;
+}
+/**
+ * Personal, to the user's own connections: their private settings changed.
+ */
+export interface SettingsUpdatedFrame {
+  type: "settings_updated";
+  data: Settings;
+}
+export interface Settings {
+  who_may_add: AddPolicy;
 }
 /**
  * Post a message. The ack carries the stored Message.

@@ -19,6 +19,9 @@ class FakeServer {
   /** Authorization headers of media downloads, by path. */
   mediaAuth = new Map<string, string>();
   me: Record<string, unknown> = { id: "alice", username: "alice", display_name: "Alice", status_message: "", created_at: "" };
+  /** Pending invites of the consent layer, and what was created. */
+  invites: unknown[] = [];
+  invited: string[] = [];
 
   /** Files are stored at once; an avatar upload sets mine. */
   upload: Uploader = (r) => {
@@ -50,6 +53,14 @@ class FakeServer {
     if (url.pathname.endsWith("/members")) return json({ members: this.members });
     if (url.pathname === "/api/v1/friends") return json({ friends: this.friends });
     if (url.pathname === "/api/v1/friends/requests") return json({ incoming: [], outgoing: [] });
+    if (url.pathname === "/api/v1/invites") return json({ invites: this.invites });
+    const accept = /^\/api\/v1\/invites\/([^/]+)\/accept$/.exec(url.pathname);
+    if (accept) return json(room(`room-of-${accept[1]}`, { kind: "direct", member_count: 2 }));
+    if (/^\/api\/v1\/invites\/[^/]+\/decline$/.test(url.pathname)) return new Response(null, { status: 204 });
+    if (url.pathname === "/api/v1/rooms" && init?.method === "POST") {
+      const body = JSON.parse(String(init.body)) as { name: string; visibility: string };
+      return json({ ...room("new", { name: body.name, visibility: body.visibility as "public" }), invited: this.invited }, 201);
+    }
     if (url.pathname === "/api/v1/blocks") return json({ blocks: [] });
     if (url.pathname.endsWith("/presence")) return json({ room_id: "r1", online: 42 });
     if (url.pathname.endsWith("/receipts")) return json({ room_id: "r1", counts: [{ seq: this.lastSeq, count: 2 }] });
@@ -523,5 +534,79 @@ describe("ChatClient", () => {
     t.client.openRoom("r2"); // within the 150 ms the read waits for
     expect(t.ws().sent.find((f) => f.type === "read")?.data).toEqual({ room_id: "r1", seq: 2 });
     expect(t.client.rooms.get("r1")).toMatchObject({ unread: 0, mentions: 0 });
+  });
+
+  it("keeps pending invites from the list and events, and accepting one opens its room", async () => {
+    const t = setup();
+    const inviter = { id: "mal", username: "mallory", display_name: "Mallory", created_at: "" };
+    const inv = (id: string, at: string) => ({ id, room: { id: `room-of-${id}`, kind: "direct", name: "", member_count: 1 }, inviter, created_at: at });
+    t.server.invites = [inv("i1", "2025-01-01T10:00:00Z")];
+    await t.client.login("alice", "pw");
+    t.ready();
+    await settleAll();
+    expect(t.client.invites.list().map((i) => i.id)).toEqual(["i1"]);
+    expect(t.client.nameOf("mal")).toBe("Mallory");
+
+    t.ws().push({ type: "invite_added", data: { ...inv("i2", "2025-01-01T11:00:00Z"), preview: { text: "hi!", created_at: "" } } });
+    expect(t.client.invites.list().map((i) => i.id)).toEqual(["i2", "i1"]);
+    const room = await t.client.acceptInvite("i2");
+    expect(room).toBe("room-of-i2");
+    expect(t.client.rooms.has("room-of-i2")).toBe(true);
+    expect(t.client.invites.list().map((i) => i.id)).toEqual(["i1"]);
+    // Declined here: gone at once, and the views are told.
+    let told = 0;
+    t.client.subscribe(() => told++);
+    expect(await t.client.declineInvite("i1")).toBe(true);
+    await settle();
+    expect(t.client.invites.size).toBe(0);
+    expect(told).toBeGreaterThan(0);
+    // Another device's decline arrives as an event.
+    t.ws().push({ type: "invite_added", data: inv("i3", "2025-01-01T12:00:00Z") });
+    t.ws().push({ type: "invite_removed", data: { id: "i3", room_id: "room-of-i3" } });
+    expect(t.client.invites.size).toBe(0);
+  });
+
+  it("keeps my private settings from settings_updated", async () => {
+    const t = setup();
+    await t.client.login("alice", "pw");
+    t.ready();
+    expect(t.client.settings).toBeNull();
+    t.ws().push({ type: "settings_updated", data: { who_may_add: "anyone" } });
+    expect(t.client.settings).toEqual({ who_may_add: "anyone" });
+    await t.client.logout();
+    expect(t.client.settings).toBeNull();
+  });
+
+  it("shows a send refused as unreachable as can't-send, without retrying it", async () => {
+    const t = setup();
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.client.openRoom("r1");
+    await settleAll();
+    t.client.send("r1", "hello?");
+    await settleAll();
+    const req = t.ws().sent.find((f) => f.type === "send")!;
+    t.ws().push({ type: "error", id: req.id, error: { code: "unreachable", message: "you can't send to this chat" } });
+    await settleAll();
+    const o = t.client.outbox!.all()[0]!;
+    expect(o).toMatchObject({ status: "failed", code: "unreachable" });
+    expect(t.client.cantSend("r1")).toBe(true);
+    expect(t.client.cantSend("r2")).toBe(false);
+    // Nothing is sent again by itself.
+    t.timers.advance(5000);
+    await settleAll();
+    expect(t.ws().sent.filter((f) => f.type === "send")).toHaveLength(1);
+  });
+
+  it("creates a public group and says when people were asked rather than added", async () => {
+    const t = setup();
+    await t.client.login("alice", "pw");
+    t.ready();
+    t.server.invited = ["bob", "carol"];
+    const id = await t.client.createGroup("Go players", ["bob", "carol"], "public");
+    expect(id).toBe("new");
+    expect(t.client.rooms.get("new")).toMatchObject({ name: "Go players", visibility: "public" });
+    expect(t.client.rooms.get("new")).not.toHaveProperty("invited");
+    expect(t.client.notice).toBe("2 people were sent an invitation; they join when they accept.");
   });
 });

@@ -1,10 +1,31 @@
-import type { Rest } from "../api/rest";
-import type { Attachment, MembersChange, Message, Presence, Reaction, Ready, ReadPosition, Room, RoomID, RoomSummary, ServerFrame, Typing, User, UserID } from "../api/types";
+import { ApiError, type Rest } from "../api/rest";
+import type {
+  AddPolicy,
+  Attachment,
+  Link as InviteLink,
+  LinkPreview,
+  MembersChange,
+  Message,
+  Presence,
+  Reaction,
+  Ready,
+  ReadPosition,
+  Room,
+  RoomID,
+  RoomSummary,
+  ServerFrame,
+  Typing,
+  User,
+  UserID,
+  Visibility,
+} from "../api/types";
 import { Connection, type ConnState, type SocketLike, type Timers } from "./connection";
 import { friendEventTypes, type FriendChange } from "./friends";
 import { Directory } from "./directory";
 import type { KeyValue, Outbox } from "./outbox";
-import { attempt, noticeFor, reactionError } from "./errors";
+import { attempt, describeError, noticeFor, reactionError } from "./errors";
+import { inviteEventTypes, PendingInvites, type InviteChange } from "./invites";
+import { RoomDirectory } from "./roomdir";
 import { MediaCache } from "./media";
 import { People, type ActionError } from "./people";
 import type { PresenceState } from "./presence";
@@ -79,6 +100,12 @@ export class ChatClient {
   readonly loadingOlder = new Set<RoomID>();
   /** A short message for the person (an error, a removal); cleared by `dismissNotice`. */
   notice: string | null = null;
+  /** My pending invites: group invitations and message requests (docs/protocol.md "Consent"). */
+  readonly invites = new PendingInvites();
+  /** My private settings, read when first needed (`GET /me`) and kept by `settings_updated`. */
+  settings: { who_may_add: AddPolicy } | null = null;
+  /** 1:1 rooms whose sends were refused as `unreachable`: "can't send to this chat". */
+  readonly unreachable = new Set<RoomID>();
   version = 0;
 
   private conn: Connection | null = null;
@@ -116,6 +143,10 @@ export class ChatClient {
       ingest: (m) => this.ingest(m.room_id, [m]),
       emit: () => this.emit(),
       notify: (t) => this.notify(t),
+      unreachable: (room) => {
+        this.unreachable.add(room);
+        this.emit();
+      },
     });
     this.media = new MediaCache((path) => deps.rest.media(path), deps.objectUrls);
     deps.rest.onUnauthorized = () => this.endSession("Your session has ended. Please log in again.");
@@ -220,6 +251,9 @@ export class ChatClient {
     this.typing.clear();
     this.roomOnline.clear();
     this.people.friends.clear();
+    this.invites.clear();
+    this.settings = null;
+    this.unreachable.clear();
     this.sender.close();
     // The next person on this device must not see this one's pictures.
     this.media.clear();
@@ -334,6 +368,14 @@ export class ChatClient {
       case "profile_updated":
         this.onProfile(f.data as User);
         return;
+      case "settings_updated":
+        this.settings = { ...(f.data as { who_may_add: AddPolicy }) };
+        this.emit();
+        return;
+    }
+    if (inviteEventTypes.has(f.type)) {
+      if (this.invites.apply(f as InviteChange)) this.emit();
+      return;
     }
     if (friendEventTypes.has(f.type)) this.people.onEvent(f as FriendChange);
     // Other event types are ignored, so the server can add new ones.
@@ -357,7 +399,7 @@ export class ChatClient {
 
     // People events are not replayed: re-read what is shown — friends and
     // requests, the presence and names of the latest 1:1 peers, member lists.
-    const tasks: Promise<unknown>[] = [this.people.load()];
+    const tasks: Promise<unknown>[] = [this.people.load(), this.loadInvites()];
     const sorted = this.rooms.sorted();
     const direct = sorted.filter((x) => x.kind === "direct").slice(0, directPresenceRooms);
     const held = sorted.filter((x) => this.members.has(x.id));
@@ -600,18 +642,34 @@ export class ChatClient {
     return this.withResult(async () => this.addRoom(await this.deps.rest.openDirect(username.trim().toLowerCase())));
   }
 
-  async createGroup(name: string, usernames: string[]): Promise<RoomID | null> {
-    return this.withResult(async () => this.addRoom(await this.deps.rest.createRoom(name, usernames)));
+  /**
+   * Creates a group. The people named who are not my friends (and do not
+   * let anyone add them) are asked rather than added: they join when they
+   * accept, and the notice says so without saying more than the server does.
+   */
+  async createGroup(name: string, usernames: string[], visibility: Visibility = "private"): Promise<RoomID | null> {
+    return this.withResult(async () => {
+      const r = await this.deps.rest.createRoom(name, usernames, visibility);
+      const { invited, ...summary } = r;
+      if (invited?.length) this.notify(invitedNotice(invited.length));
+      return this.addRoom(summary);
+    });
   }
 
-  async updateRoom(room: RoomID, change: { name?: string; announcement?: string }): Promise<boolean> {
+  async updateRoom(room: RoomID, change: { name?: string; announcement?: string; visibility?: Visibility }): Promise<boolean> {
     return this.act(async () => void this.addRoom(await this.deps.rest.updateRoom(room, change)));
   }
 
-  async invite(room: RoomID, usernames: string[]): Promise<boolean> {
-    return this.act(async () => {
+  /** Invites people; returns what to tell the person (who joined, who was asked), or null on failure. */
+  async invite(room: RoomID, usernames: string[]): Promise<string | null> {
+    return this.withResult(async () => {
+      const r = await this.deps.rest.invite(room, usernames);
       // The member list follows from the `members` event.
-      this.ingest(room, [await this.deps.rest.invite(room, usernames)]);
+      if (r.message) this.ingest(room, [r.message]);
+      const parts: string[] = [];
+      if (r.added.length) parts.push(`${r.added.length === 1 ? "1 person" : `${r.added.length} people`} joined.`);
+      if (r.invited.length) parts.push(invitedNotice(r.invited.length));
+      return parts.join(" ");
     });
   }
 
@@ -628,6 +686,105 @@ export class ChatClient {
       await this.deps.rest.leave(room);
       this.dropRoom(room, null);
     });
+  }
+
+  // ——— consent: invites, settings, public rooms, links ———
+
+  /** Reads my pending invites (after every `ready`: invite events are not replayed). */
+  async loadInvites(): Promise<void> {
+    this.invites.beginSnapshot();
+    try {
+      const { invites } = await this.deps.rest.invites();
+      this.invites.setSnapshot(invites ?? []);
+      for (const i of invites ?? []) this.users.set(i.inviter.id, i.inviter);
+    } catch {
+      this.invites.cancelSnapshot();
+    }
+    this.emit();
+  }
+
+  /** Joins the room of a pending invite and returns it (to open), or null with a notice. */
+  async acceptInvite(id: string): Promise<RoomID | null> {
+    return this.withResult(async () => {
+      const r = await this.deps.rest.acceptInvite(id);
+      this.invites.remove(id);
+      // addRoom tells the views.
+      return this.addRoom(r);
+    });
+  }
+
+  /** Turns a pending invite down; nobody is told. */
+  async declineInvite(id: string): Promise<boolean> {
+    return this.act(async () => {
+      await this.deps.rest.declineInvite(id);
+      // The invite_removed that follows changes nothing: the views hear it now.
+      if (this.invites.remove(id)) this.emit();
+    });
+  }
+
+  /** Reads my private settings, once a view needs them; `settings_updated` keeps them current. */
+  async loadSettings(): Promise<void> {
+    try {
+      const me = await this.deps.rest.account();
+      this.settings = { who_may_add: me.who_may_add };
+      this.emit();
+    } catch (e) {
+      this.reportError(e);
+    }
+  }
+
+  /** Changes "who may add me"; the answer, or the sentence saying why not. */
+  async setWhoMayAdd(p: AddPolicy): Promise<string | null> {
+    try {
+      const me = await this.deps.rest.updateProfile({ who_may_add: p });
+      this.settings = { who_may_add: me.who_may_add };
+      this.emit();
+      return null;
+    } catch (e) {
+      return describeError(e);
+    }
+  }
+
+  /** A browser of the public room directory for a view. */
+  newDirectory(onChange: () => void): RoomDirectory {
+    return new RoomDirectory((q, cursor) => this.deps.rest.directory(q, cursor), this.timers, onChange);
+  }
+
+  /** Joins a public room and returns it (to open). */
+  async joinRoom(id: RoomID): Promise<RoomID | null> {
+    return this.withResult(async () => this.addRoom(await this.deps.rest.joinRoom(id)));
+  }
+
+  /** What a link's code leads to, or the sentence saying it leads nowhere. */
+  async previewLink(code: string): Promise<LinkPreview | string> {
+    try {
+      return await this.deps.rest.previewLink(code);
+    } catch (e) {
+      return e instanceof ApiError && e.code === "not_found" ? "This invite link does not exist or is no longer valid." : describeError(e);
+    }
+  }
+
+  /** Joins the room of an invite link and returns it (to open). */
+  async joinLink(code: string): Promise<RoomID | null> {
+    return this.withResult(async () => this.addRoom(await this.deps.rest.joinLink(code)));
+  }
+
+  /** A room's invite links (owner and admins). */
+  async links(room: RoomID): Promise<InviteLink[] | null> {
+    return this.withResult(async () => (await this.deps.rest.links(room)).links ?? []);
+  }
+
+  async createLink(room: RoomID, options: { expires_in?: number; max_uses?: number }): Promise<InviteLink | null> {
+    return this.withResult(async () => this.deps.rest.createLink(room, options));
+  }
+
+  async revokeLink(room: RoomID, id: string): Promise<boolean> {
+    return this.act(async () => this.deps.rest.revokeLink(room, id));
+  }
+
+  /** Whether sends to this room were refused as `unreachable` (a 1:1 whose other person cannot be reached). */
+  cantSend(room: RoomID): boolean {
+    return this.unreachable.has(room);
   }
 
   /** "Unread by N" for the messages of a loaded room. */
@@ -786,3 +943,7 @@ export class ChatClient {
   }
 }
 
+/** What the inviter is told of the people asked rather than added: no more than the server says. */
+export function invitedNotice(n: number): string {
+  return `${n === 1 ? "1 person was" : `${n} people were`} sent an invitation; they join when they accept.`;
+}

@@ -58,7 +58,8 @@ export function describeSystem(s: SystemEvent, nameOf: (id: UserID) => string): 
     case "room_created":
       return s.name ? `${actor} created “${s.name}”${list ? ` with ${list}` : ""}` : `${actor} started the conversation`;
     case "members_added":
-      return `${actor} invited ${list}`;
+      // One user and their own act: a public room, an invite link, a 1:1 they opened.
+      return s.users?.length === 1 && s.users[0] === s.actor ? `${actor} joined` : `${actor} invited ${list}`;
     case "member_left":
       return `${list} left`;
     case "member_removed":
@@ -69,6 +70,8 @@ export function describeSystem(s: SystemEvent, nameOf: (id: UserID) => string): 
       return `${actor} renamed the room to “${s.name ?? ""}”`;
     case "announcement_changed":
       return s.text ? `${actor} set the announcement` : `${actor} cleared the announcement`;
+    case "visibility_changed":
+      return s.visibility === "public" ? `${actor} made the room public` : `${actor} made the room private`;
     default:
       return "The room changed";
   }

@@ -24,6 +24,17 @@ export interface Outgoing {
   status: OutgoingStatus;
   /** Why it failed for good (status "failed"). */
   error?: string;
+  /** The server's code for that (docs/protocol.md "Error codes"). */
+  code?: string;
+}
+
+/**
+ * A failure a retry cannot fix and that says no more than it must: the
+ * 1:1's other person cannot be reached (they blocked me). Shown as a
+ * neutral "can't send to this chat", without a Retry.
+ */
+export function isUnreachable(o: Pick<Outgoing, "status" | "code">): boolean {
+  return o.status === "failed" && o.code === "unreachable";
 }
 
 /** Error codes after which the same send may succeed later (docs/protocol.md "Error codes"). */
@@ -117,7 +128,7 @@ export class Outbox {
       this.setStatus(clientId, "queued");
       return;
     }
-    this.items = this.items.map((o) => (o.client_id === clientId ? { ...o, status: "failed", error: message } : o));
+    this.items = this.items.map((o) => (o.client_id === clientId ? { ...o, status: "failed", error: message, code } : o));
     this.save();
   }
 
@@ -133,6 +144,7 @@ export class Outbox {
       if (o.client_id !== clientId) return o;
       const next: Outgoing = { ...o, status: "queued" };
       delete next.error;
+      delete next.code;
       return next;
     });
     this.save();

@@ -13,6 +13,8 @@ export interface SenderDeps {
   ingest: (m: Message) => void;
   emit: () => void;
   notify: (text: string) => void;
+  /** A send was refused as `unreachable`: this chat cannot reach its other person. */
+  unreachable: (room: RoomID) => void;
 }
 
 /**
@@ -110,6 +112,7 @@ export class Sender {
         } catch (e) {
           const code = e instanceof RequestError ? e.code : "internal";
           outbox.failed(o.client_id, code, e instanceof Error ? e.message : "send failed");
+          if (code === "unreachable") this.deps.unreachable(o.room_id);
           this.deps.emit();
           if (code === "offline") return;
           if (isTransient(code)) await new Promise((res) => this.deps.timers.setTimeout(() => res(null), 1000));

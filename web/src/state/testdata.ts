@@ -24,6 +24,7 @@ export function room(id: string, over: Partial<RoomSummary> = {}): RoomSummary {
     last_seq: 1,
     last_message_at: "2025-02-01T09:00:00.000Z",
     member_count: 2,
+    visibility: "private",
     role: "member",
     last_read_seq: 1,
     unread: 0,

@@ -1,12 +1,17 @@
 import { useCallback, useEffect, useState } from "react";
 import type { ChatClient } from "../state/client";
+import { codeFromLocation, PendingJoin } from "../state/joinlink";
 import { AuthScreen } from "./Auth";
 import { ChatView } from "./ChatView";
 import { ConnectionBanner, Notice } from "./ConnectionBanner";
 import { ClientContext, useClient } from "./context";
+import { JoinLinkDialog } from "./JoinLink";
 import { Sidebar, type SidebarView } from "./RoomList";
 
-/** Client-side routes: "/" is the room list, "/friends" the friends list, "/rooms/<id>" a room. */
+/**
+ * Client-side routes: "/" is the room list, "/friends" the friends list,
+ * "/rooms/<id>" a room, "/join/<code>" (or "#/join/<code>") an invite link.
+ */
 function roomFromPath(path: string): string | null {
   const m = /^\/rooms\/([^/]+)$/.exec(path);
   return m ? decodeURIComponent(m[1]!) : null;
@@ -24,8 +29,22 @@ export function App({ client }: { client: ChatClient }) {
   );
 }
 
+/** An invite link's code survives the login in this tab's sessionStorage. */
+const pendingJoin = new PendingJoin(typeof sessionStorage === "undefined" ? null : sessionStorage);
+
+/** The code of an invite link this page was opened with: kept for after the login, and the URL tidied. */
+function takeLinkFromLocation(): string | null {
+  const code = codeFromLocation(location.pathname, location.hash);
+  if (code) {
+    pendingJoin.remember(code);
+    history.replaceState(null, "", "/");
+  }
+  return pendingJoin.peek();
+}
+
 function Shell() {
   const client = useClient();
+  const [joinCode, setJoinCode] = useState(takeLinkFromLocation);
   const [route, setRoute] = useState(() => roomFromPath(location.pathname));
   const [view, setView] = useState<SidebarView>(() => viewFromPath(location.pathname));
 
@@ -69,6 +88,11 @@ function Shell() {
     return (
       <>
         <Notice />
+        {joinCode && (
+          <p className="join-hint" role="status">
+            Log in or sign up to join the room of your invite link.
+          </p>
+        )}
         <AuthScreen />
       </>
     );
@@ -80,6 +104,16 @@ function Shell() {
       <Notice />
       <div className="panes">
         <Sidebar view={view} onView={onView} onOpen={(room) => navigate(room)} />
+        {joinCode && (
+          <JoinLinkDialog
+            code={joinCode}
+            onDone={(room) => {
+              pendingJoin.forget();
+              setJoinCode(null);
+              if (room) navigate(room);
+            }}
+          />
+        )}
         {open ? (
           <ChatView key={open} roomId={open} onBack={() => navigate(null)} />
         ) : (

@@ -148,6 +148,11 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
   const optionId = (i: number) => `mention-option-${i}`;
   return (
     <form className="composer" onSubmit={submit}>
+      {client.cantSend(roomId) && (
+        <p className="cant-send" role="status" data-testid="cant-send">
+          You can’t send to this chat.
+        </p>
+      )}
       {target && (
         <div className="composer-context">
           <span>

@@ -1,7 +1,7 @@
 import { memo, useCallback } from "react";
 import type { Message, ReactionCount } from "../api/types";
 import { filesLabel, formatTime } from "../state/format";
-import type { Outgoing } from "../state/outbox";
+import { isUnreachable, type Outgoing } from "../state/outbox";
 import { MessageFiles } from "./Attachments";
 import { Avatar } from "./Avatar";
 import { IconEdit, IconFile, IconReply, IconSmile, IconTrash } from "./icons";
@@ -152,8 +152,17 @@ function ReactionBar({ m, reactions, actions }: { m: Message; reactions: Reactio
 
 /** A message of mine the server has not acknowledged yet. */
 export function PendingItem({ o, online, onRetry, onDiscard }: { o: Outgoing; online: boolean; onRetry: () => void; onDiscard: () => void }) {
-  const status =
-    o.status === "failed" ? `Not sent: ${o.error ?? "error"}` : o.status === "sending" ? "Sending…" : online ? "Sending…" : "Waiting for connection";
+  // "Can't send to this chat" says no more than the server does, and no retry can help.
+  const cant = isUnreachable(o);
+  const status = cant
+    ? "Can’t send to this chat"
+    : o.status === "failed"
+      ? `Not sent: ${o.error ?? "error"}`
+      : o.status === "sending"
+        ? "Sending…"
+        : online
+          ? "Sending…"
+          : "Waiting for connection";
   return (
     <li className={`msg mine pending ${o.status}`} data-client-id={o.client_id} data-testid="pending">
       <div className="msg-body">
@@ -176,9 +185,11 @@ export function PendingItem({ o, online, onRetry, onDiscard }: { o: Outgoing; on
         </div>
         {o.status === "failed" && (
           <div className="pending-actions">
-            <button type="button" className="link" onClick={onRetry}>
-              Retry
-            </button>
+            {!cant && (
+              <button type="button" className="link" onClick={onRetry}>
+                Retry
+              </button>
+            )}
             <button type="button" className="link" onClick={onDiscard}>
               Discard
             </button>

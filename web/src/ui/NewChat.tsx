@@ -1,15 +1,19 @@
 import { useState, type FormEvent } from "react";
 import { useClient } from "./context";
 import { Dialog, parseUsernames } from "./Dialog";
+import { DirectoryPanel } from "./Directory";
 import { PersonRow, useUserSearch } from "./Friends";
 
 /**
  * Start a 1:1 chat — with a friend, someone found by name, or an exact
- * username — or create a group with people in it.
+ * username — create a group (private, or public: listed for anyone to
+ * join), or join a public room from the directory. People who are not my
+ * friends get an invitation and join when they accept.
  */
 export function NewChatDialog({ onClose }: { onClose: (room: string | null) => void }) {
   const client = useClient();
-  const [tab, setTab] = useState<"direct" | "group">("direct");
+  const [tab, setTab] = useState<"direct" | "group" | "public">("direct");
+  const [isPublic, setPublic] = useState(false);
   const [username, setUsername] = useState("");
   const [name, setName] = useState("");
   const [members, setMembers] = useState("");
@@ -33,7 +37,8 @@ export function NewChatDialog({ onClose }: { onClose: (room: string | null) => v
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
-    const id = tab === "direct" ? await client.openDirect(username) : await client.createGroup(name.trim(), parseUsernames(members));
+    const id =
+      tab === "direct" ? await client.openDirect(username) : await client.createGroup(name.trim(), parseUsernames(members), isPublic ? "public" : "private");
     setBusy(false);
     if (id) onClose(id);
   }
@@ -47,8 +52,12 @@ export function NewChatDialog({ onClose }: { onClose: (room: string | null) => v
         <button type="button" role="tab" aria-selected={tab === "group"} onClick={() => setTab("group")}>
           Group
         </button>
+        <button type="button" role="tab" aria-selected={tab === "public"} onClick={() => setTab("public")}>
+          Public rooms
+        </button>
       </div>
-      <form onSubmit={submit} className="stack">
+      {tab === "public" && <DirectoryPanel onOpen={(room) => onClose(room)} />}
+      <form onSubmit={submit} className="stack" hidden={tab === "public"}>
         {tab === "direct" ? (
           <label>
             Username of the person
@@ -75,6 +84,11 @@ export function NewChatDialog({ onClose }: { onClose: (room: string | null) => v
             <label>
               Members <span className="hint">(usernames, separated by commas or spaces)</span>
               <input name="members" autoCapitalize="none" spellCheck={false} value={members} onChange={(e) => setMembers(e.target.value)} placeholder="bob, carol" />
+            </label>
+            <span className="hint">Friends join at once; anyone else gets an invitation to accept.</span>
+            <label className="check">
+              <input type="checkbox" name="public" checked={isPublic} onChange={(e) => setPublic(e.target.checked)} />
+              Public room <span className="hint">(listed in the directory; anyone can join)</span>
             </label>
           </>
         )}

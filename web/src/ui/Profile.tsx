@@ -1,4 +1,5 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import type { AddPolicy } from "../api/types";
 import { Avatar } from "./Avatar";
 import { useClient } from "./context";
 import { Dialog } from "./Dialog";
@@ -15,6 +16,23 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
   const [avatarError, setAvatarError] = useState("");
   const [avatarBusy, setAvatarBusy] = useState<"uploading" | "removing" | null>(null);
   const picker = useRef<HTMLInputElement>(null);
+  const [policyError, setPolicyError] = useState("");
+  const [policyBusy, setPolicyBusy] = useState(false);
+  // The choice shows at once; the server's answer (or settings_updated) confirms it.
+  const [chosen, setChosen] = useState<AddPolicy | null>(null);
+  const policy = chosen ?? client.settings?.who_may_add;
+  useEffect(() => {
+    // Read once; settings_updated keeps it current, from any of my devices.
+    if (!client.settings) void client.loadSettings();
+  }, [client]);
+
+  async function choose(p: AddPolicy) {
+    setChosen(p);
+    setPolicyBusy(true);
+    setPolicyError((await client.setWhoMayAdd(p)) ?? "");
+    setPolicyBusy(false);
+    setChosen(null);
+  }
   const changed = name.trim() !== me.display_name || status.trim() !== (me.status_message ?? "");
 
   async function save(e: FormEvent) {
@@ -124,6 +142,22 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
           Save profile
         </button>
       </form>
+      <fieldset className="stack who-may-add" disabled={!policy || policyBusy}>
+        <legend>Who can add you to chats</legend>
+        <label className="check">
+          <input type="radio" name="who_may_add" value="friends" checked={policy === "friends"} onChange={() => void choose("friends")} />
+          Friends only <span className="hint">(anyone else sends an invitation you accept or decline)</span>
+        </label>
+        <label className="check">
+          <input type="radio" name="who_may_add" value="anyone" checked={policy === "anyone"} onChange={() => void choose("anyone")} />
+          Anyone
+        </label>
+        {policyError && (
+          <p className="form-error" role="alert">
+            {policyError}
+          </p>
+        )}
+      </fieldset>
     </Dialog>
   );
 }

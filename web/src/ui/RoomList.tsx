@@ -6,6 +6,7 @@ import { typingText } from "../state/typing";
 import { Avatar, GroupAvatar, PresenceDot } from "./Avatar";
 import { useClient } from "./context";
 import { FriendsPane } from "./Friends";
+import { InviteList } from "./Invites";
 import { IconChat, IconPeople, IconPlus } from "./icons";
 import { NewChatDialog } from "./NewChat";
 import { ProfileDialog } from "./Profile";
@@ -45,6 +46,7 @@ export function Sidebar({ view, onView, onOpen }: { view: SidebarView; onView: (
   const [creating, setCreating] = useState(false);
   const [profile, setProfile] = useState(false);
   const requests = client.people.friends.incoming.size;
+  const invites = client.invites.size;
 
   return (
     <nav className="sidebar" aria-label="Conversations">
@@ -68,6 +70,11 @@ export function Sidebar({ view, onView, onOpen }: { view: SidebarView; onView: (
       <div className="tabs sidebar-tabs" role="tablist" aria-label="Lists">
         <button type="button" role="tab" id="tab-chats" aria-controls="panel-list" aria-selected={view === "chats"} onClick={() => onView("chats")}>
           <IconChat /> Chats
+          {invites > 0 && (
+            <span className="badge unread" aria-label={`${invites} invitations`} data-testid="invites-badge">
+              {invites}
+            </span>
+          )}
         </button>
         <button type="button" role="tab" id="tab-friends" aria-controls="panel-list" aria-selected={view === "friends"} onClick={() => onView("friends")}>
           <IconPeople /> Friends
@@ -105,6 +112,7 @@ function RoomListPane({ onOpen, onCreate }: { onOpen: (room: string) => void; on
       <div className="sidebar-search">
         <input type="search" aria-label="Filter conversations" placeholder="Search conversations" value={filter} onChange={(e) => setFilter(e.target.value)} />
       </div>
+      <InviteList onOpen={onOpen} />
       {rooms.length === 0 ? (
         <p className="empty-list">
           {q ? "No conversation matches." : "No conversations yet."}{" "}

@@ -3,12 +3,14 @@ import type { Member, Role, RoomID } from "../api/types";
 import { Avatar, PresenceDot } from "./Avatar";
 import { useClient } from "./context";
 import { Dialog, parseUsernames } from "./Dialog";
+import { InviteLinks } from "./InviteLinks";
 
 const roleLabel: Record<Role, string> = { owner: "Owner", admin: "Admin", member: "Member" };
 
 /**
- * Room settings: name and announcement (owner and admins), members with
- * their role and presence, invite, roles and removal as the rules allow
+ * Room settings: name, announcement, public or private, and invite links
+ * (owner and admins), members with their role and presence, invite (friends
+ * join, others are asked), roles and removal as the rules allow
  * (api/openapi.yaml: admins manage members, only the owner manages admins),
  * and leaving.
  */
@@ -20,6 +22,7 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
   const [announcement, setAnnouncement] = useState(room?.announcement ?? "");
   const [invite, setInvite] = useState("");
   const [peerNote, setPeerNote] = useState<{ error: boolean; text: string } | null>(null);
+  const [inviteNote, setInviteNote] = useState("");
   const held = client.members.has(roomId);
   useEffect(() => {
     // Events keep a held list current; only a list that failed to load is read again.
@@ -42,7 +45,12 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
   async function sendInvite(e: FormEvent) {
     e.preventDefault();
     const names = parseUsernames(invite);
-    if (names.length && (await client.invite(roomId, names))) setInvite("");
+    if (!names.length) return;
+    const note = await client.invite(roomId, names);
+    if (note !== null) {
+      setInvite("");
+      setInviteNote(note);
+    }
   }
   async function leave() {
     if (!confirm(`Leave “${room!.name}”? You will lose access to its history.`)) return;
@@ -84,6 +92,16 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
               {announcement.trim() ? "Set announcement" : "Clear announcement"}
             </button>
           </form>
+          <label className="check">
+            <input
+              type="checkbox"
+              name="public"
+              checked={room.visibility === "public"}
+              onChange={(e) => void client.updateRoom(roomId, { visibility: e.target.checked ? "public" : "private" })}
+            />
+            Public room <span className="hint">(listed in the directory; anyone can join)</span>
+          </label>
+          <InviteLinks roomId={roomId} />
         </>
       )}
       {isGroup && !manage && room.announcement && (
@@ -192,6 +210,11 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
           <button type="submit" className="small" disabled={!invite.trim()}>
             Invite
           </button>
+          {inviteNote && (
+            <p className="form-ok" role="status" data-testid="invite-note">
+              {inviteNote}
+            </p>
+          )}
         </form>
       )}
       {isGroup && (

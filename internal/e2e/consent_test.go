@@ -1,0 +1,821 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+
+	"parley/client"
+	"parley/internal/server"
+	"parley/internal/testserver"
+)
+
+// Nobody is put into a conversation without consent
+// (docs/decisions/0020-consent.md). These tests run on servers whose new
+// accounts keep the real default (testserver.Strict): only friends add
+// directly.
+
+var markers atomic.Int64
+
+// requestMarker makes an event for to's connections that no consent rule
+// touches: a friend request from a new user. It returns its predicate.
+func requestMarker(t testing.TB, srv *testserver.Server, to *testserver.User) func(client.Event) bool {
+	t.Helper()
+	from := srv.NewUser(t, fmt.Sprintf("marker%d", markers.Add(1)))
+	if _, err := from.RequestFriend(ctxT(t), to.Username); err != nil {
+		t.Fatal(err)
+	}
+	return func(ev client.Event) bool { return ev.Type == "friend_request" && ev.FriendRequest.From.ID == from.ID }
+}
+
+func isInviteAdded(room client.RoomID) func(client.Event) bool {
+	return func(ev client.Event) bool { return ev.Type == "invite_added" && ev.Invite.Room.ID == room }
+}
+
+func isInviteRemoved(id string) func(client.Event) bool {
+	return func(ev client.Event) bool { return ev.Type == "invite_removed" && ev.InviteGone.ID == id }
+}
+
+func isRoomAdded(room client.RoomID) func(client.Event) bool {
+	return func(ev client.Event) bool { return ev.Type == "room_added" && ev.Room.ID == room }
+}
+
+func memberIDs(t testing.TB, u *testserver.User, room client.RoomID) []client.UserID {
+	t.Helper()
+	ms, err := u.Members(ctxT(t), room)
+	if err != nil {
+		t.Fatalf("members: %v", err)
+	}
+	var ids []client.UserID
+	for _, m := range ms {
+		ids = append(ids, m.UserID)
+	}
+	return ids
+}
+
+func setPolicy(t testing.TB, u *testserver.User, p client.AddPolicy) {
+	t.Helper()
+	if _, err := u.SetWhoMayAdd(ctxT(t), p); err != nil {
+		t.Fatalf("set who_may_add: %v", err)
+	}
+}
+
+// The rules as a table, through a real server: who the inviter is to the
+// invitee × the invitee's setting × what the invitee blocked × how they
+// are invited. What happens to the invitee differs (joined, pending, or
+// nothing at all); what the inviter is answered differs only between
+// joined and not.
+func TestConsentRules(t *testing.T) {
+	srv := testserver.Start(t, testserver.Strict)
+	type outcome string
+	const (
+		joined  outcome = "joined"
+		pending outcome = "pending"
+		nothing outcome = "nothing"
+	)
+	cases := []struct {
+		friend  bool
+		policy  client.AddPolicy
+		blocks  string // "", "inviter", "member" (someone in the room, or named alongside)
+		via     string // create, invite, direct
+		outcome outcome
+	}{
+		{true, "friends", "", "create", joined},
+		{true, "friends", "", "invite", joined},
+		{true, "friends", "", "direct", joined},
+		{false, "friends", "", "create", pending},
+		{false, "friends", "", "invite", pending},
+		{false, "friends", "", "direct", pending},
+		{false, "anyone", "", "create", joined},
+		{false, "anyone", "", "invite", joined},
+		{false, "anyone", "", "direct", joined},
+		{true, "anyone", "", "invite", joined},
+		// Someone the invitee blocked reaches them with nothing, whatever
+		// their setting (a block ends a friendship, so never a friend here).
+		{false, "friends", "inviter", "create", nothing},
+		{false, "friends", "inviter", "invite", nothing},
+		{false, "friends", "inviter", "direct", nothing},
+		{false, "anyone", "inviter", "create", nothing},
+		{false, "anyone", "inviter", "invite", nothing},
+		{false, "anyone", "inviter", "direct", nothing},
+		// A friend (or anyone, by the setting) cannot put them in a room
+		// with someone they blocked: they are asked instead.
+		{true, "friends", "member", "create", pending},
+		{true, "friends", "member", "invite", pending},
+		{false, "anyone", "member", "create", pending},
+		{false, "anyone", "member", "invite", pending},
+		{false, "friends", "member", "invite", pending},
+	}
+	for i, c := range cases {
+		name := fmt.Sprintf("friend=%v/%s/blocks=%s/%s", c.friend, c.policy, c.blocks, c.via)
+		t.Run(name, func(t *testing.T) {
+			ctx := ctxT(t)
+			x := srv.NewUser(t, fmt.Sprintf("inviter%d", i)) // the inviter
+			v := srv.NewUser(t, fmt.Sprintf("invitee%d", i)) // the invitee
+			m := srv.NewUser(t, fmt.Sprintf("member%d", i))  // someone v may have blocked
+			setPolicy(t, m, "anyone")                        // so m joins wherever x puts them
+			if c.friend {
+				befriend(t, x, v)
+			}
+			setPolicy(t, v, c.policy)
+			switch c.blocks {
+			case "inviter":
+				if _, err := v.Block(ctx, x.Username); err != nil {
+					t.Fatal(err)
+				}
+			case "member":
+				if _, err := v.Block(ctx, m.Username); err != nil {
+					t.Fatal(err)
+				}
+			}
+			vc := v.Connect(t)
+
+			var room client.RoomID
+			var told []client.UserID // what the inviter was answered about v
+			switch c.via {
+			case "create":
+				names := []string{v.Username}
+				if c.blocks == "member" {
+					names = append(names, m.Username)
+				}
+				r, err := x.CreateRoomWith(ctx, "room", "private", names...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				room, told = r.ID, r.Invited
+			case "invite":
+				r := newRoom(t, x, "room", m) // m is a member either way
+				res, err := x.Invite(ctx, r.ID, v.Username)
+				if err != nil {
+					t.Fatal(err)
+				}
+				room, told = r.ID, res.Invited
+				if (len(res.Added) == 1) != (c.outcome == joined) || (res.Message != nil) != (c.outcome == joined) {
+					t.Errorf("invite answered %+v", res)
+				}
+			case "direct":
+				r, err := x.OpenDirect(ctx, v.Username)
+				if err != nil {
+					t.Fatal(err)
+				}
+				room = r.ID
+				if r.Peer == nil || r.Peer.ID != v.ID {
+					t.Errorf("the 1:1's peer is %+v, want v whether or not they joined", r.Peer)
+				}
+				if want := map[bool]int{true: 2, false: 1}[c.outcome == joined]; r.MemberCount != want {
+					t.Errorf("the 1:1 has %d members, want %d", r.MemberCount, want)
+				}
+			}
+			if c.via != "direct" {
+				if wantTold := c.outcome != joined; slices.Contains(told, v.ID) != wantTold {
+					t.Errorf("the inviter was told %v about v, want v among the invited: %v", told, wantTold)
+				}
+			}
+
+			inRoom := slices.Contains(memberIDs(t, x, room), v.ID)
+			invs, err := v.Invites(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			invited := slices.ContainsFunc(invs, func(inv client.Invite) bool { return inv.Room.ID == room })
+			got := nothing
+			switch {
+			case inRoom && invited:
+				t.Fatal("both a member and invited")
+			case inRoom:
+				got = joined
+				next(t, vc, isRoomAdded(room))
+			case invited:
+				got = pending
+				next(t, vc, isInviteAdded(room))
+			}
+			if got != c.outcome {
+				t.Fatalf("v is %s, want %s", got, c.outcome)
+			}
+			if got == nothing {
+				// Not even an event: the next thing v hears is the marker.
+				noneBefore(t, vc, requestMarker(t, srv, v), anyOf("invite_added", "room_added"))
+			}
+		})
+	}
+}
+
+// A stranger's 1:1 is a message request: the invitee sees it live with a
+// preview of what was written, on whatever node, accepts it on another
+// node than the opener's, and the two then chat — the invitee sees the
+// history. Their second device drops the invite when the first accepts.
+func testMessageRequestAccepted(t *testing.T, nodes []*testserver.Server) {
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	alice, bob := a.NewUser(t, "alice"), a.NewUser(t, "bob")
+	ctx := ctxT(t)
+	bobB := bob.On(b)
+	bc, phone := bobB.Connect(t), bob.On(c).Connect(t)
+	ac := alice.Connect(t)
+
+	room, err := alice.OpenDirect(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := next(t, bc, isInviteAdded(room.ID))
+	inv := ev.Invite
+	if inv.Inviter.ID != alice.ID || inv.Room.Kind != "direct" || inv.Room.MemberCount != 1 || inv.Preview != nil {
+		t.Fatalf("invite_added = %+v", inv)
+	}
+	if _, err := ac.Send(ctx, room.ID, "", "hi bob, it's alice from the conference"); err != nil {
+		t.Fatal(err)
+	}
+	ev = next(t, bc, func(ev client.Event) bool {
+		return ev.Type == "invite_added" && ev.Invite.ID == inv.ID && ev.Invite.Preview != nil
+	})
+	if ev.Invite.Preview.Text != "hi bob, it's alice from the conference" {
+		t.Fatalf("preview = %+v", ev.Invite.Preview)
+	}
+	// Until bob accepts, alice's room is hers alone and bob gets no message.
+	if ids := memberIDs(t, alice, room.ID); !slices.Equal(ids, []client.UserID{alice.ID}) {
+		t.Fatalf("members before accepting: %v", ids)
+	}
+	_, err = bob.History(ctx, room.ID, client.Page{})
+	mustCode(t, err, "not_found")
+
+	sum, err := bobB.AcceptInvite(ctx, inv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.ID != room.ID || sum.Peer == nil || sum.Peer.ID != alice.ID || sum.MemberCount != 2 {
+		t.Fatalf("accepted room = %+v", sum)
+	}
+	next(t, bc, isRoomAdded(room.ID))
+	next(t, phone, isInviteRemoved(inv.ID))
+	joinMsg := next(t, ac, func(ev client.Event) bool {
+		return ev.Type == "message" && ev.Message.RoomID == room.ID && ev.Message.System != nil && ev.Message.System.Type == "members_added"
+	}).Message
+	if !slices.Equal(joinMsg.System.Users, []client.UserID{bob.ID}) || joinMsg.System.Actor != alice.ID {
+		t.Errorf("the acceptance's system message = %+v", joinMsg.System)
+	}
+	hist, err := bobB.History(ctx, room.ID, client.Page{Asc: true})
+	if err != nil || len(hist) != 3 || hist[1].Text != "hi bob, it's alice from the conference" {
+		t.Fatalf("bob's history = %+v, %v", hist, err)
+	}
+	if _, err := bc.Send(ctx, room.ID, "", "hello alice"); err != nil {
+		t.Fatal(err)
+	}
+	next(t, ac, isMessage(room.ID, "hello alice"))
+	if _, err := ac.Send(ctx, room.ID, "", "great"); err != nil {
+		t.Fatal(err)
+	}
+	next(t, bc, isMessage(room.ID, "great"))
+	if invs, _ := bob.Invites(ctx); len(invs) != 0 {
+		t.Errorf("bob still has invites: %+v", invs)
+	}
+	_, err = bob.AcceptInvite(ctx, inv.ID)
+	mustCode(t, err, "not_found")
+}
+
+func TestMessageRequestAcceptedOneNode(t *testing.T) {
+	testMessageRequestAccepted(t, oneNode(t, testserver.Strict))
+}
+
+func TestMessageRequestAcceptedThreeNodes(t *testing.T) {
+	testMessageRequestAccepted(t, threeNodes(t, testserver.Strict))
+}
+
+// A group invitation from a stranger, accepted: a join at a seq, exactly
+// like a friend's invitation, seen live by the room across nodes.
+func TestGroupInviteAcceptedAcrossNodes(t *testing.T) {
+	nodes := threeNodes(t, testserver.Strict)
+	alice, bob, carol := nodes[0].NewUser(t, "alice"), nodes[0].NewUser(t, "bob"), nodes[0].NewUser(t, "carol")
+	befriend(t, alice, bob)
+	ctx := ctxT(t)
+	room, err := alice.CreateRoomWith(ctx, "team", "private", "bob", "carol")
+	if err != nil || room.MemberCount != 2 || !slices.Equal(room.Invited, []client.UserID{carol.ID}) {
+		t.Fatalf("create = %+v, %v; want bob in and carol asked", room, err)
+	}
+	bc := bob.On(nodes[1]).Connect(t)
+	cc := carol.On(nodes[2]).Connect(t)
+	invs, err := carol.Invites(ctx)
+	if err != nil || len(invs) != 1 || invs[0].Room.Name != "team" || invs[0].Room.Kind != "group" || invs[0].Inviter.ID != alice.ID {
+		t.Fatalf("carol's invites = %+v, %v", invs, err)
+	}
+	// The member list shows carol nowhere while she is pending.
+	if ids := memberIDs(t, bob, room.ID); slices.Contains(ids, carol.ID) {
+		t.Fatalf("a pending invitee is listed as a member: %v", ids)
+	}
+	if _, err := carol.On(nodes[2]).AcceptInvite(ctx, invs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	next(t, cc, isRoomAdded(room.ID))
+	ev := next(t, bc, isMembers(room.ID))
+	if len(ev.Members.Members) != 1 || ev.Members.Members[0].UserID != carol.ID {
+		t.Fatalf("bob's members event = %+v", ev.Members)
+	}
+	if _, err := bc.Send(ctx, room.ID, "", "welcome carol"); err != nil {
+		t.Fatal(err)
+	}
+	next(t, cc, isMessage(room.ID, "welcome carol"))
+}
+
+// Declining is silent, and final for that room: the inviter sees nothing,
+// and inviting again reaches the invitee with nothing.
+func TestDeclineIsSilentAndFinal(t *testing.T) {
+	srv := testserver.Start(t, testserver.Strict)
+	alice, bob := srv.NewUser(t, "alice"), srv.NewUser(t, "bob")
+	ctx := ctxT(t)
+	bc := bob.Connect(t)
+	room := newRoom(t, alice, "party")
+	if _, err := alice.Invite(ctx, room.ID, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	inv := next(t, bc, isInviteAdded(room.ID)).Invite
+	ac := alice.Connect(t)
+	if err := bob.DeclineInvite(ctx, inv.ID); err != nil {
+		t.Fatal(err)
+	}
+	next(t, bc, isInviteRemoved(inv.ID))
+	err := bob.DeclineInvite(ctx, inv.ID)
+	mustCode(t, err, "not_found")
+	// Alice hears of none of it: her next event is the marker.
+	noneBefore(t, ac, requestMarker(t, srv, alice), anyOf("invite_removed", "members", "room_updated"))
+	res, err := alice.Invite(ctx, room.ID, "bob")
+	if err != nil || !slices.Equal(res.Invited, []client.UserID{bob.ID}) {
+		t.Fatalf("inviting again = %+v, %v; answered as the first time", res, err)
+	}
+	noneBefore(t, bc, requestMarker(t, srv, bob), anyOf("invite_added", "room_added"))
+	// Only bob can still bring himself in: a link.
+	link, err := alice.CreateLink(ctx, room.ID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.JoinLink(ctx, link.Code); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Pending invites are bounded per invitee: a new one drops the oldest,
+// which leaves the invitee's devices; they never count against the room
+// quota, and accepting one checks the quota then.
+func TestPendingInvitesAreBounded(t *testing.T) {
+	srv := testserver.Start(t, testserver.Strict, func(c *server.Config) {
+		c.Limits.MaxPendingInvites = 3
+		c.Limits.MaxRoomsPerUser = 2
+	})
+	bob := srv.NewUser(t, "bob")
+	bc := bob.Connect(t)
+	ctx := ctxT(t)
+	var invs []*client.Invite
+	for i := range 4 {
+		x := srv.NewUser(t, fmt.Sprintf("stranger%d", i))
+		r := newRoom(t, x, "spam")
+		if _, err := x.Invite(ctx, r.ID, "bob"); err != nil {
+			t.Fatal(err)
+		}
+		invs = append(invs, next(t, bc, isInviteAdded(r.ID)).Invite)
+	}
+	next(t, bc, isInviteRemoved(invs[0].ID))
+	list, err := bob.Invites(ctx)
+	if err != nil || len(list) != 3 || list[0].ID != invs[3].ID || list[2].ID != invs[1].ID {
+		t.Fatalf("bob's invites = %+v, %v; want the newest three", list, err)
+	}
+	// Two rooms of his own: the quota is full, the invites still there.
+	newRoom(t, bob, "mine 1")
+	newRoom(t, bob, "mine 2")
+	if list, _ := bob.Invites(ctx); len(list) != 3 {
+		t.Errorf("a full quota lost invites: %d left", len(list))
+	}
+	_, err = bob.AcceptInvite(ctx, invs[3].ID)
+	mustCode(t, err, "forbidden")
+	if e := err.(*client.Error); e.Message != "you are already in 2 rooms, the limit" {
+		t.Errorf("quota message %q", e.Message)
+	}
+}
+
+// "Who may add me" is on the profile, private, synced to the user's other
+// devices, and decides at once.
+func TestWhoMayAddSetting(t *testing.T) {
+	srv := testserver.Start(t, testserver.Strict)
+	alice, bob := srv.NewUser(t, "alice"), srv.NewUser(t, "bob")
+	ctx := ctxT(t)
+	me, err := bob.Account(ctx)
+	if err != nil || me.WhoMayAdd != "friends" {
+		t.Fatalf("a new account's setting = %+v, %v; want friends", me, err)
+	}
+	phone, ac := bob.Connect(t), alice.Connect(t)
+	me, err = bob.SetWhoMayAdd(ctx, "anyone")
+	if err != nil || me.WhoMayAdd != "anyone" || me.Username != "bob" {
+		t.Fatalf("SetWhoMayAdd = %+v, %v", me, err)
+	}
+	if ev := next(t, phone, isType("settings_updated")); ev.Settings.WhoMayAdd != "anyone" {
+		t.Errorf("settings_updated = %+v", ev.Settings)
+	}
+	// Nobody else hears of it, not even as a profile change.
+	noneBefore(t, ac, requestMarker(t, srv, alice), anyOf("settings_updated", "profile_updated"))
+	if r, err := alice.OpenDirect(ctx, "bob"); err != nil || r.MemberCount != 2 {
+		t.Errorf("with anyone, alice's 1:1 = %+v, %v; want bob in it", r, err)
+	}
+	runREST(t, []restCase{
+		{"bad setting", bob, "PATCH", "/api/v1/me", `{"who_may_add":"nobody"}`, 400, "invalid"},
+		{"wrong type", bob, "PATCH", "/api/v1/me", `{"who_may_add":true}`, 400, "invalid"},
+		{"back to friends", bob, "PATCH", "/api/v1/me", `{"who_may_add":"friends"}`, 0, ""},
+		{"with a profile change", bob, "PATCH", "/api/v1/me", `{"who_may_add":"anyone","status_message":"hi"}`, 0, ""},
+		{"nothing", bob, "PATCH", "/api/v1/me", `{}`, 400, "invalid"},
+	})
+}
+
+// Presence and last seen reach friends and members of rooms the user is
+// in, never a stranger who merely invited them.
+func TestStrangersLearnNoPresence(t *testing.T) {
+	srv := testserver.Start(t, testserver.Strict, smallRooms)
+	mallory, bob := srv.NewUser(t, "mallory"), srv.NewUser(t, "bob")
+	ctx := ctxT(t)
+	direct, err := mallory.OpenDirect(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := newRoom(t, mallory, "watch")
+	if _, err := mallory.Invite(ctx, group.ID, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	mc := mallory.Connect(t)
+	bc := bob.Connect(t)
+	if invs, err := bob.Invites(ctx); err != nil || len(invs) != 2 {
+		t.Fatalf("bob's invites = %+v, %v", invs, err)
+	}
+	bc.Close()
+	bob.Connect(t)
+	// bob came, went and came back: mallory hears none of it.
+	noneBefore(t, mc, requestMarker(t, srv, mallory), func(ev client.Event) bool {
+		return ev.Type == "presence" && ev.Presence.UserID == bob.ID
+	})
+	for _, room := range []client.RoomID{direct.ID, group.ID} {
+		ms, err := mallory.Members(ctx, room)
+		if err != nil || len(ms) != 1 || ms[0].UserID != mallory.ID {
+			t.Errorf("mallory's member list of %s = %+v, %v", room, ms, err)
+		}
+		if p, err := mallory.RoomPresence(ctx, room); err != nil || p.Online != 1 {
+			t.Errorf("room presence = %+v, %v; want mallory alone", p, err)
+		}
+	}
+	// Nor through the people endpoints: no presence field at all.
+	for _, path := range []string{"/api/v1/users/bob", "/api/v1/users?q=bob"} {
+		var raw json.RawMessage
+		if err := mallory.Do(ctx, "GET", path, nil, &raw); err != nil {
+			t.Fatal(err)
+		}
+		var fields map[string]any
+		var hits struct{ Users []map[string]any }
+		if json.Unmarshal(raw, &hits) == nil && len(hits.Users) > 0 {
+			fields = hits.Users[0]
+		} else if err := json.Unmarshal(raw, &fields); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"online", "last_seen"} {
+			if _, ok := fields[k]; ok {
+				t.Errorf("%s tells a stranger %s: %s", path, k, raw)
+			}
+		}
+	}
+	if fs, err := mallory.Friends(ctx); err != nil || len(fs) != 0 {
+		t.Errorf("mallory's friends = %+v, %v", fs, err)
+	}
+}
+
+// Blocks hold everywhere: no reaction to the blocker's messages, no
+// mention that marks them, no way in through a friend, a 1:1 that is
+// refused with "can't send" once they share it; and what a blocked person
+// may still do — join a public room or a link's room the blocker is in.
+func TestBlocksHoldWithConsent(t *testing.T) {
+	srv := testserver.Start(t, testserver.Strict)
+	alice, mallory, carol := srv.NewUser(t, "alice"), srv.NewUser(t, "mallory"), srv.NewUser(t, "carol")
+	ctx := ctxT(t)
+	befriend(t, alice, carol)
+	befriend(t, carol, mallory)
+	befriend(t, alice, mallory)
+	shared := newRoom(t, alice, "shared", carol, mallory)
+	direct, err := mallory.OpenDirect(ctx, "alice")
+	if err != nil || direct.MemberCount != 2 {
+		t.Fatalf("friends' 1:1 = %+v, %v", direct, err)
+	}
+	hers, err := alice.SendMessage(ctx, shared.ID, "", "alice was here", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.Block(ctx, "mallory"); err != nil {
+		t.Fatal(err)
+	}
+	ac := alice.Connect(t)
+
+	// Reactions: not on alice's messages; on carol's, yes.
+	_, err = mallory.React(ctx, shared.ID, hers.Seq, "👍")
+	mustCode(t, err, "forbidden")
+	carols, err := carol.SendMessage(ctx, shared.ID, "", "carol too", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mallory.React(ctx, shared.ID, carols.Seq, "👍"); err != nil {
+		t.Errorf("reacting to carol: %v", err)
+	}
+	// Mentions: "@alice" from mallory marks nobody and counts for nobody.
+	m, err := mallory.SendMessage(ctx, shared.ID, "", "hey @alice and @carol", 0)
+	if err != nil || !slices.Equal(m.Mentions, []client.UserID{carol.ID}) {
+		t.Fatalf("mallory's mentions = %v, %v; want carol only", m.Mentions, err)
+	}
+	if r, _ := alice.Room(ctx, shared.ID); r.Mentions != 0 {
+		t.Errorf("alice's mention badge = %d", r.Mentions)
+	}
+	// The 1:1 they share: "can't send", typing too.
+	_, err = mallory.SendMessage(ctx, direct.ID, "", "hello?", 0)
+	mustCode(t, err, "unreachable")
+	// A friend cannot pull alice into a room with mallory: she is asked.
+	trap, err := carol.CreateRoomWith(ctx, "trap", "private", "alice", "mallory")
+	if err != nil || !slices.Equal(trap.Invited, []client.UserID{alice.ID}) {
+		t.Fatalf("carol's room with both = %+v, %v; want alice asked", trap, err)
+	}
+	inv := next(t, ac, isInviteAdded(trap.ID)).Invite
+	if inv.Inviter.ID != carol.ID {
+		t.Errorf("the held invite is from %v", inv.Inviter.ID)
+	}
+	// Mallory's own invitations reach her with nothing.
+	solo := newRoom(t, mallory, "solo")
+	if _, err := mallory.Invite(ctx, solo.ID, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	noneBefore(t, ac, requestMarker(t, srv, alice), anyOf("invite_added"))
+
+	// A public room or a link alice is in stays open to mallory: blocks keep
+	// people apart, not out of public places; an admin can remove them.
+	pub, err := alice.CreateRoomWith(ctx, "lobby", "public")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mallory.JoinRoom(ctx, pub.ID); err != nil {
+		t.Errorf("mallory joining a public room alice is in: %v", err)
+	}
+	link, err := alice.CreateLink(ctx, shared.ID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := alice.RemoveMember(ctx, shared.ID, mallory.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mallory.JoinLink(ctx, link.Code); err != nil {
+		t.Errorf("mallory joining by a link: %v", err)
+	}
+}
+
+// Public rooms: listed (by name, any case, in pages), joined by anyone at a
+// seq, live for the room; private rooms answer as rooms that do not exist;
+// only owner and admins change it, each change a system message.
+func TestPublicRoomDirectory(t *testing.T) {
+	srv := testserver.Start(t, testserver.Strict)
+	alice, bob, carol := srv.NewUser(t, "alice"), srv.NewUser(t, "bob"), srv.NewUser(t, "carol")
+	ctx := ctxT(t)
+	var want []string
+	for _, name := range []string{"Go Players", "go nuts", "Gophers", "Rust"} {
+		if _, err := alice.CreateRoomWith(ctx, name, "public"); err != nil {
+			t.Fatal(err)
+		}
+		if name != "Rust" {
+			want = append(want, name)
+		}
+	}
+	secret := newRoom(t, alice, "go secret")
+	var got []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		p, err := bob.Directory(ctx, "GO", cursor, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range p.Rooms {
+			got = append(got, r.Name)
+			if r.Member || r.MemberCount != 1 {
+				t.Errorf("entry %+v", r)
+			}
+		}
+		if p.Next == "" {
+			break
+		}
+		cursor = p.Next
+		if pages > 3 {
+			t.Fatal("paging does not end")
+		}
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, []string{"go nuts", "Go Players", "Gophers"}) {
+		t.Errorf("directory for GO = %v", got)
+	}
+
+	ac := alice.Connect(t)
+	bc := bob.Connect(t)
+	p, _ := bob.Directory(ctx, "gophers", "", 0)
+	room := p.Rooms[0]
+	sum, err := bob.JoinRoom(ctx, room.ID)
+	if err != nil || sum.ID != room.ID || sum.MemberCount != 2 || sum.Visibility != "public" {
+		t.Fatalf("join = %+v, %v", sum, err)
+	}
+	next(t, bc, isRoomAdded(room.ID))
+	msg := next(t, ac, func(ev client.Event) bool { return ev.Type == "message" && ev.Message.RoomID == room.ID }).Message
+	if msg.System == nil || msg.System.Type != "members_added" || msg.System.Actor != bob.ID || !slices.Equal(msg.System.Users, []client.UserID{bob.ID}) {
+		t.Errorf("join message = %+v", msg.System)
+	}
+	if again, err := bob.JoinRoom(ctx, room.ID); err != nil || again.ID != room.ID {
+		t.Errorf("joining again = %v, %v", again.ID, err)
+	}
+	if p, _ := bob.Directory(ctx, "gophers", "", 0); !p.Rooms[0].Member {
+		t.Errorf("after joining, member = false")
+	}
+	_, err = carol.JoinRoom(ctx, secret.ID)
+	mustCode(t, err, "not_found")
+
+	// Visibility: a member may not change it; an admin makes it private.
+	_, err = bob.SetVisibility(ctx, room.ID, "private")
+	mustCode(t, err, "forbidden")
+	r, err := alice.SetVisibility(ctx, room.ID, "private")
+	if err != nil || r.Visibility != "private" {
+		t.Fatalf("making it private = %+v, %v", r, err)
+	}
+	ev := next(t, bc, func(ev client.Event) bool {
+		return ev.Type == "message" && ev.Message.System != nil && ev.Message.System.Type == "visibility_changed"
+	})
+	if ev.Message.System.Visibility != "private" {
+		t.Errorf("visibility_changed = %+v", ev.Message.System)
+	}
+	if ev := next(t, bc, isType("room_updated")); ev.RoomInfo.Visibility != "private" {
+		t.Errorf("room_updated = %+v", ev.RoomInfo)
+	}
+	if p, _ := carol.Directory(ctx, "gophers", "", 0); len(p.Rooms) != 0 {
+		t.Errorf("a private room is still listed")
+	}
+	_, err = carol.JoinRoom(ctx, room.ID)
+	mustCode(t, err, "not_found")
+	runREST(t, []restCase{
+		{"bad visibility", alice, "PATCH", "/api/v1/rooms/" + string(room.ID), `{"visibility":"secret"}`, 400, "invalid"},
+		{"bad visibility at creation", alice, "POST", "/api/v1/rooms", `{"name":"x","visibility":"open"}`, 400, "invalid"},
+		{"bad limit", bob, "GET", "/api/v1/rooms/directory?limit=51", ``, 400, "invalid"},
+		{"bad cursor", bob, "GET", "/api/v1/rooms/directory?cursor=!!", ``, 400, "invalid"},
+		{"join a direct room", carol, "POST", "/api/v1/rooms/" + string(mustDirect(t, alice, "carol")) + "/join", ``, 404, "not_found"},
+	})
+}
+
+func mustDirect(t testing.TB, u *testserver.User, peer string) client.RoomID {
+	t.Helper()
+	r, err := u.OpenDirect(ctxT(t), peer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.ID
+}
+
+// Invite links: made, listed and revoked by owner and admins; a code
+// previews the room's name and size only; its uses are counted; dead codes
+// answer like unknown ones.
+func TestInviteLinks(t *testing.T) {
+	srv := testserver.Start(t, testserver.Strict)
+	alice, bob, carol, dave := srv.NewUser(t, "alice"), srv.NewUser(t, "bob"), srv.NewUser(t, "carol"), srv.NewUser(t, "dave")
+	ctx := ctxT(t)
+	room := newRoom(t, alice, "book club")
+	_, err := bob.CreateLink(ctx, room.ID, 0, 0)
+	mustCode(t, err, "not_found") // not a member
+	link, err := alice.CreateLink(ctx, room.ID, 0, 2)
+	if err != nil || len(link.Code) != 22 || link.MaxUses != 2 || link.Uses != 0 {
+		t.Fatalf("CreateLink = %+v, %v", link, err)
+	}
+	p, err := bob.PreviewLink(ctx, link.Code)
+	if err != nil || p.Name != "book club" || p.MemberCount != 1 || p.Member || p.RoomID != "" {
+		t.Fatalf("preview = %+v, %v", p, err)
+	}
+	ac := alice.Connect(t)
+	if r, err := bob.JoinLink(ctx, link.Code); err != nil || r.ID != room.ID {
+		t.Fatalf("bob's join = %+v, %v", r, err)
+	}
+	next(t, ac, isMembers(room.ID))
+	if p, _ := bob.PreviewLink(ctx, link.Code); !p.Member || p.RoomID != room.ID {
+		t.Errorf("a member's preview = %+v", p)
+	}
+	if _, err := bob.JoinLink(ctx, link.Code); err != nil { // a member: no use spent
+		t.Fatal(err)
+	}
+	if _, err := carol.JoinLink(ctx, link.Code); err != nil {
+		t.Fatal(err)
+	}
+	_, err = dave.JoinLink(ctx, link.Code)
+	mustCode(t, err, "not_found")
+	_, err = dave.PreviewLink(ctx, link.Code)
+	mustCode(t, err, "not_found")
+	ls, err := alice.Links(ctx, room.ID)
+	if err != nil || len(ls) != 1 || ls[0].Uses != 2 {
+		t.Fatalf("links = %+v, %v", ls, err)
+	}
+	_, err = bob.Links(ctx, room.ID)
+	mustCode(t, err, "forbidden")
+
+	open, err := alice.CreateLink(ctx, room.ID, time3600, 0)
+	if err != nil || open.ExpiresAt == nil {
+		t.Fatalf("a link with expiry = %+v, %v", open, err)
+	}
+	mustCode(t, bob.RevokeLink(ctx, room.ID, open.ID), "forbidden")
+	if err := alice.RevokeLink(ctx, room.ID, open.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = dave.JoinLink(ctx, open.Code)
+	mustCode(t, err, "not_found")
+	runREST(t, []restCase{
+		{"malformed code", dave, "GET", "/api/v1/links/nope", ``, 404, "not_found"},
+		{"unknown code", dave, "POST", "/api/v1/links/AAAAAAAAAAAAAAAAAAAAAA/join", ``, 404, "not_found"},
+		{"expiry too short", alice, "POST", "/api/v1/rooms/" + string(room.ID) + "/links", `{"expires_in":5}`, 400, "invalid"},
+		{"expiry too long", alice, "POST", "/api/v1/rooms/" + string(room.ID) + "/links", `{"expires_in":99999999999999}`, 400, "invalid"},
+		{"negative uses", alice, "POST", "/api/v1/rooms/" + string(room.ID) + "/links", `{"max_uses":-1}`, 400, "invalid"},
+		{"wrong type", alice, "POST", "/api/v1/rooms/" + string(room.ID) + "/links", `{"max_uses":"ten"}`, 400, "invalid"},
+		{"a direct room", alice, "POST", "/api/v1/rooms/" + string(mustDirect(t, alice, "bob")) + "/links", `{}`, 403, "forbidden"},
+		{"revoke unknown", alice, "DELETE", "/api/v1/rooms/" + string(room.ID) + "/links/nope", ``, 404, "not_found"},
+		{"accept unknown invite", dave, "POST", "/api/v1/invites/nope/accept", ``, 404, "not_found"},
+		{"decline unknown invite", dave, "POST", "/api/v1/invites/nope/decline", ``, 404, "not_found"},
+	})
+}
+
+const time3600 = 3600_000_000_000 // an hour, as a time.Duration
+
+// A link of three uses, used by nine people on three nodes at once: three
+// get in, exactly.
+func TestLinkUsesHoldAcrossNodes(t *testing.T) {
+	nodes := threeNodes(t, testserver.Strict)
+	alice := nodes[0].NewUser(t, "alice")
+	ctx := ctxT(t)
+	room := newRoom(t, alice, "limited")
+	link, err := alice.CreateLink(ctx, room.ID, 0, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []*testserver.User
+	for i := range 9 {
+		users = append(users, nodes[i%3].NewUser(t, fmt.Sprintf("joiner%d", i)))
+	}
+	var joined, refused atomic.Int32
+	done := make(chan error, len(users))
+	for _, u := range users {
+		go func() {
+			_, err := u.JoinLink(ctx, link.Code)
+			switch client.ErrorCode(err) {
+			case "":
+				joined.Add(1)
+			case "not_found":
+				refused.Add(1)
+			default:
+				done <- err
+				return
+			}
+			done <- nil
+		}()
+	}
+	for range users {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, _ := alice.Room(ctx, room.ID)
+	if joined.Load() != 3 || refused.Load() != 6 || r.MemberCount != 4 {
+		t.Errorf("%d joined, %d refused, %d members; want 3, 6, 4", joined.Load(), refused.Load(), r.MemberCount)
+	}
+}
+
+// The rates of room creation, invitations and new 1:1s, per user.
+func TestConsentRateLimits(t *testing.T) {
+	srv := testserver.Start(t, testserver.Strict, func(c *server.Config) {
+		c.Limits.RoomCreatesPerSecond, c.Limits.RoomCreateBurst = 0.001, 2
+		c.Limits.InvitesPerSecond, c.Limits.InviteBurst = 0.001, 3
+		c.Limits.DirectsPerSecond, c.Limits.DirectBurst = 0.001, 2
+	})
+	alice := srv.NewUser(t, "alice")
+	var names []string
+	for i := range 5 {
+		names = append(names, srv.NewUser(t, fmt.Sprintf("user%d", i)).Username)
+	}
+	ctx := ctxT(t)
+	for range 2 {
+		newRoom(t, alice, "ok")
+	}
+	_, err := alice.CreateRoom(ctx, "one too many")
+	mustCode(t, err, "rate_limited")
+
+	bob := srv.NewUser(t, "bob")
+	r := newRoom(t, bob, "invites")
+	if _, err := bob.Invite(ctx, r.ID, names[0], names[1], names[2]); err != nil {
+		t.Fatal(err)
+	}
+	_, err = bob.Invite(ctx, r.ID, names[3])
+	mustCode(t, err, "rate_limited")
+
+	carol := srv.NewUser(t, "carol")
+	for _, n := range names[:2] {
+		if _, err := carol.OpenDirect(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = carol.OpenDirect(ctx, names[2])
+	mustCode(t, err, "rate_limited")
+	// Opening an existing 1:1 again is free.
+	if _, err := carol.OpenDirect(ctx, names[0]); err != nil {
+		t.Errorf("reopening: %v", err)
+	}
+}
