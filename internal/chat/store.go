@@ -70,7 +70,8 @@ type Store interface {
 	ReadCounts(ctx context.Context, room RoomID, seqs []int64) ([]ReadCount, error)
 
 	ExtrasStore
-	PeopleStore // profiles, search, friends, blocks (people_store.go)
+	SessionStore // sessions beyond create/get/delete, WebSocket tickets (session_store.go)
+	PeopleStore  // profiles, search, friends, blocks (people_store.go)
 	AttachmentStore
 
 	Ping(ctx context.Context) error

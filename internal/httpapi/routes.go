@@ -104,4 +104,10 @@ func addRoutes(r *gin.Engine, d Deps) {
 	authed.GET("/attachments/:id/thumbnail", handleDownload(d, true))
 	authed.PUT("/me/avatar", handleSetAvatar(d))
 	authed.DELETE("/me/avatar", handleDeleteAvatar(d))
+	// Account security (sessions.go).
+	authed.POST("/me/password", handleChangePassword(d))
+	authed.GET("/sessions", handleListSessions(d))
+	authed.DELETE("/sessions", handleEndOtherSessions(d))
+	authed.DELETE("/sessions/:id", handleEndSession(d))
+	authed.POST("/ws/ticket", handleWSTicket(d))
 }

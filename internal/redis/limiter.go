@@ -15,8 +15,10 @@ import (
 // a full bucket; the key expires once the bucket would be full again.
 //
 // KEYS[1] bucket; ARGV[1] tokens per second; ARGV[2] burst (capacity);
-// ARGV[3] "1" to take a token, "0" to only look. Returns 1 when a token is
-// (was) available.
+// ARGV[3] "1" to take a token, "0" to only look, "-1" to give one back.
+// Returns 1 when a token is (was) available. A script runs atomically, so
+// "take if available" is a reservation: however many nodes and requests
+// race, no more tokens are taken than the bucket holds.
 const tokenBucket = `
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -31,11 +33,15 @@ if v[1] and v[2] then
     tokens = math.min(burst, tokens + (now - last) * rate / 1000000)
   end
 end
-if tokens < 1 then
+if ARGV[3] == '-1' then
+  tokens = math.min(burst, tokens + 1)
+elseif tokens < 1 then
   return 0
 end
-if ARGV[3] == '1' then
-  tokens = tokens - 1
+if ARGV[3] ~= '0' then
+  if ARGV[3] == '1' then
+    tokens = tokens - 1
+  end
   local ttl = 86400000
   if rate > 0 then
     ttl = math.ceil((burst - tokens) / rate * 1000) + 1000
@@ -75,6 +81,13 @@ type limiter struct {
 
 // Allow takes one token for key.
 func (l *limiter) Allow(key string) bool { return l.inf || l.check(key, "1") }
+
+// Refund gives back a token taken by Allow.
+func (l *limiter) Refund(key string) {
+	if !l.inf {
+		l.check(key, "-1")
+	}
+}
 
 // Exhausted reports whether key has no token left, without taking one.
 func (l *limiter) Exhausted(key string) bool { return !l.inf && !l.check(key, "0") }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -56,6 +57,10 @@ func Config(addr, db string) server.Config {
 	cfg.Limits.UploadBurst = 10000
 	cfg.Realtime.FramesPerSecond = 10000
 	cfg.Realtime.FrameBurst = 10000
+	// Every test user signs up from 127.0.0.1; the signup limits have their
+	// own tests.
+	cfg.Limits.SignupsPerAddress = 100000
+	cfg.Limits.Signups = 100000
 	return cfg
 }
 
@@ -202,4 +207,16 @@ func StartCluster(t testing.TB, n int, opts ...Option) []*Server {
 // On returns u as a user of another node: same token, that node's address.
 func (u *User) On(s *Server) *User {
 	return &User{Client: client.New(s.URL).WithHTTPClient(&http.Client{Transport: s.validator}).WithToken(u.Token()), User: u.User, Password: u.Password}
+}
+
+// ClientFrom returns an unauthenticated client of the node whose connections
+// come from ip (any address of 127.0.0.0/8 on Linux loopback), so tests can
+// be several clients to the per-address limits. Responses are checked
+// against api/openapi.yaml as Client's are.
+func (s *Server) ClientFrom(ip string) *client.Client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+	base := &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 64}
+	v := *s.validator.(*validatingTransport)
+	v.base = base
+	return client.New(s.URL).WithHTTPClient(&http.Client{Transport: &v})
 }
