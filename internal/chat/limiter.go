@@ -99,3 +99,9 @@ func (k *keyedLimiter) Exhausted(key string) bool {
 	defer k.mu.Unlock()
 	return k.bucket(key, k.now()).tokens < 1
 }
+
+// NewLocalLimiter is the in-process RateLimiter (for the conformance suite
+// and for tools; services get theirs through Config).
+func NewLocalLimiter(perSecond float64, burst int, now func() time.Time) RateLimiter {
+	return newKeyedLimiter(perSecond, burst, now)
+}
