@@ -57,7 +57,9 @@ export class ParleyServer {
   async start() {
     const args = ["serve", "--addr", `127.0.0.1:${this.port}`, "--db", this.db, "--log-level", "warn",
       // The tests seed history over REST faster than a person types.
-      "--messages-per-second", "500", "--message-burst", "1000", "--shutdown-timeout", "5s", ...this.flags];
+      "--messages-per-second", "500", "--message-burst", "1000", "--shutdown-timeout", "5s",
+      // Every person signs up from 127.0.0.1.
+      "--signups-per-address", "1000", ...this.flags];
     const proc = spawn(parleyBin, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.proc = proc;
     proc.stdout.on("data", (b) => (this.log += b));
@@ -147,7 +149,11 @@ export async function newPerson(browser, name, viewport = { width: 1200, height:
   return { context, page };
 }
 
+/** Every WebSocket URL a page opened, for checking that no token is ever put in one. */
+export const webSocketURLs = [];
+
 export function watchPage(page, name) {
+  page.on("websocket", (ws) => void webSocketURLs.push(ws.url()));
   page.on("dialog", (d) => void d.accept());
   page.on("pageerror", (e) => console.log(`# ${name} page error: ${e.message}`));
   page.on("console", (m) => {
