@@ -93,7 +93,7 @@ func DefaultLimits() Limits {
 
 		LoginFailures:        10,
 		LoginAddressFailures: 100,
-		LoginUserFailures:    100,
+		LoginUserFailures:    25,
 		LoginWindow:          15 * time.Minute,
 		SignupsPerAddress:    10,
 		Signups:              1000,
