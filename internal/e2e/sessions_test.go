@@ -303,3 +303,51 @@ func TestClientConnectsWithTickets(t *testing.T) {
 	}
 	next(t, c, isMessage(room.ID, "after the drop"))
 }
+
+// TestChangePasswordValidation: what the new password must be, and what a
+// request must carry; none of these ends a session.
+func TestChangePasswordValidation(t *testing.T) {
+	srv := testserver.Start(t)
+	alice := srv.NewUser(t, "alice")
+	other := loginAs(t, srv.Client(), "alice")
+	for _, c := range []struct {
+		name          string
+		current, next string
+		code          string
+	}{
+		{"new too short", "password-alice", "short", "invalid"},
+		{"new too long", "password-alice", strings.Repeat("x", 257), "invalid"},
+		{"new missing", "password-alice", "", "invalid"},
+		{"current missing", "", "a-long-new-password", "forbidden"},
+		{"current wrong", "password-bob", "a-long-new-password", "forbidden"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			mustCode(t, alice.ChangePassword(ctxT(t), c.current, c.next), c.code)
+		})
+	}
+	if _, err := other.Me(ctxT(t)); err != nil {
+		t.Fatalf("a refused change ended another session: %v", err)
+	}
+	var resp struct{}
+	err := alice.Do(ctxT(t), "POST", "/api/v1/me/password", map[string]any{"current_password": 42}, &resp)
+	mustCode(t, err, "invalid")
+}
+
+// TestLoginsPastTheSessionCapEndTheLeastRecentlyUsed: a user's sessions are
+// bounded; the oldest unused one ends, its connection with 4500.
+func TestLoginsPastTheSessionCapEndTheLeastRecentlyUsed(t *testing.T) {
+	srv := testserver.Start(t, func(c *server.Config) { c.Limits.MaxSessionsPerUser = 2 })
+	signupVia(t, srv.Client(), "alice")
+	first := loginAs(t, srv.Client(), "alice")
+	live := connect(t, first, client.ConnectOptions{})
+	second := loginAs(t, srv.Client(), "alice")
+	third := loginAs(t, srv.Client(), "alice")
+	endedWith(t, live, "4500")
+	_, err := first.Me(ctxT(t))
+	mustCode(t, err, "unauthorized")
+	for _, c := range []*client.Client{second, third} {
+		if _, err := c.Me(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
