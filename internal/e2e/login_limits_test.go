@@ -219,10 +219,12 @@ func TestFullHashingPoolAnswers503(t *testing.T) {
 
 // TestLoginAnswersDuringASignupFlood: logins have hashing slots of their
 // own, so signups queued for theirs never delay one. The structural check
-// is that the login returns while signups are still waiting; the 3 s bound
-// only catches a login that queued behind them (dozens of argon2 runs on
-// one slot), generous for a busy 2-core machine where one run takes well
-// under a second.
+// is that the login returns while signups are still waiting (in one shared
+// pool it would wait for all of them, and find none left). The time bound is
+// the brief's "well under a second" made safe for a busy 2-core machine: 3 s,
+// or eight times the same login without the flood when that is longer (under
+// -race one argon2 run takes hundreds of milliseconds). Measured here: 24–150
+// ms alone, 41–527 ms during the flood; with -race 0.25–0.55 s and 0.46–2.1 s.
 func TestLoginAnswersDuringASignupFlood(t *testing.T) {
 	srv := testserver.Start(t, func(c *server.Config) {
 		c.Limits.HashSlots = 1
@@ -230,12 +232,20 @@ func TestLoginAnswersDuringASignupFlood(t *testing.T) {
 		c.Limits.HashWait = 5 * time.Minute
 	})
 	srv.NewUser(t, "alice")
+	anon := srv.Client()
+	baseline := time.Hour
+	for range 2 {
+		start := time.Now()
+		if _, _, err := anon.Login(ctxT(t), "alice", "password-alice"); err != nil {
+			t.Fatal(err)
+		}
+		baseline = min(baseline, time.Since(start))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
-	anon := srv.Client()
 	for i := range 60 {
 		wg.Go(func() { anon.Signup(ctx, fmt.Sprintf("flood%d", i), "long-enough-pw", "") })
 	}
@@ -254,7 +264,8 @@ func TestLoginAnswersDuringASignupFlood(t *testing.T) {
 	if waiting := metricValue(t, srv, "parley_hash_waiting_others"); waiting == 0 {
 		t.Fatalf("the signups finished before the login (%v): it may have waited behind them", took)
 	}
-	if took > 3*time.Second {
-		t.Fatalf("login took %v during a signup flood", took)
+	if took > max(3*time.Second, 8*baseline) {
+		t.Fatalf("login took %v during a signup flood, %v without", took, baseline)
 	}
+	t.Logf("login answered in %v with signups queued for hashing (%v without)", took, baseline)
 }
