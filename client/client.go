@@ -62,6 +62,8 @@ func ErrorCode(err error) string {
 type Client struct {
 	base      string
 	token     string
+	device    string // device token from the last login, sent with the next (sessions.go)
+	agent     string // User-Agent, shown in the sessions list
 	http      *http.Client
 	frameHook func(frame []byte, poll bool)
 }
@@ -126,6 +128,9 @@ func (c *Client) send(req *http.Request, out any) error {
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
+	if c.agent != "" {
+		req.Header.Set("User-Agent", c.agent)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err
@@ -160,17 +165,27 @@ func (c *Client) Signup(ctx context.Context, username, password, displayName str
 	return u, err
 }
 
-// Login returns a client authenticated as the user.
+// Login returns a client authenticated as the user. It sends the device
+// token of an earlier login through c (WithDevice), which exempts it from the
+// per-username limit on failed logins, and the returned client keeps the
+// device token the server answered with (DeviceToken).
 func (c *Client) Login(ctx context.Context, username, password string) (*Client, User, error) {
 	var r struct {
-		Token string `json:"token"`
-		User  User   `json:"user"`
+		Token       string `json:"token"`
+		User        User   `json:"user"`
+		DeviceToken string `json:"device_token"`
 	}
-	err := c.Do(ctx, "POST", "/api/v1/auth/login", map[string]string{"username": username, "password": password}, &r)
+	req := map[string]string{"username": username, "password": password}
+	if c.device != "" {
+		req["device_token"] = c.device
+	}
+	err := c.Do(ctx, "POST", "/api/v1/auth/login", req, &r)
 	if err != nil {
 		return nil, User{}, err
 	}
-	return c.WithToken(r.Token), r.User, nil
+	lc := c.WithToken(r.Token)
+	lc.device = r.DeviceToken
+	return lc, r.User, nil
 }
 
 func (c *Client) Logout(ctx context.Context) error {

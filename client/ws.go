@@ -74,6 +74,10 @@ type ConnectOptions struct {
 	// (client/poll.go); PollWait is each poll's wait (default 25 s).
 	LongPoll bool
 	PollWait time.Duration
+	// UseTicket opens each WebSocket as a browser does: with a single-use
+	// ticket from POST /api/v1/ws/ticket in the URL instead of the token in
+	// a header (docs/protocol.md, "Connecting").
+	UseTicket bool
 }
 
 // Conn is a live connection that survives network drops and server restarts:
@@ -248,7 +252,18 @@ func (cn *Conn) Drop() {
 func (cn *Conn) dial(ctx context.Context) (*websocket.Conn, error) {
 	u := "ws" + strings.TrimPrefix(cn.c.base, "http") + "/api/v1/ws"
 	h := http.Header{}
-	h.Set("Authorization", "Bearer "+cn.c.token)
+	if cn.opts.UseTicket {
+		t, err := cn.c.WSTicket(ctx)
+		if err != nil {
+			return nil, err
+		}
+		u = cn.c.WebSocketURL(t.Ticket)
+	} else {
+		h.Set("Authorization", "Bearer "+cn.c.token)
+	}
+	if cn.c.agent != "" {
+		h.Set("User-Agent", cn.c.agent)
+	}
 	ws, resp, err := cn.opts.Dialer.DialContext(ctx, u, h)
 	if err != nil {
 		if resp != nil && resp.StatusCode == http.StatusUnauthorized {

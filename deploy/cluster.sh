@@ -24,6 +24,8 @@ BASE=${PARLEY_CLUSTER_BASE:-8181}
 RUN=$(mkdir -p "${PARLEY_CLUSTER_RUN:-run/cluster}" && cd "${PARLEY_CLUSTER_RUN:-run/cluster}" && pwd)
 export PARLEY_DB=${PARLEY_DB:-postgres://postgres@127.0.0.1:5432/parley?sslmode=disable}
 export PARLEY_REDIS=${PARLEY_REDIS:-redis://127.0.0.1:6379/0}
+# nginx connects to the nodes from 127.0.0.1: only its X-Forwarded-For is
+# believed, so each client's own address reaches the per-address limits.
 export PARLEY_TRUSTED_PROXIES=${PARLEY_TRUSTED_PROXIES:-127.0.0.1}
 # Every node must see every attachment: on one machine a shared folder does.
 export PARLEY_BLOB_URL=${PARLEY_BLOB_URL:-$RUN/blobs}

@@ -155,6 +155,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	blobURL := f.String("blob-url", "PARLEY_BLOB_URL", "", "where attachments are kept: a folder, or an s3://, azblob:// or gs:// bucket URL shared by all nodes (empty: blobs/ beside the SQLite file)")
 	maxUpload := f.Int("max-upload-bytes", "PARLEY_MAX_UPLOAD_BYTES", int(d.MaxUploadBytes), "largest uploaded file or avatar")
 	grace := f.Duration("attachment-grace", "PARLEY_ATTACHMENT_GRACE", d.AttachmentGrace, "an upload that no message uses is deleted this long after it was made")
+	// Accounts and sessions (decision 0024).
+	loginFailures := f.Int("login-failures", "PARLEY_LOGIN_FAILURES", d.LoginFailures, "wrong passwords per username and client address per --login-window; more are refused (429) before any hashing")
+	loginAddrFailures := f.Int("login-address-failures", "PARLEY_LOGIN_ADDRESS_FAILURES", d.LoginAddressFailures, "wrong passwords per client address, all usernames, per --login-window")
+	loginUserFailures := f.Int("login-user-failures", "PARLEY_LOGIN_USER_FAILURES", d.LoginUserFailures, "wrong passwords per username from devices it never logged in on, per --login-window")
+	loginWindow := f.Duration("login-window", "PARLEY_LOGIN_WINDOW", d.LoginWindow, "the failed-login buckets refill completely over this window")
+	signupsPerAddr := f.Int("signups-per-address", "PARLEY_SIGNUPS_PER_ADDRESS", d.SignupsPerAddress, "signups per client address per --signup-window")
+	signups := f.Int("signups", "PARLEY_SIGNUPS", d.Signups, "signups on the whole service per --signup-window")
+	signupWindow := f.Duration("signup-window", "PARLEY_SIGNUP_WINDOW", d.SignupWindow, "the signup buckets refill completely over this window")
+	loginSlots := f.Int("login-hash-slots", "PARLEY_LOGIN_HASH_SLOTS", d.LoginHashSlots, "password checks of logins running at once (default: the number of cores)")
+	hashSlots := f.Int("hash-slots", "PARLEY_HASH_SLOTS", d.HashSlots, "password hashes of signups and password changes running at once (default: half the cores)")
+	hashQueue := f.Int("hash-queue", "PARLEY_HASH_QUEUE", d.HashQueue, "requests waiting for a hashing slot, per pool; more are refused with 503")
+	hashWait := f.Duration("hash-wait", "PARLEY_HASH_WAIT", d.HashWait, "longest wait for a hashing slot before 503")
+	sessionTTL := f.Duration("session-ttl", "PARLEY_SESSION_TTL", d.SessionTTL, "a session ends this long after its login, used or not")
+	sessionIdle := f.Duration("session-idle-timeout", "PARLEY_SESSION_IDLE_TIMEOUT", d.SessionIdleTimeout, "a session unused this long (no request, no live connection) ends")
+	maxSessions := f.Int("max-sessions-per-user", "PARLEY_MAX_SESSIONS_PER_USER", d.MaxSessionsPerUser, "a login past this many sessions ends the user's least recently used one")
+	ticketTTL := f.Duration("ws-ticket-ttl", "PARLEY_WS_TICKET_TTL", d.TicketTTL, "a WebSocket ticket (POST /api/v1/ws/ticket) is good this long, for one handshake")
 	shutdown := f.Duration("shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", 15*time.Second, "how long to drain connections on SIGTERM")
 	// Consent (docs/decisions/0020-consent.md): rates per user, per minute.
 	roomCreates := f.Float("room-creates-per-minute", "PARLEY_ROOM_CREATES_PER_MINUTE", d.RoomCreatesPerSecond*60, "group rooms one user may create per minute, sustained")
@@ -185,6 +201,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if policy != chat.AddFriends && policy != chat.AddAnyone {
 		return fmt.Errorf("--default-who-may-add must be friends or anyone")
 	}
+	lim.LoginFailures, lim.LoginAddressFailures, lim.LoginUserFailures, lim.LoginWindow = *loginFailures, *loginAddrFailures, *loginUserFailures, *loginWindow
+	lim.SignupsPerAddress, lim.Signups, lim.SignupWindow = *signupsPerAddr, *signups, *signupWindow
+	lim.LoginHashSlots, lim.HashSlots, lim.HashQueue, lim.HashWait = *loginSlots, *hashSlots, *hashQueue, *hashWait
+	lim.SessionTTL, lim.SessionIdleTimeout, lim.MaxSessionsPerUser, lim.TicketTTL = *sessionTTL, *sessionIdle, *maxSessions, *ticketTTL
 	cfg := server.Config{
 		Addr: *addr, DB: *db, Redis: *redisURL, PresenceLease: *lease, AllowedOrigins: list(*origins), TrustedProxies: list(*proxies),
 		MaxBodyBytes: int64(*maxBody), ShutdownTimeout: *shutdown, Limits: lim, DebugAddr: *debugAddr,

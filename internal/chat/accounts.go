@@ -5,25 +5,33 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"log/slog"
-	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// Accounts signs users up, logs them in and out, and resolves bearer tokens.
+// Accounts signs users up, logs them in and out, resolves bearer tokens and
+// manages sessions (sessions.go).
 type Accounts struct {
 	store   Store
 	bus     Bus
 	log     *slog.Logger
 	limits  Limits
 	now     func() time.Time
-	hasher  *hasher
-	byName  RateLimiter // failed logins per username
-	byAddr  RateLimiter // failed logins per client address
+	checks  atomic.Int64 // argon2 verifications: the cost an attacker can cause
+	logins  *hashPool    // password checks of logins, alone: signups never queue them
+	others  *hashPool    // signups and password changes
+	login   loginLimits
+	signups struct{ addr, all RateLimiter }
+	tickets RateLimiter // WebSocket tickets per session
 	dummyPW string      // verified against for unknown usernames, so timing does not reveal them
 	policy  AddPolicy   // new accounts' "who may add me"
+
+	touchMu    sync.Mutex
+	touched    map[string]time.Time // token hash → when this node last wrote the session's last-seen
+	touchSwept time.Time
 }
 
 func NewAccounts(c Config) *Accounts {
@@ -35,19 +43,40 @@ func NewAccounts(c Config) *Accounts {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
-	perSec := float64(l.LoginFailures) / l.LoginWindow.Seconds()
 	a := &Accounts{
 		store: c.Store, bus: c.Bus, log: c.Log, limits: l, now: now,
-		hasher: newHasher(runtime.GOMAXPROCS(0)),
-		byName: c.limiter("login-name", perSec, l.LoginFailures, now),
-		byAddr: c.limiter("login-addr", 3*perSec, 3*l.LoginFailures, now),
+		login:   newLoginLimits(c, l, now),
+		tickets: c.limiter("ws-tickets", 1, 30, now),
+		touched: make(map[string]time.Time),
 	}
-	a.dummyPW, _ = a.hasher.hash(context.Background(), "parley-dummy-password")
+	a.logins = newHashPool("login", l.LoginHashSlots, l.HashQueue, l.HashWait, &a.checks)
+	a.others = newHashPool("other", l.HashSlots, l.HashQueue, l.HashWait, &a.checks)
+	perWindow := func(n int) float64 { return float64(n) / l.SignupWindow.Seconds() }
+	a.signups.addr = c.limiter("signup-addr", perWindow(l.SignupsPerAddress), l.SignupsPerAddress, now)
+	a.signups.all = c.limiter("signup-all", perWindow(l.Signups), l.Signups, now)
+	a.dummyPW, _ = hashPassword("parley-dummy-password")
 	a.policy = c.DefaultWhoMayAdd
 	if a.policy == "" {
 		a.policy = AddFriends
 	}
 	return a
+}
+
+// HashStats are the hashing pools' counters, for metrics and tests.
+type HashStats struct {
+	PasswordChecks int64 // argon2 verifications run (logins, password changes)
+	LoginWaiting   int64 // logins waiting for a hashing slot now
+	OtherWaiting   int64 // signups and password changes waiting now
+	Refused        int64 // requests answered 503 because a pool was full or its wait ran out
+}
+
+func (a *Accounts) HashStats() HashStats {
+	return HashStats{
+		PasswordChecks: a.checks.Load(),
+		LoginWaiting:   a.logins.waiting.Load(),
+		OtherWaiting:   a.others.waiting.Load(),
+		Refused:        a.logins.refused.Load() + a.others.refused.Load(),
+	}
 }
 
 // The requests below are decoded straight from clients; `required:"true"`
@@ -58,12 +87,26 @@ type SignupRequest struct {
 	Username    string `json:"username" required:"true"`
 	Password    string `json:"password" required:"true"`
 	DisplayName string `json:"display_name"` // blank: the username
+	Addr        string `json:"-"` // client address, for rate limiting
 }
 
 type LoginRequest struct {
 	Username string `json:"username" required:"true"`
 	Password string `json:"password" required:"true"`
-	Addr     string `json:"-"` // client address, for rate limiting
+	// DeviceToken is what an earlier login on this device returned; it
+	// exempts the login from the per-username limit (decision 0024).
+	DeviceToken string `json:"device_token,omitempty"`
+	Addr        string `json:"-"` // client address, for rate limiting and the sessions list
+	UserAgent   string `json:"-"`
+}
+
+// LoginResult is a new session: its bearer token and the device token the
+// client keeps for later logins (across logouts).
+type LoginResult struct {
+	Token       string  `json:"token"`
+	User        User    `json:"user"`
+	DeviceToken string  `json:"device_token"`
+	Session     Session `json:"-"`
 }
 
 func (a *Accounts) Signup(ctx context.Context, r SignupRequest) (User, error) {
@@ -81,8 +124,26 @@ func (a *Accounts) Signup(ctx context.Context, r SignupRequest) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	hash, err := a.hasher.hash(ctx, r.Password)
+	// A taken name is answered before any limit or hash: the answer is
+	// public anyway (GET /users/{username}), and it costs a read, not argon2.
+	if _, _, err := a.store.UserByUsername(ctx, r.Username); err == nil {
+		return User{}, Errorf(Conflict, "username %q is taken", r.Username)
+	} else if ErrorCode(err) != NotFound {
+		return User{}, err
+	}
+	addr := orDash(r.Addr)
+	if !a.signups.addr.Allow(addr) {
+		return User{}, Errorf(RateLimited, "too many signups from your address, try again later")
+	}
+	if !a.signups.all.Allow("all") {
+		a.signups.addr.Refund(addr)
+		return User{}, Errorf(RateLimited, "too many signups right now, try again later")
+	}
+	hash, err := a.others.hash(ctx, r.Password)
 	if err != nil {
+		// Refused before any work: the signup did not happen.
+		a.signups.addr.Refund(addr)
+		a.signups.all.Refund("all")
 		return User{}, err
 	}
 	u, err := a.store.CreateUser(ctx, NewUser{
@@ -95,57 +156,112 @@ func (a *Accounts) Signup(ctx context.Context, r SignupRequest) (User, error) {
 	return u, err
 }
 
-// Login returns a new bearer token. Unknown usernames and wrong passwords get
-// the same error after the same work, so neither reveals whether a user exists.
-func (a *Accounts) Login(ctx context.Context, r LoginRequest) (string, User, error) {
+func orDash(addr string) string {
+	if addr == "" {
+		return "-"
+	}
+	return addr
+}
+
+// Login returns a new session. Unknown usernames and wrong passwords get the
+// same error after the same work, so neither reveals whether a user exists.
+// The attempt is reserved in the failure buckets before the password is
+// checked and given back if it was right (login_limits.go).
+func (a *Accounts) Login(ctx context.Context, r LoginRequest) (LoginResult, error) {
 	if err := validateString("username", r.Username); err != nil {
-		return "", User{}, err
+		return LoginResult{}, err
 	}
 	name := strings.ToLower(r.Username)
-	if a.byName.Exhausted(name) || (r.Addr != "" && a.byAddr.Exhausted(r.Addr)) {
-		return "", User{}, Errorf(RateLimited, "too many failed logins, try again later")
+	if len(name) > 64 {
+		name = name[:64] // no such account exists; this keeps limiter keys small
 	}
+	addr := orDash(r.Addr)
 	u, hash, err := a.store.UserByUsername(ctx, name)
 	if err != nil && ErrorCode(err) != NotFound {
-		return "", User{}, err
+		return LoginResult{}, err
 	}
 	found := err == nil
+	var device []byte
+	if found && r.DeviceToken != "" && len(r.DeviceToken) <= 128 {
+		h := TokenHash(r.DeviceToken)
+		known, err := a.store.KnownDevice(ctx, u.ID, h)
+		if err != nil {
+			return LoginResult{}, err
+		}
+		if known {
+			device = h
+		}
+	}
+	res, ok := a.login.reserve(name, addr, device != nil)
+	if !ok {
+		return LoginResult{}, Errorf(RateLimited, "too many failed logins, try again later")
+	}
 	if !found {
 		hash = a.dummyPW
 	}
-	ok, err := a.hasher.verify(ctx, r.Password, hash)
+	ok, err = a.logins.verify(ctx, r.Password, hash)
 	if err != nil {
-		return "", User{}, err
+		res.refund() // busy or broken: not a guess
+		return LoginResult{}, err
 	}
 	if !found || !ok {
-		a.byName.Allow(name)
-		if r.Addr != "" {
-			a.byAddr.Allow(r.Addr)
-		}
-		return "", User{}, Errorf(Unauthorized, "wrong username or password")
+		return LoginResult{}, Errorf(Unauthorized, "wrong username or password")
 	}
-	token, err := a.newSession(ctx, u.ID)
-	return token, u, err
+	res.refund()
+	deviceToken := r.DeviceToken
+	if device == nil {
+		deviceToken = newToken()
+		device = TokenHash(deviceToken)
+	}
+	token, s, err := a.newSession(ctx, u.ID, r.UserAgent, r.Addr, device)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	return LoginResult{Token: token, User: u, DeviceToken: deviceToken, Session: s}, nil
 }
 
 // IssueToken creates a session without a password check. It exists for
 // operators and the load generator (`parley bench` prepares thousands of
 // users), never for a client request.
 func (a *Accounts) IssueToken(ctx context.Context, user UserID) (string, error) {
-	return a.newSession(ctx, user)
+	token, _, err := a.newSession(ctx, user, "parley bench", "", nil)
+	return token, err
 }
 
-func (a *Accounts) newSession(ctx context.Context, user UserID) (string, error) {
+func newToken() string {
 	raw := make([]byte, 32) // 256 random bits
 	if _, err := rand.Read(raw); err != nil {
-		return "", err
+		panic(err) // crypto/rand does not fail on supported platforms
 	}
-	token := base64.RawURLEncoding.EncodeToString(raw)
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+// maxUserAgent bounds what a session keeps of the login's User-Agent.
+const maxUserAgent = 256
+
+func (a *Accounts) newSession(ctx context.Context, user UserID, agent, addr string, device []byte) (string, Session, error) {
+	token := newToken()
 	now := a.now().UTC().Truncate(time.Millisecond)
-	err := a.store.CreateSession(ctx, Session{
-		TokenHash: TokenHash(token), UserID: user, CreatedAt: now, ExpiresAt: now.Add(a.limits.SessionTTL),
-	})
-	return token, err
+	if len(agent) > maxUserAgent {
+		agent = agent[:maxUserAgent]
+	}
+	agent = strings.ToValidUTF8(agent, "")
+	s := Session{
+		ID: newID(), TokenHash: TokenHash(token), UserID: user, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(a.limits.SessionTTL), UserAgent: agent, Addr: addr, DeviceHash: device,
+	}
+	if err := a.store.CreateSession(ctx, s); err != nil {
+		return "", Session{}, err
+	}
+	// A user's sessions are bounded: logging in over and over (a script, a
+	// leaked password) ends the least recently used ones instead of growing
+	// the table and the sessions list without end.
+	ended, err := a.store.TrimSessions(ctx, user, a.limits.MaxSessionsPerUser)
+	if err != nil {
+		a.log.Warn("trim sessions", "err", err)
+	}
+	a.ended(ctx, ended)
+	return token, s, nil
 }
 
 // TokenHash is what the store keeps instead of the token.
@@ -154,24 +270,28 @@ func TokenHash(token string) []byte {
 	return h[:]
 }
 
-// SessionKey names a session in events and logs without revealing its token.
-func SessionKey(hash []byte) string { return hex.EncodeToString(hash[:8]) }
-
-// Authenticate resolves a bearer token to its session.
+// Authenticate resolves a bearer token to its session, and notes the use
+// (coalesced: sessions.go).
 func (a *Accounts) Authenticate(ctx context.Context, token string) (Session, error) {
 	if token == "" || len(token) > 128 {
 		return Session{}, Errorf(Unauthorized, "missing or malformed token")
 	}
-	s, err := a.store.SessionByTokenHash(ctx, TokenHash(token))
+	return a.sessionByHash(ctx, TokenHash(token))
+}
+
+func (a *Accounts) sessionByHash(ctx context.Context, hash []byte) (Session, error) {
+	s, err := a.store.SessionByTokenHash(ctx, hash)
 	if ErrorCode(err) == NotFound {
 		return Session{}, Errorf(Unauthorized, "invalid or revoked token")
 	}
 	if err != nil {
 		return Session{}, err
 	}
-	if !a.now().Before(s.ExpiresAt) {
+	now := a.now()
+	if !now.Before(s.ExpiresAt) || !now.Before(s.LastSeenAt.Add(a.limits.SessionIdleTimeout)) {
 		return Session{}, Errorf(Unauthorized, "session expired")
 	}
+	a.touch(ctx, s, now)
 	return s, nil
 }
 
@@ -181,13 +301,21 @@ func (a *Accounts) Logout(ctx context.Context, s Session) error {
 	if err := a.store.DeleteSession(ctx, s.TokenHash); err != nil && ErrorCode(err) != NotFound {
 		return err
 	}
-	// The session is gone from the store, so the token is refused from now
-	// on; a lost event only leaves open connections to end at their next check.
-	if err := a.bus.Publish(context.WithoutCancel(ctx), UserTopic(s.UserID),
-		Event{Type: EvSessionEnded, Session: SessionKey(s.TokenHash), Data: []byte("{}")}); err != nil {
-		a.log.Warn("publish session end", "err", err)
-	}
+	a.ended(ctx, []Session{s})
 	return nil
+}
+
+// ended closes the live connections (WebSockets and poll sessions) of
+// sessions that are gone from the store, on every node, with 4500. The
+// sessions are refused from now on whatever happens here; a lost event only
+// leaves open connections to end at their next check.
+func (a *Accounts) ended(ctx context.Context, sessions []Session) {
+	for _, s := range sessions {
+		if err := a.bus.Publish(context.WithoutCancel(ctx), UserTopic(s.UserID),
+			Event{Type: EvSessionEnded, Session: s.ID, Data: []byte("{}")}); err != nil {
+			a.log.Warn("publish session end", "err", err)
+		}
+	}
 }
 
 func (a *Accounts) User(ctx context.Context, id UserID) (User, error) {

@@ -1,69 +1,107 @@
 package chat
 
 import (
+	"math"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
-// keyedLimiter is a token bucket per key (user, username, address). Buckets
-// idle long enough to be full again are dropped, so memory follows the number
-// of recently active keys, not every key ever seen.
+// keyedLimiter is a token bucket per key (user, username, address): the
+// bucket of golang.org/x/time/rate, written out so that a token can be given
+// back (Refund) — the same arithmetic as the Redis script
+// (internal/redis/limiter.go). Buckets idle long enough to be full again are
+// dropped, so memory follows the number of recently active keys, not every
+// key ever seen.
 type keyedLimiter struct {
 	mu      sync.Mutex
-	limit   rate.Limit
-	burst   int
+	rate    float64 // tokens per second
+	burst   float64
 	now     func() time.Time
 	buckets map[string]*bucket
 	swept   time.Time
 }
 
 type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
+	tokens float64
+	at     time.Time // when tokens was right
 }
 
 func newKeyedLimiter(perSecond float64, burst int, now func() time.Time) *keyedLimiter {
-	return &keyedLimiter{limit: rate.Limit(perSecond), burst: burst, now: now, buckets: make(map[string]*bucket)}
+	return &keyedLimiter{rate: perSecond, burst: float64(burst), now: now, buckets: make(map[string]*bucket)}
 }
 
-func (k *keyedLimiter) bucket(key string, now time.Time) *rate.Limiter {
+// bucket returns key's bucket brought up to now.
+func (k *keyedLimiter) bucket(key string, now time.Time) *bucket {
 	if now.Sub(k.swept) > time.Minute {
 		k.sweep(now)
 	}
 	b, ok := k.buckets[key]
 	if !ok {
-		b = &bucket{lim: rate.NewLimiter(k.limit, k.burst)}
+		b = &bucket{tokens: k.burst, at: now}
 		k.buckets[key] = b
 	}
-	b.seen = now
-	return b.lim
+	if d := now.Sub(b.at); d > 0 {
+		b.tokens = math.Min(k.burst, b.tokens+d.Seconds()*k.rate)
+		b.at = now
+	}
+	return b
 }
 
 func (k *keyedLimiter) sweep(now time.Time) {
 	k.swept = now
-	full := time.Duration(float64(k.burst)/float64(k.limit)*float64(time.Second)) + time.Second
+	full := time.Second
+	if k.rate > 0 && !math.IsInf(k.rate, 1) {
+		full += time.Duration(k.burst / k.rate * float64(time.Second))
+	} else if k.rate <= 0 {
+		return // a bucket that never refills must be kept
+	}
 	for key, b := range k.buckets {
-		if now.Sub(b.seen) > full {
+		if now.Sub(b.at) > full {
 			delete(k.buckets, key)
 		}
 	}
 }
 
-// Allow takes one token for key.
+// Allow takes one token for key if one is left. Taking is the reservation:
+// a caller that checks and takes in one step cannot be raced past the limit.
 func (k *keyedLimiter) Allow(key string) bool {
+	if math.IsInf(k.rate, 1) {
+		return true
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	now := k.now()
-	return k.bucket(key, now).AllowN(now, 1)
+	b := k.bucket(key, k.now())
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }
 
-// Exhausted reports whether key has no token left, without taking one: failed
-// logins spend tokens, successful ones do not.
-func (k *keyedLimiter) Exhausted(key string) bool {
+// Refund gives back a token taken by Allow (a reservation that turned out
+// not to count, such as a login whose password was right).
+func (k *keyedLimiter) Refund(key string) {
+	if math.IsInf(k.rate, 1) {
+		return
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	now := k.now()
-	return k.bucket(key, now).TokensAt(now) < 1
+	b := k.bucket(key, k.now())
+	b.tokens = math.Min(k.burst, b.tokens+1)
+}
+
+// Exhausted reports whether key has no token left, without taking one.
+func (k *keyedLimiter) Exhausted(key string) bool {
+	if math.IsInf(k.rate, 1) {
+		return false
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.bucket(key, k.now()).tokens < 1
+}
+
+// NewLocalLimiter is the in-process RateLimiter (for the conformance suite
+// and for tools; services get theirs through Config).
+func NewLocalLimiter(perSecond float64, burst int, now func() time.Time) RateLimiter {
+	return newKeyedLimiter(perSecond, burst, now)
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -19,31 +21,65 @@ const (
 	argonKeyLen  = 32
 )
 
-// hasher bounds concurrent hashing: each hash holds 19 MiB and a core for
-// tens of milliseconds, so a login flood queues here instead of exhausting
-// memory and CPU for everyone else.
-type hasher struct{ slots chan struct{} }
-
-func newHasher(concurrency int) *hasher {
-	return &hasher{slots: make(chan struct{}, max(concurrency, 1))}
+// hashPool bounds concurrent hashing: each hash holds 19 MiB and a core for
+// tens of milliseconds. Past its slots a bounded number of requests wait, each
+// at most wait; the rest are refused at once with Unavailable (503 and
+// Retry-After), so a flood costs the flooder, not memory or everyone's
+// latency. Logins and everything else (signups, password changes) have pools
+// of their own, so a signup flood never queues a login (decision 0024).
+type hashPool struct {
+	name    string
+	slots   chan struct{}
+	queue   int64         // most requests waiting for a slot
+	wait    time.Duration // longest wait for a slot
+	waiting atomic.Int64
+	refused atomic.Int64
+	checks  *atomic.Int64 // argon2 runs of verify, shared by the pools (tests assert it)
 }
 
-func (h *hasher) acquire(ctx context.Context) error {
+func newHashPool(name string, slots, queue int, wait time.Duration, checks *atomic.Int64) *hashPool {
+	return &hashPool{name: name, slots: make(chan struct{}, max(slots, 1)), queue: int64(max(queue, 0)), wait: wait, checks: checks}
+}
+
+func (h *hashPool) busy() error {
+	h.refused.Add(1)
+	return Errorf(Unavailable, "server busy, try again shortly")
+}
+
+func (h *hashPool) acquire(ctx context.Context) error {
 	select {
 	case h.slots <- struct{}{}:
 		return nil
+	default:
+	}
+	if h.waiting.Add(1) > h.queue {
+		h.waiting.Add(-1)
+		return h.busy()
+	}
+	defer h.waiting.Add(-1)
+	t := time.NewTimer(h.wait)
+	defer t.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return h.busy()
 	case <-ctx.Done():
 		return Wrap(Unavailable, ctx.Err(), "server busy, try again")
 	}
 }
 
-func (h *hasher) release() { <-h.slots }
+func (h *hashPool) release() { <-h.slots }
 
-func (h *hasher) hash(ctx context.Context, password string) (string, error) {
+func (h *hashPool) hash(ctx context.Context, password string) (string, error) {
 	if err := h.acquire(ctx); err != nil {
 		return "", err
 	}
 	defer h.release()
+	return hashPassword(password)
+}
+
+func hashPassword(password string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
@@ -56,7 +92,7 @@ func (h *hasher) hash(ctx context.Context, password string) (string, error) {
 
 // verify compares in constant time. Parameters are read from the encoded hash
 // so they can be raised later without invalidating existing passwords.
-func (h *hasher) verify(ctx context.Context, password, encoded string) (bool, error) {
+func (h *hashPool) verify(ctx context.Context, password, encoded string) (bool, error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, fmt.Errorf("unsupported password hash format")
@@ -80,6 +116,7 @@ func (h *hasher) verify(ctx context.Context, password, encoded string) (bool, er
 		return false, err
 	}
 	defer h.release()
+	h.checks.Add(1)
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }

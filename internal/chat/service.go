@@ -20,9 +20,7 @@ type Limits struct {
 	MaxInvite          int           // users named in one create or invite request
 	MessagesPerSecond  float64       // sustained sends per user (all rooms, edits included)
 	MessageBurst       int           // sends per user allowed in a burst
-	LoginFailures      int           // failed logins per username (and per 3× that per address) per LoginWindow
-	LoginWindow        time.Duration //
-	SessionTTL         time.Duration // how long a login lasts
+	SessionTTL         time.Duration // how long a login lasts at most
 	ReceiptWindow      time.Duration // read updates of one room are coalesced over this window
 
 	MaxMentions        int     // distinct @names one message resolves; later ones stay text
@@ -55,6 +53,22 @@ type Limits struct {
 	JoinBurst            int     //
 	MaxPendingInvites    int     // pending invites one user holds; the oldest beyond are dropped
 	MaxLinksPerRoom      int     // invite links one room keeps
+	// Accounts and sessions (accounts.go, login_limits.go, sessions.go;
+	// decision 0024).
+	LoginFailures        int           // wrong passwords per username and address per LoginWindow
+	LoginAddressFailures int           // wrong passwords per address, all usernames, per LoginWindow
+	LoginUserFailures    int           // wrong passwords per username from devices it never logged in on, per LoginWindow
+	LoginWindow          time.Duration // each login bucket refills completely over this window
+	SignupsPerAddress    int           // signups per address per SignupWindow
+	Signups              int           // signups on the whole service per SignupWindow
+	SignupWindow         time.Duration //
+	LoginHashSlots       int           // password checks of logins running at once
+	HashSlots            int           // hashes of signups and password changes running at once
+	HashQueue            int           // requests waiting for a hashing slot, per pool, beyond which 503
+	HashWait             time.Duration // longest wait for a hashing slot before 503
+	SessionIdleTimeout   time.Duration // a session unused this long ends
+	MaxSessionsPerUser   int           // a login past this many sessions ends the user's least recently used one
+	TicketTTL            time.Duration // a WebSocket ticket is good this long, once
 }
 
 func DefaultLimits() Limits {
@@ -67,8 +81,6 @@ func DefaultLimits() Limits {
 		MaxInvite:          100,
 		MessagesPerSecond:  10,
 		MessageBurst:       30,
-		LoginFailures:      10,
-		LoginWindow:        time.Minute,
 		SessionTTL:         30 * 24 * time.Hour,
 		ReceiptWindow:      250 * time.Millisecond,
 
@@ -100,6 +112,20 @@ func DefaultLimits() Limits {
 		JoinBurst:            20,
 		MaxPendingInvites:    100,
 		MaxLinksPerRoom:      50,
+		LoginFailures:        10,
+		LoginAddressFailures: 100,
+		LoginUserFailures:    25,
+		LoginWindow:          15 * time.Minute,
+		SignupsPerAddress:    10,
+		Signups:              1000,
+		SignupWindow:         time.Hour,
+		LoginHashSlots:       runtime.GOMAXPROCS(0),
+		HashSlots:            max(runtime.GOMAXPROCS(0)/2, 1),
+		HashQueue:            64,
+		HashWait:             5 * time.Second,
+		SessionIdleTimeout:   14 * 24 * time.Hour,
+		MaxSessionsPerUser:   100,
+		TicketTTL:            30 * time.Second,
 	}
 }
 
@@ -144,6 +170,18 @@ func (l Limits) withDefaults() Limits {
 	orDefault(&l.JoinBurst, d.JoinBurst)
 	orDefault(&l.MaxPendingInvites, d.MaxPendingInvites)
 	orDefault(&l.MaxLinksPerRoom, d.MaxLinksPerRoom)
+	orDefault(&l.LoginAddressFailures, d.LoginAddressFailures)
+	orDefault(&l.LoginUserFailures, d.LoginUserFailures)
+	orDefault(&l.SignupsPerAddress, d.SignupsPerAddress)
+	orDefault(&l.Signups, d.Signups)
+	orDefault(&l.SignupWindow, d.SignupWindow)
+	orDefault(&l.LoginHashSlots, d.LoginHashSlots)
+	orDefault(&l.HashSlots, d.HashSlots)
+	orDefault(&l.HashQueue, d.HashQueue)
+	orDefault(&l.HashWait, d.HashWait)
+	orDefault(&l.SessionIdleTimeout, d.SessionIdleTimeout)
+	orDefault(&l.MaxSessionsPerUser, d.MaxSessionsPerUser)
+	orDefault(&l.TicketTTL, d.TicketTTL)
 	return l
 }
 
@@ -194,11 +232,15 @@ type Config struct {
 	DefaultWhoMayAdd AddPolicy
 }
 
-// RateLimiter is a token bucket per key. Allow takes a token; Exhausted
-// reports whether none is left without taking one. A limiter whose backend is
-// unreachable allows: a rate limit is not worth an outage.
+// RateLimiter is a token bucket per key. Allow takes a token if one is left,
+// in one atomic step (a reservation: concurrent callers cannot all pass a
+// check and then all act); Refund gives a taken token back; Exhausted reports
+// whether none is left without taking one. A limiter whose backend is
+// unreachable allows: a rate limit is not worth an outage (the hashing pools
+// still bound the work a login can cause).
 type RateLimiter interface {
 	Allow(key string) bool
+	Refund(key string)
 	Exhausted(key string) bool
 }
 

@@ -80,6 +80,7 @@ type Store interface {
 	ReadCounts(ctx context.Context, room RoomID, seqs []int64) ([]ReadCount, error)
 
 	ExtrasStore
+	SessionStore // sessions beyond create/get/delete, WebSocket tickets (session_store.go)
 	PeopleStore  // profiles, search, friends, blocks (people_store.go)
 	ConsentStore // settings, invites, the directory, links (consent_store.go)
 	AttachmentStore

@@ -24,12 +24,18 @@ type User struct {
 }
 
 // Session is a login. Only the SHA-256 of the bearer token is stored, so a
-// leaked database does not leak live tokens.
+// leaked database does not leak live tokens. ID is the session's public name
+// (lists, "end this session", events): random, unrelated to the token.
 type Session struct {
-	TokenHash []byte
-	UserID    UserID
-	CreatedAt time.Time
-	ExpiresAt time.Time
+	ID         string
+	TokenHash  []byte
+	UserID     UserID
+	CreatedAt  time.Time
+	ExpiresAt  time.Time // absolute end
+	LastSeenAt time.Time // last use, kept to about a minute (sessions.go); idle end = LastSeenAt + idle timeout
+	UserAgent  string    // of the login request, shortened
+	Addr       string    // client address of the login request
+	DeviceHash []byte    // SHA-256 of the device token the login issued or confirmed (decision 0024)
 }
 
 type RoomKind string

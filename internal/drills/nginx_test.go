@@ -32,10 +32,11 @@ func TestClusterScriptBehindNginx(t *testing.T) {
 	_, here, _, _ := runtime.Caller(0)
 	script := filepath.Join(filepath.Dir(here), "..", "..", "deploy", "cluster.sh")
 	port := freePort(t)
+	runDir := t.TempDir()
 	env := append(os.Environ(),
 		"PARLEY_CLUSTER_PORT="+strconv.Itoa(port),
 		"PARLEY_CLUSTER_BASE="+strconv.Itoa(freePort(t)+100),
-		"PARLEY_CLUSTER_RUN="+t.TempDir(),
+		"PARLEY_CLUSTER_RUN="+runDir,
 		fmt.Sprintf("PARLEY_DB=postgres://postgres@127.0.0.1:%d/parley_cluster?sslmode=disable", pg.port),
 		"PARLEY_REDIS="+rd.URL(),
 	)
@@ -105,4 +106,6 @@ func TestClusterScriptBehindNginx(t *testing.T) {
 			}
 		}
 	}
+	clientAddressesThroughNginx(t, "http://127.0.0.1:"+strconv.Itoa(port))
+	noSecretsInNginxLog(t, "ws://127.0.0.1:"+strconv.Itoa(port), users[0].Token(), filepath.Join(runDir, "nginx-access.log"))
 }

@@ -237,7 +237,7 @@ func TestUploadSniffsTheContentType(t *testing.T) {
 	}{
 		{"cat.png", "<!DOCTYPE html><html><script>alert(document.cookie)</script></html>", "text/html; charset=utf-8"},
 		{"logo.svg", `<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`, "image/svg+xml"},
-		{"app.js", "#!/usr/bin/env node\nconsole.log(document.cookie)\n", "application/javascript"},
+		{"app.js", "#!/usr/bin/env node\nconsole.log(document.cookie)\n", "text/javascript"}, // RFC 9239 (mimetype ≥ 1.4.12)
 		{"photo.jpg", "\x00\x01\x02 binary junk \xff\xfe", "application/octet-stream"},
 	}
 	for _, c := range cases {

@@ -76,7 +76,8 @@ func TestFailedLoginsAreRateLimited(t *testing.T) {
 		_, _, last = anon.Login(ctx, "erin", "wrong-password")
 	}
 	mustCode(t, last, "rate_limited")
-	// The limit holds even with the right password, for that username.
+	// The limit holds even with the right password, for that username from
+	// that address (other addresses: TestAttackerCannotLockOutTheOwner).
 	_, _, err := anon.Login(ctx, "erin", "password-erin")
 	mustCode(t, err, "rate_limited")
 }

@@ -60,17 +60,13 @@ func handleMetrics(h http.Handler) gin.HandlerFunc {
 	}
 }
 
-type loginResponse struct {
-	Token string    `json:"token"`
-	User  chat.User `json:"user"`
-}
-
 func handleSignup(d Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		req, ok := bind[chat.SignupRequest](c, d)
 		if !ok {
 			return
 		}
+		req.Addr = c.ClientIP()
 		u, err := d.Accounts.Signup(c.Request.Context(), req)
 		reply(c, d, http.StatusCreated, u, err)
 	}
@@ -82,9 +78,9 @@ func handleLogin(d Deps) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		req.Addr = c.ClientIP()
-		token, u, err := d.Accounts.Login(c.Request.Context(), req)
-		reply(c, d, http.StatusOK, loginResponse{Token: token, User: u}, err)
+		req.Addr, req.UserAgent = c.ClientIP(), c.GetHeader("User-Agent")
+		res, err := d.Accounts.Login(c.Request.Context(), req)
+		reply(c, d, http.StatusOK, res, err)
 	}
 }
 

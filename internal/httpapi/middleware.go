@@ -18,15 +18,26 @@ import (
 const sessionKey = "parley.session"
 
 // requireSession authenticates the bearer token. allowQuery lets the
-// WebSocket handshake carry it as ?token=, since browsers cannot set headers
-// on a WebSocket; request logs never include the query string.
+// WebSocket handshake, on which browsers cannot set headers, authenticate
+// by query instead: ?ticket= (single-use, short-lived: what browsers use,
+// decision 0019) or ?token= (for programs); request logs never include the
+// query string.
 func requireSession(d Deps, allowQuery bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		var (
+			s   chat.Session
+			err error
+		)
 		token, ok := bearer(c.GetHeader("Authorization"))
-		if !ok && allowQuery {
-			token = c.Query("token")
+		switch {
+		case !ok && allowQuery && c.Query("ticket") != "":
+			s, err = d.Accounts.RedeemTicket(c.Request.Context(), c.Query("ticket"))
+		default:
+			if !ok && allowQuery {
+				token = c.Query("token")
+			}
+			s, err = d.Accounts.Authenticate(c.Request.Context(), strings.TrimSpace(token))
 		}
-		s, err := d.Accounts.Authenticate(c.Request.Context(), strings.TrimSpace(token))
 		if err != nil {
 			c.Header("WWW-Authenticate", `Bearer realm="parley"`)
 			fail(c, d.Log, err)

@@ -115,4 +115,10 @@ func addRoutes(r *gin.Engine, d Deps) {
 	authed.DELETE("/rooms/:room/links/:link", handleRevokeLink(d))
 	authed.GET("/links/:code", handlePreviewLink(d))
 	authed.POST("/links/:code/join", handleJoinLink(d))
+	// Account security (sessions.go).
+	authed.POST("/me/password", handleChangePassword(d))
+	authed.GET("/sessions", handleListSessions(d))
+	authed.DELETE("/sessions", handleEndOtherSessions(d))
+	authed.DELETE("/sessions/:id", handleEndSession(d))
+	authed.POST("/ws/ticket", handleWSTicket(d))
 }

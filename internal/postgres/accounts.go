@@ -51,33 +51,3 @@ func scanUser(row pgx.Row) (chat.User, string, error) {
 	}
 	return u, hash, nil
 }
-
-func (s *Store) CreateSession(ctx context.Context, se chat.Session) error {
-	_, err := s.pool.Exec(ctx,
-		`INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		se.TokenHash, string(se.UserID), toDB(se.CreatedAt), toDB(se.ExpiresAt))
-	return translate(err, "session")
-}
-
-// SessionByTokenHash returns the session even when it has expired: expiry is
-// the caller's rule, so it can tell "expired" from "unknown".
-func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (chat.Session, error) {
-	var (
-		se               chat.Session
-		created, expires time.Time
-	)
-	err := s.pool.QueryRow(ctx,
-		`SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = $1`, hash).
-		Scan(&se.TokenHash, &se.UserID, &created, &expires)
-	if err != nil {
-		return chat.Session{}, translate(err, "session")
-	}
-	se.CreatedAt, se.ExpiresAt = fromDB(created), fromDB(expires)
-	return se, nil
-}
-
-// DeleteSession is idempotent: logging out twice is not an error.
-func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hash)
-	return translate(err, "session")
-}

@@ -27,11 +27,12 @@ const (
 // goroutine only while the socket has data to read (poller_linux.go), so an
 // idle connection costs a few hundred bytes of state and no goroutine.
 type Conn struct {
-	nc      net.Conn
-	raw     syscall.RawConn // nc's descriptor, for non-blocking reads
-	user    chat.UserID
-	session string
-	cfg     *Config
+	nc        net.Conn
+	raw       syscall.RawConn // nc's descriptor, for non-blocking reads
+	user      chat.UserID
+	session   string // the session's public id: session_ended names it
+	tokenHash []byte // the session's key in the store, to note that it is in use (TouchSessions)
+	cfg       *Config
 
 	mu        sync.Mutex
 	queue     []outFrame

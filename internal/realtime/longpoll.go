@@ -69,8 +69,9 @@ func (s *Server) OpenPoll(ctx context.Context, sess chat.Session, user chat.User
 	if !validPollID(id) {
 		return PollBatch{}, chat.Errorf(chat.Invalid, "a session id is 16 to 64 of A-Z a-z 0-9 _ -")
 	}
-	ps := &pollSession{id: id, session: chat.SessionKey(sess.TokenHash), wake: make(chan struct{}, 1), lastPoll: time.Now()}
+	ps := &pollSession{id: id, session: sess.ID, wake: make(chan struct{}, 1), lastPoll: time.Now()}
 	c := newConn(nil, user.ID, ps.session, s.cfg)
+	c.tokenHash = sess.TokenHash
 	c.poll = ps
 	ps.c = c
 	c.onEnd = func(c *Conn) {
@@ -92,7 +93,7 @@ func (s *Server) OpenPoll(ctx context.Context, sess chat.Session, user chat.User
 // something to arrive.
 func (s *Server) Poll(ctx context.Context, sess chat.Session, id string, cursor int64, wait time.Duration) (PollBatch, error) {
 	v, ok := s.polls.Load(id)
-	if !ok || v.(*pollSession).session != chat.SessionKey(sess.TokenHash) {
+	if !ok || v.(*pollSession).session != sess.ID {
 		return PollBatch{}, chat.Errorf(chat.NotFound, "no such poll session: open a new one and resume")
 	}
 	ps := v.(*pollSession)
@@ -179,7 +180,7 @@ func (ps *pollSession) batch(cursor int64) PollBatch {
 // ClosePoll ends a session at the client's request.
 func (s *Server) ClosePoll(sess chat.Session, id string) error {
 	v, ok := s.polls.Load(id)
-	if !ok || v.(*pollSession).session != chat.SessionKey(sess.TokenHash) {
+	if !ok || v.(*pollSession).session != sess.ID {
 		return chat.Errorf(chat.NotFound, "no such poll session")
 	}
 	v.(*pollSession).c.closeSocket()

@@ -104,7 +104,8 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, sess chat.Session
 		}
 		return
 	}
-	c := newConn(nc, user.ID, chat.SessionKey(sess.TokenHash), s.cfg)
+	c := newConn(nc, user.ID, sess.ID, s.cfg)
+	c.tokenHash = sess.TokenHash
 	if sc, ok := nc.(syscall.Conn); ok {
 		c.raw, _ = sc.SyscallConn()
 	}
@@ -474,6 +475,34 @@ func (s *Server) Run(ctx context.Context) {
 				}
 				c.ping()
 			}
+		}
+	}
+}
+
+// TouchSessions calls touch every interval, until ctx ends, with the
+// sessions (token hashes) that have a live connection on this node: a client
+// that stays connected is using its session even when it makes no REST
+// call, so it must not reach the idle timeout.
+func (s *Server) TouchSessions(ctx context.Context, every time.Duration, touch func(ctx context.Context, tokenHashes [][]byte)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		seen := make(map[string]struct{})
+		var hashes [][]byte
+		for _, c := range s.conns() {
+			if _, dup := seen[string(c.tokenHash)]; dup || c.tokenHash == nil {
+				continue
+			}
+			seen[string(c.tokenHash)] = struct{}{}
+			hashes = append(hashes, c.tokenHash)
+		}
+		if len(hashes) > 0 {
+			touch(ctx, hashes)
 		}
 	}
 }

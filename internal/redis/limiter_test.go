@@ -6,6 +6,9 @@ import (
 	"time"
 
 	"github.com/redis/rueidis"
+
+	"parley/internal/chat"
+	"parley/internal/limitertest"
 )
 
 // cleanupKeys deletes the test's buckets (the keys would expire anyway).
@@ -122,19 +125,43 @@ func TestLimiterSharedAcrossNodes(t *testing.T) {
 	}
 }
 
-func TestLimiterFailsOpen(t *testing.T) {
+// Without Redis the node's own bucket decides: the limit holds per node,
+// promptly.
+func TestLimiterFallsBackToTheNodesBucket(t *testing.T) {
 	t.Parallel()
 	client, err := NewClient(testURL())
 	requireRedis(t, err)
 	client.Close()
-	l := NewLimiters(client, "test"+uniq(t))("sends", 1, 1)
+	l := NewLimiters(client, "test"+uniq(t))("sends", 0.001, 2)
 	start := time.Now()
-	for range 3 {
-		if !l.Allow("u") || l.Exhausted("u") {
-			t.Fatal("limiter without Redis refuses")
-		}
+	if !l.Allow("u") || l.Exhausted("u") || !l.Allow("u") {
+		t.Fatal("limiter without Redis refuses within the burst")
+	}
+	if l.Allow("u") || !l.Exhausted("u") {
+		t.Fatal("limiter without Redis allows past the burst")
+	}
+	l.Refund("u")
+	if !l.Allow("u") {
+		t.Fatal("refund lost without Redis")
 	}
 	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("failing open took %v", d)
+		t.Fatalf("falling back took %v", d)
 	}
+}
+
+func TestLimiterConformance(t *testing.T) {
+	t.Parallel()
+	prefix := "test" + uniq(t)
+	c1, c2 := testClient(t), testClient(t)
+	cleanupKeys(t, c1, "parley:rl:"+prefix+":*")
+	n := 0
+	limitertest.Run(t, func(t *testing.T, name string, perSecond float64, burst int) chat.RateLimiter {
+		// Alternate clients: each handle is another node on the same buckets.
+		n++
+		c := c1
+		if n%2 == 0 {
+			c = c2
+		}
+		return NewLimiters(c, prefix+":"+t.Name())(name, perSecond, burst)
+	})
 }

@@ -33,9 +33,14 @@ type SessionCache struct {
 }
 
 type cachedSession struct {
-	UserID    chat.UserID `json:"user_id"`
-	CreatedAt time.Time   `json:"created_at"`
-	ExpiresAt time.Time   `json:"expires_at"`
+	ID         string      `json:"id"`
+	UserID     chat.UserID `json:"user_id"`
+	CreatedAt  time.Time   `json:"created_at"`
+	ExpiresAt  time.Time   `json:"expires_at"`
+	LastSeenAt time.Time   `json:"last_seen_at"`
+	UserAgent  string      `json:"user_agent,omitempty"`
+	Addr       string      `json:"addr,omitempty"`
+	DeviceHash []byte      `json:"device_hash,omitempty"`
 }
 
 // NewSessionCache wraps store: sessions are cached under
@@ -74,10 +79,15 @@ func (c *SessionCache) SessionByTokenHash(ctx context.Context, hash []byte) (cha
 		var cs cachedSession
 		if json.Unmarshal([]byte(v), &cs) == nil && cs.UserID != "" {
 			return chat.Session{
-				TokenHash: append([]byte(nil), hash...),
-				UserID:    cs.UserID,
-				CreatedAt: cs.CreatedAt,
-				ExpiresAt: cs.ExpiresAt,
+				ID:         cs.ID,
+				TokenHash:  append([]byte(nil), hash...),
+				UserID:     cs.UserID,
+				CreatedAt:  cs.CreatedAt,
+				ExpiresAt:  cs.ExpiresAt,
+				LastSeenAt: cs.LastSeenAt,
+				UserAgent:  cs.UserAgent,
+				Addr:       cs.Addr,
+				DeviceHash: cs.DeviceHash,
 			}, nil
 		}
 	}
@@ -101,13 +111,108 @@ func (c *SessionCache) DeleteSession(ctx context.Context, hash []byte) error {
 	if err := c.Store.DeleteSession(ctx, hash); err != nil {
 		return err
 	}
-	rctx, cancel := shortCtx(ctx)
+	return c.revoke(ctx, hash)
+}
+
+// revoke marks sessions deleted from the store as revoked in the cache.
+func (c *SessionCache) revoke(ctx context.Context, hashes ...[]byte) error {
+	if len(hashes) == 0 {
+		return nil
+	}
+	rctx, cancel := shortCtx(context.WithoutCancel(ctx))
 	defer cancel()
-	err := c.client.Do(rctx, c.client.B().Set().Key(sessionKey(hash)).Value(revoked).Px(c.ttl).Build()).Error()
-	if err != nil {
-		return chat.Wrap(chat.Unavailable, err, "session cache unavailable")
+	cmds := make(rueidis.Commands, 0, len(hashes))
+	for _, h := range hashes {
+		cmds = append(cmds, c.client.B().Set().Key(sessionKey(h)).Value(revoked).Px(c.ttl).Build())
+	}
+	for _, r := range c.client.DoMulti(rctx, cmds...) {
+		if err := r.Error(); err != nil {
+			return chat.Wrap(chat.Unavailable, err, "session cache unavailable")
+		}
 	}
 	return nil
+}
+
+// revokeAll revokes the sessions a store call deleted. On a Redis failure
+// the sessions are still returned (they are gone from the store, and their
+// connections must be ended) with an Unavailable error: other nodes may
+// accept them from the cache until it expires, so the caller should retry.
+func (c *SessionCache) revokeAll(ctx context.Context, gone []chat.Session, err error) ([]chat.Session, error) {
+	if err != nil {
+		return gone, err
+	}
+	hashes := make([][]byte, len(gone))
+	for i, s := range gone {
+		hashes[i] = s.TokenHash
+	}
+	return gone, c.revoke(ctx, hashes...)
+}
+
+func (c *SessionCache) DeleteUserSession(ctx context.Context, user chat.UserID, id string) (chat.Session, error) {
+	s, err := c.Store.DeleteUserSession(ctx, user, id)
+	if err != nil {
+		return s, err
+	}
+	return s, c.revoke(ctx, s.TokenHash)
+}
+
+func (c *SessionCache) DeleteOtherSessions(ctx context.Context, user chat.UserID, keepID string) ([]chat.Session, error) {
+	gone, err := c.Store.DeleteOtherSessions(ctx, user, keepID)
+	return c.revokeAll(ctx, gone, err)
+}
+
+func (c *SessionCache) ChangePassword(ctx context.Context, user chat.UserID, hash string, keepID string) ([]chat.Session, error) {
+	gone, err := c.Store.ChangePassword(ctx, user, hash, keepID)
+	return c.revokeAll(ctx, gone, err)
+}
+
+func (c *SessionCache) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time, limit int) ([]chat.Session, error) {
+	gone, err := c.Store.DeleteExpiredSessions(ctx, now, idleBefore, limit)
+	return c.revokeAll(ctx, gone, err)
+}
+
+func (c *SessionCache) TrimSessions(ctx context.Context, user chat.UserID, keep int) ([]chat.Session, error) {
+	gone, err := c.Store.TrimSessions(ctx, user, keep)
+	return c.revokeAll(ctx, gone, err)
+}
+
+// dropUnlessRevoked removes a cached session (KEYS[1]) so that the next
+// read takes the store's fresh last-seen, but never removes a revocation
+// marker; and it releases the writer's claim (KEYS[2]).
+const dropUnlessRevoked = `
+if redis.call('GET', KEYS[1]) ~= 'revoked' then
+  redis.call('DEL', KEYS[1])
+end
+redis.call('DEL', KEYS[2])
+return 1
+`
+
+var dropScript = rueidis.NewLuaScript(dropUnlessRevoked)
+
+// touchLockPrefix names the claim a node holds while it writes a session's
+// last-seen: nodes serving the same session at the same moment write once
+// (each node also writes a session at most once per interval: chat.Accounts).
+const touchLockPrefix = "parley:touch:"
+
+// TouchSession writes the session's last-seen through to the store, at most
+// once at a time across the cluster, then drops the cached copy so every
+// node reads the new last-seen (one store read per touch, about once a
+// minute per session in use).
+func (c *SessionCache) TouchSession(ctx context.Context, hash []byte, at time.Time) error {
+	lock := touchLockPrefix + hex.EncodeToString(hash)
+	rctx, cancel := shortCtx(ctx)
+	// The claim's expiry only matters for a node that dies while writing.
+	err := c.client.Do(rctx, c.client.B().Set().Key(lock).Value("1").Nx().Px(5*time.Second).Build()).Error()
+	cancel()
+	if rueidis.IsRedisNil(err) {
+		return nil // another node is writing it now
+	}
+	if err := c.Store.TouchSession(ctx, hash, at); err != nil {
+		return err
+	}
+	rctx, cancel = shortCtx(ctx)
+	defer cancel()
+	return dropScript.Exec(rctx, c.client, []string{sessionKey(hash), lock}, nil).Error()
 }
 
 // fill caches s unless it has expired or was revoked (SET NX keeps the
@@ -117,7 +222,8 @@ func (c *SessionCache) fill(ctx context.Context, s chat.Session) {
 	if ttl < time.Millisecond {
 		return
 	}
-	v, err := json.Marshal(cachedSession{UserID: s.UserID, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt})
+	v, err := json.Marshal(cachedSession{ID: s.ID, UserID: s.UserID, CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt,
+		LastSeenAt: s.LastSeenAt, UserAgent: s.UserAgent, Addr: s.Addr, DeviceHash: s.DeviceHash})
 	if err != nil {
 		return
 	}

@@ -114,6 +114,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 	svc := chat.NewService(dc)
 	defer svc.Close()
 	accounts := chat.NewAccounts(dc)
+	m.CounterFunc("parley_password_checks_total", "Password hashes verified (argon2id runs of logins and password changes).",
+		func() float64 { return float64(accounts.HashStats().PasswordChecks) })
+	m.CounterFunc("parley_hash_refused_total", "Requests answered 503 because a password-hashing pool was full.",
+		func() float64 { return float64(accounts.HashStats().Refused) })
+	m.GaugeFunc("parley_hash_waiting_logins", "Logins waiting for a password-hashing slot.",
+		func() float64 { return float64(accounts.HashStats().LoginWaiting) })
+	m.GaugeFunc("parley_hash_waiting_others", "Signups and password changes waiting for a password-hashing slot.",
+		func() float64 { return float64(accounts.HashStats().OtherWaiting) })
 
 	if cfg.Realtime.Metrics == nil {
 		cfg.Realtime.Metrics = &realtime.Stats{}
@@ -166,6 +174,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 	go rt.Run(pingCtx)
 	stopSweep := startSweeper(svc, log)
 	defer stopSweep()
+	stopSessionSweep := startSessionSweeper(accounts, log)
+	defer stopSessionSweep()
+	go rt.TouchSessions(pingCtx, accounts.TouchEvery(), accounts.TouchLive)
 	log.Info("parley serving", "addr", ln.Addr().String(), "db", redact(cfg.DB), "redis", redact(cfg.Redis))
 	if onListen != nil {
 		onListen(ln.Addr().String())

@@ -59,3 +59,34 @@ func startSweeper(svc *chat.Service, log *slog.Logger) (stop func()) {
 		wg.Wait()
 	}
 }
+
+// startSessionSweeper deletes sessions past their absolute or idle end (and
+// expired WebSocket tickets) until the returned stop is called, closing the
+// live connections of each deleted session with 4500.
+func startSessionSweeper(accounts *chat.Accounts, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(accounts.SweepEvery())
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			n, err := accounts.SweepSessions(ctx)
+			if err != nil && ctx.Err() == nil {
+				log.Warn("session sweep", "ended", n, "err", err)
+			} else if n > 0 {
+				log.Info("session sweep", "ended", n)
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}

@@ -46,33 +46,3 @@ func scanUser(sc scanner) (chat.User, string, error) {
 	}
 	return u, hash, nil
 }
-
-func (s *Store) CreateSession(ctx context.Context, se chat.Session) error {
-	_, err := s.w.ExecContext(ctx,
-		`INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		se.TokenHash, string(se.UserID), toMS(se.CreatedAt), toMS(se.ExpiresAt))
-	return translate(err, "session")
-}
-
-// SessionByTokenHash returns the session even when it has expired: expiry is
-// the caller's rule, so it can tell "expired" from "unknown".
-func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (chat.Session, error) {
-	var (
-		se               chat.Session
-		created, expires int64
-	)
-	err := s.r.QueryRowContext(ctx,
-		`SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_hash = ?`, hash).
-		Scan(&se.TokenHash, &se.UserID, &created, &expires)
-	if err != nil {
-		return chat.Session{}, translate(err, "session")
-	}
-	se.CreatedAt, se.ExpiresAt = fromMS(created), fromMS(expires)
-	return se, nil
-}
-
-// DeleteSession is idempotent: logging out twice is not an error.
-func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
-	_, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hash)
-	return translate(err, "session")
-}

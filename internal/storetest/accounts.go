@@ -78,8 +78,9 @@ func testUnknownUser(t *testing.T, f *fixture) {
 func testSessions(t *testing.T, f *fixture) {
 	alice := f.user("alice")
 	now := f.tick()
-	a := chat.Session{TokenHash: bytes.Repeat([]byte{0xa1}, 32), UserID: alice.ID, CreatedAt: now, ExpiresAt: now.Add(30 * 24 * time.Hour)}
-	b := chat.Session{TokenHash: bytes.Repeat([]byte{0xb2}, 32), UserID: alice.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	a := chat.Session{ID: newID(), TokenHash: bytes.Repeat([]byte{0xa1}, 32), UserID: alice.ID, CreatedAt: now, ExpiresAt: now.Add(30 * 24 * time.Hour),
+		LastSeenAt: now, UserAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", Addr: "192.0.2.7", DeviceHash: bytes.Repeat([]byte{0xd4}, 32)}
+	b := chat.Session{ID: newID(), TokenHash: bytes.Repeat([]byte{0xb2}, 32), UserID: alice.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour), LastSeenAt: now}
 	for _, s := range []chat.Session{a, b} {
 		if err := f.s.CreateSession(f.ctx, s); err != nil {
 			t.Fatal(err)
@@ -90,11 +91,7 @@ func testSessions(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got.TokenHash, a.TokenHash) || got.UserID != a.UserID {
-		t.Errorf("SessionByTokenHash = %+v, want %+v", got, a)
-	}
-	checkTime(t, "CreatedAt", got.CreatedAt, a.CreatedAt)
-	checkTime(t, "ExpiresAt", got.ExpiresAt, a.ExpiresAt)
+	checkSession(t, "SessionByTokenHash", got, a)
 
 	_, err = f.s.SessionByTokenHash(f.ctx, bytes.Repeat([]byte{0xc3}, 32))
 	wantCode(t, "unknown token", err, chat.NotFound)
@@ -107,6 +104,17 @@ func testSessions(t *testing.T, f *fixture) {
 	if _, err := f.s.SessionByTokenHash(f.ctx, b.TokenHash); err != nil {
 		t.Errorf("the other session went with it: %v", err)
 	}
+}
+
+func checkSession(t *testing.T, what string, got, want chat.Session) {
+	t.Helper()
+	if got.ID != want.ID || !bytes.Equal(got.TokenHash, want.TokenHash) || got.UserID != want.UserID ||
+		got.UserAgent != want.UserAgent || got.Addr != want.Addr || !bytes.Equal(got.DeviceHash, want.DeviceHash) {
+		t.Errorf("%s = %+v, want %+v", what, got, want)
+	}
+	checkTime(t, what+".CreatedAt", got.CreatedAt, want.CreatedAt)
+	checkTime(t, what+".ExpiresAt", got.ExpiresAt, want.ExpiresAt)
+	checkTime(t, what+".LastSeenAt", got.LastSeenAt, want.LastSeenAt)
 }
 
 func testPing(t *testing.T, f *fixture) {

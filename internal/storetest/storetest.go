@@ -104,6 +104,7 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"LinkUsesUnderConcurrency", testLinkUsesUnderConcurrency},
 		{"LimitsUnderConcurrency", testLimitsUnderConcurrency},
 	}
+	cases = append(cases, sessionCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.fn(t, &fixture{t: t, s: open(t), ctx: t.Context(), now: base})

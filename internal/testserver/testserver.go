@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -70,6 +71,10 @@ func Config(addr, db string) server.Config {
 	cfg.Limits.InvitesPerSecond, cfg.Limits.InviteBurst = 10000, 10000
 	cfg.Limits.DirectsPerSecond, cfg.Limits.DirectBurst = 10000, 10000
 	cfg.Limits.JoinsPerSecond, cfg.Limits.JoinBurst = 10000, 10000
+	// Every test user signs up from 127.0.0.1; the signup limits have their
+	// own tests.
+	cfg.Limits.SignupsPerAddress = 100000
+	cfg.Limits.Signups = 100000
 	return cfg
 }
 
@@ -273,4 +278,16 @@ func StartCluster(t testing.TB, n int, opts ...Option) []*Server {
 // On returns u as a user of another node: same token, that node's address.
 func (u *User) On(s *Server) *User {
 	return &User{Client: s.Client().WithToken(u.Token()), User: u.User, Password: u.Password}
+}
+
+// ClientFrom returns an unauthenticated client of the node whose connections
+// come from ip (any address of 127.0.0.0/8 on Linux loopback), so tests can
+// be several clients to the per-address limits. Responses are checked
+// against api/openapi.yaml as Client's are.
+func (s *Server) ClientFrom(ip string) *client.Client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+	base := &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 64}
+	v := *s.validator.(*validatingTransport)
+	v.base = base
+	return client.New(s.URL).WithHTTPClient(&http.Client{Transport: &v})
 }

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { ParleyServer, chromiumArgs, chromiumPath, eventually, freePort, message, missingPrerequisite, newPerson, repoRoot, roomItem, send, tempDir } from "./harness.mjs";
+import { ParleyServer, chromiumArgs, chromiumPath, eventually, freePort, message, missingPrerequisite, newPerson, repoRoot, roomItem, send, tempDir, webSocketURLs } from "./harness.mjs";
 
 const missing = missingPrerequisite();
 if (missing && process.env.CI === "true") {
@@ -84,6 +84,9 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
       await p.page.getByRole("button", { name: "Sign up" }).click();
       await p.page.getByRole("navigation", { name: "Conversations" }).getByText(name).waitFor();
     }
+    // The browser opened its WebSocket with a single-use ticket, never its token (decision 0019).
+    await eventually(async () => assert.ok(webSocketURLs.length >= 2, "no WebSocket yet"), 10_000, "websockets");
+    for (const u of webSocketURLs) assert.match(u, /\/api\/v1\/ws\?ticket=[A-Za-z0-9_-]{43}$/);
   });
 
   it("opens a 1:1 chat; unread badge and unread-by count change as the other reads; presence shows", async () => {

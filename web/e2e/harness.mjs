@@ -60,8 +60,9 @@ export class ParleyServer {
       "--messages-per-second", "500", "--message-burst", "1000", "--shutdown-timeout", "5s",
       // Their people are strangers who put each other in rooms, as before
       // consent; consent.test.mjs passes "--default-who-may-add friends" (a
-      // later flag wins) to test the real default.
-      "--default-who-may-add", "anyone", ...this.flags];
+      // later flag wins) to test the real default. Every person signs up
+      // from 127.0.0.1.
+      "--default-who-may-add", "anyone", "--signups-per-address", "1000", ...this.flags];
     const proc = spawn(parleyBin, args, { stdio: ["ignore", "pipe", "pipe"] });
     this.proc = proc;
     proc.stdout.on("data", (b) => (this.log += b));
@@ -151,7 +152,11 @@ export async function newPerson(browser, name, viewport = { width: 1200, height:
   return { context, page };
 }
 
+/** Every WebSocket URL a page opened, for checking that no token is ever put in one. */
+export const webSocketURLs = [];
+
 export function watchPage(page, name) {
+  page.on("websocket", (ws) => void webSocketURLs.push(ws.url()));
   page.on("dialog", (d) => void d.accept());
   page.on("pageerror", (e) => console.log(`# ${name} page error: ${e.message}`));
   page.on("console", (m) => {

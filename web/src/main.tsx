@@ -10,9 +10,11 @@ const client = new ChatClient({
   rest: new Rest(),
   sessionStore: window.localStorage,
   outboxStore: window.sessionStorage,
-  // Browsers cannot set headers on a WebSocket: the token goes in the query (docs/protocol.md "Connecting").
-  wsUrl: (token) =>
-    `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/ws?token=${encodeURIComponent(token)}`,
+  // Browsers cannot set headers on a WebSocket, and a URL is no place for the
+  // session's token: each connection opens with a single-use ticket
+  // (docs/protocol.md "Connecting", decision 0019).
+  wsUrl: (ticket) =>
+    `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/ws?ticket=${encodeURIComponent(ticket)}`,
   createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
 });
 client.restore();

@@ -161,8 +161,17 @@ export class Rest {
   signup(username: string, password: string, displayName: string) {
     return this.call<User>("POST", "/auth/signup", { username, password, display_name: displayName });
   }
-  login(username: string, password: string) {
-    return this.call<{ token: string; user: User }>("POST", "/auth/login", { username, password });
+  /** `device` is the device token of an earlier login here (decision 0018). */
+  login(username: string, password: string, device?: string) {
+    return this.call<{ token: string; user: User; device_token?: string }>("POST", "/auth/login", {
+      username,
+      password,
+      ...(device ? { device_token: device } : {}),
+    });
+  }
+  /** A single-use ticket for the next WebSocket handshake (decision 0019). */
+  wsTicket() {
+    return this.call<{ ticket: string; expires_at: string }>("POST", "/ws/ticket");
   }
   logout() {
     return this.call<void>("POST", "/auth/logout");

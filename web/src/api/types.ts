@@ -236,6 +236,67 @@ export interface LoginResponse {
    */
   token: string;
   user: User;
+  /**
+   * Names this device to the account (the one sent, if it was known,
+   * else a new one). Keep it across logouts and send it with the next
+   * login: it exempts that login from the per-username failure limit,
+   * so an attacker spending that limit cannot lock you out. Secret
+   * like a token, but worth nothing without the password.
+   */
+  device_token: string;
+}
+export interface SessionInfo {
+  /**
+   * The session's public id (not derived from its token).
+   */
+  id: string;
+  /**
+   * The `User-Agent` of the login (at most 256 bytes).
+   */
+  user_agent: string;
+  /**
+   * The client address of the login (through `--trusted-proxies`).
+   */
+  address: string;
+  created_at: string;
+  /**
+   * Last use (a request or a live connection), kept to about a minute.
+   */
+  last_seen_at: string;
+  /**
+   * The absolute end; the session also ends after `--session-idle-timeout` unused.
+   */
+  expires_at: string;
+  /**
+   * This is the session of the request that listed them.
+   */
+  current: boolean;
+}
+export interface SessionList {
+  /**
+   * Most recently used first.
+   */
+  sessions: SessionInfo[];
+}
+export interface EndedSessions {
+  /**
+   * How many sessions ended.
+   */
+  ended: number;
+}
+export interface ChangePasswordRequest {
+  current_password: string;
+  /**
+   * At least 8 characters, at most 256 bytes.
+   */
+  new_password: string;
+}
+export interface WSTicket {
+  /**
+   * Opens one WebSocket as `GET /api/v1/ws?ticket=…`, on any node.
+   */
+  ticket: string;
+  expires_at: string;
 }
 export interface Room {
   /**
@@ -468,6 +529,10 @@ export interface LoginRequest {
    */
   username: string;
   password: string;
+  /**
+   * The `device_token` of an earlier login on this device, if any.
+   */
+  device_token?: string;
 }
 export interface CreateRoomRequest {
   /**

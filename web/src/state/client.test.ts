@@ -18,6 +18,8 @@ class FakeServer {
   uploads: UploadRequest[] = [];
   /** Authorization headers of media downloads, by path. */
   mediaAuth = new Map<string, string>();
+  bodies = new Map<string, unknown>();
+  tickets = 0;
   me: Record<string, unknown> = { id: "alice", username: "alice", display_name: "Alice", status_message: "", created_at: "" };
   /** Pending invites of the consent layer, and what was created. */
   invites: unknown[] = [];
@@ -38,6 +40,7 @@ class FakeServer {
   fetch = async (input: string, init?: RequestInit): Promise<Response> => {
     const url = new URL(input, "http://h");
     this.calls.push(`${init?.method ?? "GET"} ${url.pathname}${url.search}`);
+    if (typeof init?.body === "string") this.bodies.set(url.pathname, JSON.parse(init.body));
     const json = (v: unknown, status = 200) => new Response(JSON.stringify(v), { status, headers: { "Content-Type": "application/json" } });
     if (url.pathname.startsWith("/api/v1/attachments/")) {
       this.mediaAuth.set(url.pathname, new Headers(init?.headers).get("Authorization") ?? "");
@@ -48,7 +51,9 @@ class FakeServer {
       this.me = rest;
       return json(this.me);
     }
-    if (url.pathname === "/api/v1/auth/login") return json({ token: "tok", user: { id: "alice", username: "alice", display_name: "Alice", created_at: "" } });
+    if (url.pathname === "/api/v1/auth/login")
+      return json({ token: "tok", device_token: "dev", user: { id: "alice", username: "alice", display_name: "Alice", created_at: "" } });
+    if (url.pathname === "/api/v1/ws/ticket") return json({ ticket: `tk${++this.tickets}`, expires_at: "" }, 201);
     if (url.pathname === "/api/v1/me") return json({ error: { code: "unauthorized", message: "no" } }, 401);
     if (url.pathname.endsWith("/members")) return json({ members: this.members });
     if (url.pathname === "/api/v1/friends") return json({ friends: this.friends });
@@ -108,7 +113,7 @@ function setup() {
     rest: new Rest("/api/v1", server.fetch, server.upload),
     sessionStore: kv,
     outboxStore: kv,
-    wsUrl: (t) => `ws://h/api/v1/ws?token=${t}`,
+    wsUrl: (t) => `ws://h/api/v1/ws?ticket=${t}`,
     createSocket: (u) => {
       const s = new FakeSocket(u);
       sockets.push(s);
@@ -127,25 +132,47 @@ function setup() {
     },
   });
   const ws = () => sockets[sockets.length - 1]!;
-  const ready = (over: Partial<RoomSummary> = {}) =>
+  // Each (re)connection fetches its ticket first: the socket exists once that settles.
+  const ready = async (over: Partial<RoomSummary> = {}) => {
+    await settleAll();
     ws().push({ type: "ready", data: { user: { id: "alice", username: "alice", display_name: "Alice", created_at: "" }, rooms: [server.summary(over)] } });
+  };
   const seqs = () => client.timelines.get("r1")?.messages().map((m) => m.seq) ?? [];
   return { server, timers, sockets, storage, client, ws, ready, seqs, liveUrls };
 }
 
 describe("ChatClient", () => {
-  it("logs in, keeps the session for the next page load, and opens the socket with the token", async () => {
+  it("logs in, keeps the session for the next page load, and opens each socket with a new ticket, never the token", async () => {
     const t = setup();
     await t.client.login("alice", "pw");
-    expect(t.ws().url).toBe("ws://h/api/v1/ws?token=tok");
+    await settleAll();
+    expect(t.ws().url).toBe("ws://h/api/v1/ws?ticket=tk1");
+    expect(t.server.calls).toContain("POST /api/v1/ws/ticket");
     expect(t.storage.get("parley.session")).toContain("tok");
+    await t.ready();
+    t.ws().drop(1006);
+    t.timers.advance(1000);
+    await settleAll();
+    expect(t.ws().url).toBe("ws://h/api/v1/ws?ticket=tk2");
+    expect(t.sockets.every((s) => !s.url.includes("tok"))).toBe(true);
+  });
+
+  it("keeps the device token across a logout and sends it with the next login", async () => {
+    const t = setup();
+    await t.client.login("alice", "pw");
+    expect(t.storage.get("parley.device")).toBe("dev");
+    await t.client.logout();
+    expect(t.storage.get("parley.session")).toBeUndefined();
+    expect(t.storage.get("parley.device")).toBe("dev");
+    await t.client.login("alice", "pw");
+    expect(t.server.bodies.get("/api/v1/auth/login")).toMatchObject({ device_token: "dev" });
   });
 
   it("resumes after a drop: fetches what was missed, drops duplicates, loses nothing", async () => {
     const t = setup();
     for (let i = 1; i <= 3; i++) t.server.post(`m${i}`);
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.client.openRoom("r1");
     await settleAll();
     expect(t.seqs()).toEqual([1, 2, 3]);
@@ -154,7 +181,7 @@ describe("ChatClient", () => {
     for (let i = 4; i <= 6; i++) t.server.post(`m${i}`, { sender_id: "bob" });
     t.timers.advance(1000);
     t.server.post("m7");
-    t.ready({ last_seq: 6, last_read_seq: 3 });
+    await t.ready({ last_seq: 6, last_read_seq: 3 });
     // Live events race the catch-up: 7 arrives, and 5 again.
     t.ws().push({ type: "message", data: t.server.messages[6] }, { type: "message", data: t.server.messages[4] });
     await settleAll();
@@ -167,7 +194,7 @@ describe("ChatClient", () => {
     const t = setup();
     t.server.post("m1");
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.client.openRoom("r1");
     await settleAll();
     t.server.post("m2");
@@ -181,14 +208,14 @@ describe("ChatClient", () => {
     const t = setup();
     t.server.post("m1");
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.client.openRoom("r1");
     await settleAll();
     t.ws().drop(1006);
     expect(t.client.send("r1", "typed offline")).toBe(true);
     const cid = t.client.outbox!.all()[0]!.client_id;
     t.timers.advance(1000);
-    t.ready();
+    await t.ready();
     await settleAll();
     const send = t.ws().sent.find((f) => f.type === "send");
     expect(send?.data).toMatchObject({ room_id: "r1", client_id: cid, text: "typed offline" });
@@ -196,7 +223,7 @@ describe("ChatClient", () => {
     // The server drops the connection before the ack: the resend carries the same client_id.
     t.ws().drop(4000);
     t.timers.advance(1000);
-    t.ready();
+    await t.ready();
     await settleAll();
     const resend = t.ws().sent.find((f) => f.type === "send");
     expect(resend?.data?.["client_id"]).toBe(cid);
@@ -216,7 +243,7 @@ describe("ChatClient", () => {
     t.server.post("m1");
     t.server.post("m2");
     await t.client.login("alice", "pw");
-    t.ready({ last_read_seq: 1 });
+    await t.ready({ last_read_seq: 1 });
     expect(t.client.rooms.get("r1")?.unread).toBe(1);
     t.client.openRoom("r1");
     await settleAll();
@@ -234,7 +261,7 @@ describe("ChatClient", () => {
     const t = setup();
     t.server.post("m1");
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.client.openRoom("r1");
     await settleAll();
     const mine = t.server.post("hi", { sender_id: "alice" });
@@ -249,12 +276,13 @@ describe("ChatClient", () => {
   it("ends the session on close code 4500 and when the token is refused", async () => {
     const t = setup();
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.ws().drop(4500);
     expect(t.client.session).toBeNull();
     expect(t.storage.has("parley.session")).toBe(false);
 
     await t.client.login("alice", "pw");
+    await settleAll();
     t.ws().drop(1006); // a refused handshake looks like this to a browser; /me says 401
     await settleAll();
     expect(t.client.session).toBeNull();
@@ -264,7 +292,7 @@ describe("ChatClient", () => {
   it("logs out without taking its own 4500 for a revoked session, and forgets the queue", async () => {
     const t = setup();
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.ws().drop(1006);
     t.client.send("r1", "never sent");
     const socket = t.ws();
@@ -272,7 +300,8 @@ describe("ChatClient", () => {
     socket.drop(4500);
     expect(t.client.session).toBeNull();
     expect(t.client.notice).toBeNull();
-    expect([...t.storage.keys()]).toEqual([]);
+    // Only the device token stays: it names this device, not the session (decision 0018).
+    expect([...t.storage.keys()]).toEqual(["parley.device"]);
     expect(t.server.calls).toContain("POST /api/v1/auth/logout");
   });
 
@@ -280,11 +309,12 @@ describe("ChatClient", () => {
     const t = setup();
     t.server.post("m1");
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.client.openRoom("r1");
     await settleAll();
     t.ws().drop(1006);
     t.timers.advance(1000);
+    await settleAll();
     t.ws().push({ type: "ready", data: { user: { id: "alice" }, rooms: [] } });
     await settleAll();
     expect(t.client.openRoomId).toBeNull();
@@ -295,7 +325,7 @@ describe("ChatClient", () => {
     const t = setup();
     t.server.post("m1");
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.client.openRoom("r1");
     await settleAll();
     const ev = { type: "reaction", data: { room_id: "r1", seq: 1, emoji: "👍", user_id: "bob", on: true, count: 1 } };
@@ -312,7 +342,7 @@ describe("ChatClient", () => {
     const t = setup();
     t.server.post("m1");
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.client.openRoom("r1");
     await settleAll();
     const done = t.client.react("r1", 1, "ok", true);
@@ -325,7 +355,7 @@ describe("ChatClient", () => {
     const t = setup();
     t.server.post("m1");
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     await settleAll();
     t.client.openRoom("r1");
     await settleAll();
@@ -345,7 +375,7 @@ describe("ChatClient", () => {
   it("sends typing frames while the composer has text and a stop when it is cleared", async () => {
     const t = setup();
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     await settleAll();
     t.client.typingInput("r1", true);
     t.client.typingInput("r1", true);
@@ -360,7 +390,7 @@ describe("ChatClient", () => {
     const t = setup();
     t.server.post("m1");
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.client.openRoom("r1");
     await settleAll();
     expect(t.client.isOnline("bob")).toBe(false);
@@ -380,7 +410,7 @@ describe("ChatClient", () => {
     t.server.post("m1");
     t.server.friends = [{ id: "bob", username: "bob", display_name: "Bob", status_message: "", created_at: "", since: "", online: true, last_seen: "2030-01-01T00:00:00Z" }];
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.client.openRoom("r1");
     await settleAll();
     t.ws().push({
@@ -408,7 +438,7 @@ describe("ChatClient", () => {
     const t = setup();
     t.server.post("m1");
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.client.openRoom("r1");
     await settleAll();
     const q = t.client.uploadsFor("r1");
@@ -427,7 +457,7 @@ describe("ChatClient", () => {
     expect(t.storage.get("parley.outbox.alice")).toContain("id-notes.txt");
     expect(t.client.outbox!.forRoom("r1")[0]?.attachments?.map((a) => a.name)).toEqual(["cat.png", "notes.txt"]);
     t.timers.advance(1000);
-    t.ready();
+    await t.ready();
     await settleAll();
     const send = t.ws().sent.find((f) => f.type === "send");
     expect(send?.data).toMatchObject({ room_id: "r1", text: "", attachments: ["id-cat.png", "id-notes.txt"] });
@@ -437,7 +467,7 @@ describe("ChatClient", () => {
   it("loads media with the token in the header, never the URL, and forgets it all at logout", async () => {
     const t = setup();
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     await settleAll();
     const release = t.client.media.acquire("/api/v1/attachments/av-1");
     t.client.media.acquire("/api/v1/attachments/av-1"); // a second avatar of the same person: one fetch
@@ -459,6 +489,7 @@ describe("ChatClient", () => {
     t.server.friends = [{ ...bob, since: "", online: true, last_seen: "2030-01-01T00:00:00Z" }];
     t.server.members[1] = { ...t.server.members[1]!, avatar_url: bob.avatar_url } as (typeof t.server.members)[number];
     await t.client.login("alice", "pw");
+    await settleAll();
     t.ws().push({ type: "ready", data: { user: t.server.me, rooms: [t.server.summary(), room("d1", { kind: "direct", peer: bob })] } });
     t.client.openRoom("r1");
     await settleAll();
@@ -489,7 +520,7 @@ describe("ChatClient", () => {
   it("keeps friend requests live from events", async () => {
     const t = setup();
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     await settleAll();
     const bob = { id: "bob", username: "bob", display_name: "Bob", status_message: "", created_at: "" };
     const alice = { ...bob, id: "alice", username: "alice", display_name: "Alice" };
@@ -504,7 +535,7 @@ describe("ChatClient", () => {
     const t = setup();
     t.server.post("m1");
     await t.client.login("alice", "pw");
-    t.ready({ member_count: 1500 });
+    await t.ready({ member_count: 1500 });
     t.client.openRoom("r1");
     await settleAll();
     expect(t.client.roomOnline.get("r1")).toBe(42);
@@ -516,7 +547,7 @@ describe("ChatClient", () => {
     const t = setup();
     t.server.post("m1");
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.client.openRoom("r1");
     await settleAll();
     expect(t.server.calls.some((c) => c.endsWith("/presence"))).toBe(false);
@@ -528,6 +559,7 @@ describe("ChatClient", () => {
     t.server.post("m2", { mentions: ["alice"] });
     await t.client.login("alice", "pw");
     const user = { id: "alice", username: "alice", display_name: "Alice", created_at: "" };
+    await settleAll();
     t.ws().push({ type: "ready", data: { user, rooms: [t.server.summary({ last_read_seq: 1, mentions: 1 }), room("r2")] } });
     t.client.openRoom("r1");
     await settleAll();
@@ -542,7 +574,7 @@ describe("ChatClient", () => {
     const inv = (id: string, at: string) => ({ id, room: { id: `room-of-${id}`, kind: "direct", name: "", member_count: 1 }, inviter, created_at: at });
     t.server.invites = [inv("i1", "2025-01-01T10:00:00Z")];
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     await settleAll();
     expect(t.client.invites.list().map((i) => i.id)).toEqual(["i1"]);
     expect(t.client.nameOf("mal")).toBe("Mallory");
@@ -569,7 +601,7 @@ describe("ChatClient", () => {
   it("keeps my private settings from settings_updated", async () => {
     const t = setup();
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     expect(t.client.settings).toBeNull();
     t.ws().push({ type: "settings_updated", data: { who_may_add: "anyone" } });
     expect(t.client.settings).toEqual({ who_may_add: "anyone" });
@@ -580,7 +612,7 @@ describe("ChatClient", () => {
   it("shows a send refused as unreachable as can't-send, without retrying it", async () => {
     const t = setup();
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.client.openRoom("r1");
     await settleAll();
     t.client.send("r1", "hello?");
@@ -601,7 +633,7 @@ describe("ChatClient", () => {
   it("creates a public group and says when people were asked rather than added", async () => {
     const t = setup();
     await t.client.login("alice", "pw");
-    t.ready();
+    await t.ready();
     t.server.invited = ["bob", "carol"];
     const id = await t.client.createGroup("Go players", ["bob", "carol"], "public");
     expect(id).toBe("new");

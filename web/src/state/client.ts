@@ -48,7 +48,11 @@ export interface ClientDeps {
   sessionStore: KeyValue | null;
   /** Keeps unsent messages across reloads of this tab (sessionStorage). */
   outboxStore: KeyValue | null;
-  wsUrl: (token: string) => string;
+  /**
+   * The WebSocket URL for a ticket. The session's token never goes in a URL:
+   * each attempt asks for a single-use ticket (decision 0019).
+   */
+  wsUrl: (ticket: string) => string;
   createSocket: (url: string) => SocketLike;
   timers?: Timers;
   random?: () => number;
@@ -59,6 +63,8 @@ export interface ClientDeps {
 }
 
 const sessionKey = "parley.session";
+/** This device's token from the last login, kept across logouts (decision 0018). */
+const deviceKey = "parley.device";
 /** Newest messages loaded when a room is opened, and per scroll-back page. */
 export const pageSize = 50;
 /** A room that moved on further than this while we were away is reloaded from its newest page. */
@@ -195,7 +201,9 @@ export class ChatClient {
 
   async login(username: string, password: string): Promise<void> {
     this.deps.rest.token = "";
-    const { token, user } = await this.deps.rest.login(username, password);
+    const device = this.deps.sessionStore?.getItem(deviceKey) ?? undefined;
+    const { token, user, device_token } = await this.deps.rest.login(username, password, device);
+    if (device_token) this.deps.sessionStore?.setItem(deviceKey, device_token);
     const s = { token, user };
     this.deps.sessionStore?.setItem(sessionKey, JSON.stringify(s));
     this.start(s);
@@ -223,7 +231,7 @@ export class ChatClient {
     this.users.set(s.user.id, s.user);
     this.sender.open(this.deps.outboxStore, `parley.outbox.${s.user.id}`);
     this.conn = new Connection({
-      url: () => this.deps.wsUrl(s.token),
+      url: async () => this.deps.wsUrl((await this.deps.rest.wsTicket()).ticket),
       createSocket: this.deps.createSocket,
       onFrame: (f) => this.onFrame(f),
       onState: (st) => this.onConnState(st),

@@ -72,8 +72,12 @@ export function backoffDelay(attempt: number, random: () => number, baseMs = 500
 }
 
 export interface ConnectionOptions {
-  /** The WebSocket URL, token included; asked anew on every attempt. */
-  url: () => string;
+  /**
+   * The WebSocket URL, asked anew on every attempt. A browser's holds a
+   * single-use ticket fetched for that attempt (docs/protocol.md
+   * "Connecting"), hence a promise; a rejected one counts as a failed attempt.
+   */
+  url: () => string | Promise<string>;
   createSocket: (url: string) => SocketLike;
   /** Every frame that is not the answer to a request: ready and the events. */
   onFrame: (f: ServerFrame) => void;
@@ -107,6 +111,8 @@ export class Connection {
   private nextId = 0;
   private pending = new Map<string, Pending>();
   private retryTimer: unknown = null;
+  /** Counts dial attempts, so a URL that arrives after its attempt was abandoned is ignored. */
+  private dials = 0;
   private pingTimer: unknown = null;
   private pongTimer: unknown = null;
   private readonly random: () => number;
@@ -172,9 +178,33 @@ export class Connection {
 
   private dial(): void {
     this.setState({ kind: "connecting", attempt: this.attempt });
+    const dial = ++this.dials;
+    let url: string | Promise<string>;
+    try {
+      url = this.opts.url();
+    } catch {
+      this.dropped(1006);
+      return;
+    }
+    if (typeof url === "string") {
+      this.open(url);
+      return;
+    }
+    const current = () => dial === this.dials && this.stateValue.kind === "connecting";
+    url.then(
+      (u) => {
+        if (current()) this.open(u);
+      },
+      () => {
+        if (current()) this.dropped(1006);
+      },
+    );
+  }
+
+  private open(url: string): void {
     let ws: SocketLike;
     try {
-      ws = this.opts.createSocket(this.opts.url());
+      ws = this.opts.createSocket(url);
     } catch {
       this.dropped(1006);
       return;

@@ -1,0 +1,22 @@
+package chat_test
+
+import (
+	"testing"
+	"time"
+
+	"parley/internal/chat"
+	"parley/internal/limitertest"
+)
+
+func TestLocalLimiterConformance(t *testing.T) {
+	locals := map[string]chat.RateLimiter{}
+	limitertest.Run(t, func(t *testing.T, name string, perSecond float64, burst int) chat.RateLimiter {
+		// One process: every "node" is the same limiter.
+		if l, ok := locals[t.Name()+name]; ok {
+			return l
+		}
+		l := chat.NewLocalLimiter(perSecond, burst, time.Now)
+		locals[t.Name()+name] = l
+		return l
+	})
+}
