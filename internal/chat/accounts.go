@@ -87,7 +87,7 @@ type SignupRequest struct {
 	Username    string `json:"username" required:"true"`
 	Password    string `json:"password" required:"true"`
 	DisplayName string `json:"display_name"` // blank: the username
-	Addr        string `json:"-"` // client address, for rate limiting
+	Addr        string `json:"-"`            // client address, for rate limiting
 }
 
 type LoginRequest struct {
