@@ -61,8 +61,8 @@ func (a *Accounts) EndOtherSessions(ctx context.Context, s Session) (int, error)
 }
 
 type ChangePasswordRequest struct {
-	CurrentPassword string `json:"current_password"`
-	NewPassword     string `json:"new_password"`
+	CurrentPassword string `json:"current_password" required:"true"`
+	NewPassword     string `json:"new_password" required:"true"`
 	Addr            string `json:"-"`
 }
 
