@@ -13,7 +13,7 @@ build: web ## build the web client, then the binary (with the client embedded) i
 # The web client (web/): npm ci only when node_modules is missing or older
 # than the lockfile, the Vite build only when a source changed. The Go build
 # does not need it: web/dist/unbuilt stands in (web/web.go).
-WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json web/package.json
+WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/vite.sw.config.ts web/tsconfig.json web/tsconfig.sw.json web/package.json
 web/node_modules/.package-lock.json: web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	@touch $@
@@ -64,9 +64,11 @@ fuzz: ## run each fuzz target for FUZZTIME
 	$(GO) test -run '^$$' -fuzz FuzzDecodeClientFrame -fuzztime $(FUZZTIME) ./internal/realtime
 	$(GO) test -run '^$$' -fuzz FuzzDecodeRequest -fuzztime $(FUZZTIME) ./internal/httpapi
 	$(GO) test -run '^$$' -fuzz FuzzParseSeq -fuzztime $(FUZZTIME) ./internal/httpapi
+	$(GO) test -run '^$$' -fuzz FuzzNotifySettings -fuzztime $(FUZZTIME) ./internal/httpapi
 	$(GO) test -run '^$$' -fuzz FuzzParseFrame -fuzztime $(FUZZTIME) ./internal/realtime
 	$(GO) test -run '^$$' -fuzz FuzzValidateEmoji -fuzztime $(FUZZTIME) ./internal/chat
 	$(GO) test -run '^$$' -fuzz FuzzParseMentions -fuzztime $(FUZZTIME) ./internal/chat
+	$(GO) test -run '^$$' -fuzz FuzzTimeJSON -fuzztime $(FUZZTIME) ./internal/chat
 	$(GO) test -run '^$$' -fuzz FuzzUploadBody -fuzztime $(FUZZTIME) ./internal/httpapi
 	$(GO) test -run '^$$' -fuzz FuzzImage -fuzztime $(FUZZTIME) ./internal/media
 

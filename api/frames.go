@@ -65,7 +65,7 @@ func CompileFrameSchema() (*FrameSchema, error) {
 			return nil
 		}
 		if !stamp.MatchString(s) {
-			return fmt.Errorf("%q does not match $defs/Timestamp (RFC 3339 in UTC, to the millisecond)", s)
+			return fmt.Errorf("%q does not match $defs/Timestamp (RFC 3339 in UTC, three fractional digits)", s)
 		}
 		_, err := time.Parse(time.RFC3339, s)
 		return err

@@ -44,7 +44,7 @@ func TestFrameSchemaCoversCode(t *testing.T) {
 	same(t, "long-poll event types", sortedUnique(append(events, "ready")), fs.PollEventTypes(),
 		"internal/chat EventType constants, and ready")
 	same(t, "client frame types", clientFrameTypes(t), fs.ClientFrameTypes(),
-		"the cases of internal/realtime's dispatch")
+		"the frame types internal/realtime tells apart")
 }
 
 func same(t *testing.T, what string, code, schema []string, where string) {
@@ -139,20 +139,32 @@ func serverFrameTypes(t *testing.T) []string {
 	return sortedUnique(out)
 }
 
-// clientFrameTypes are the cases of the switch in internal/realtime's
-// dispatch, the one place client frames are told apart.
+// clientFrameTypes are the frame types internal/realtime tells apart: the
+// cases of the switch in dispatch, and the comparisons `….Type == "x"` of
+// the frames taken before it (a ping answered at once, a send queued for the
+// group commit; decision 0041).
 func clientFrameTypes(t *testing.T) []string {
 	var out []string
 	for _, f := range parse(t, "../internal/realtime") {
 		for _, d := range f.Decls {
 			fn, ok := d.(*ast.FuncDecl)
-			if !ok || fn.Name.Name != "dispatch" {
+			if !ok || fn.Body == nil {
 				continue
 			}
 			ast.Inspect(fn.Body, func(n ast.Node) bool {
-				if cc, ok := n.(*ast.CaseClause); ok {
-					for _, e := range cc.List {
-						out = append(out, stringLit(t, e))
+				switch n := n.(type) {
+				case *ast.CaseClause:
+					if fn.Name.Name == "dispatch" {
+						for _, e := range n.List {
+							out = append(out, stringLit(t, e))
+						}
+					}
+				case *ast.BinaryExpr:
+					// (`== ""` is the decoder's check for a missing type.)
+					if sel, ok := n.X.(*ast.SelectorExpr); ok && n.Op == token.EQL && sel.Sel.Name == "Type" {
+						if typ := stringLit(t, n.Y); typ != "" {
+							out = append(out, typ)
+						}
 					}
 				}
 				return true
@@ -192,11 +204,11 @@ func TestFrameSchemaRefuses(t *testing.T) {
 	fs := compiled(t)
 	const user = `{"id":"u1","username":"alice","display_name":"Alice","status_message":"","created_at":"2025-02-01T09:30:00.123Z"}`
 	good := []string{
-		`{"type":"ready","data":{"user":` + user + `,"rooms":[]}}`,
+		`{"type":"ready","data":{"user":` + user + `,"rooms":[],"notify_settings":{"previews":true,"dnd":{"enabled":false,"start":"22:00","end":"07:00","time_zone":"UTC"}}}}`,
 		`{"type":"ack","id":"1","data":{}}`,
 		`{"type":"error","error":{"code":"invalid","message":"frame has no type"}}`,
 		`{"type":"profile_updated","data":` + user + `}`,
-		`{"type":"presence","data":{"user_id":"u1","online":false,"last_seen":"2025-02-01T10:02:11Z"}}`,
+		`{"type":"presence","data":{"user_id":"u1","online":false,"last_seen":"2025-02-01T10:02:11.000Z"}}`,
 	}
 	for _, f := range good {
 		if err := fs.CheckServerFrame([]byte(f)); err != nil {
@@ -208,9 +220,11 @@ func TestFrameSchemaRefuses(t *testing.T) {
 		{"not an object", `[1]`, "not a JSON object"},
 		{"field beside type and data", `{"type":"ack","data":{},"extra":1}`, "'extra' not allowed"},
 		{"undocumented field of an OpenAPI object", `{"type":"profile_updated","data":` + strings.Replace(user, `{`, `{"secret":1,`, 1) + `}`, "'secret' not allowed"},
-		{"undocumented field of an extended OpenAPI object", `{"type":"friend_added","data":` + strings.Replace(user, `{`, `{"since":"2025-02-01T09:30:00Z","online":true,"secret":1,`, 1) + `}`, "'secret' not allowed"},
+		{"undocumented field of an extended OpenAPI object", `{"type":"friend_added","data":` + strings.Replace(user, `{`, `{"since":"2025-02-01T09:30:00.000Z","online":true,"secret":1,`, 1) + `}`, "'secret' not allowed"},
 		{"missing required field", `{"type":"typing","data":{"room_id":"r","user_id":"u","typing":true}}`, "missing property 'ttl_ms'"},
 		{"timestamp past milliseconds", `{"type":"presence","data":{"user_id":"u1","online":true,"last_seen":"2025-02-01T10:02:11.123456Z"}}`, "does not match $defs/Timestamp"},
+		{"timestamp trimmed to the second", `{"type":"presence","data":{"user_id":"u1","online":true,"last_seen":"2025-02-01T10:02:11Z"}}`, "does not match $defs/Timestamp"},
+		{"timestamp trimmed to two digits", `{"type":"profile_updated","data":` + strings.Replace(user, "T09:30:00.123Z", "T09:30:00.12Z", 1) + `}`, "does not match $defs/Timestamp"},
 		{"timestamp with an offset", `{"type":"profile_updated","data":` + strings.Replace(user, "T09:30:00.123Z", "T10:30:00.123+01:00", 1) + `}`, "not valid date-time"},
 		{"unknown error code", `{"type":"error","error":{"code":"oops","message":"m"}}`, "value must be one of"},
 		{"ack over long-poll", `{"type":"ack","data":{}}`, "long-poll event type \"ack\""},

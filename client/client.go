@@ -33,6 +33,9 @@ type (
 	Page         = chat.Page
 	Attachment   = chat.Attachment
 	SendRequest  = chat.SendRequest
+	// Time is every time the API sends: a time.Time in UTC, to the
+	// millisecond (its Time field holds it).
+	Time = chat.Time
 )
 
 // Error is an API error: the HTTP status (0 on WebSocket) and the stable code.
@@ -259,7 +262,8 @@ func (c *Client) SetRole(ctx context.Context, id RoomID, user UserID, role Role)
 	return m, c.Do(ctx, "PUT", roomPath(id, "/members/", url.PathEscape(string(user)), "/role"), map[string]Role{"role": role}, &m)
 }
 
-// History returns a page of messages (newest first unless p.Asc).
+// History returns a page of messages (newest first unless p.Asc); with
+// p.Around, the page centred on that seq.
 func (c *Client) History(ctx context.Context, id RoomID, p Page) ([]Message, error) {
 	q := url.Values{}
 	if p.Before > 0 {
@@ -267,6 +271,9 @@ func (c *Client) History(ctx context.Context, id RoomID, p Page) ([]Message, err
 	}
 	if p.After > 0 {
 		q.Set("after", strconv.FormatInt(p.After, 10))
+	}
+	if p.Around > 0 {
+		q.Set("around", strconv.FormatInt(p.Around, 10))
 	}
 	if p.Limit > 0 {
 		q.Set("limit", strconv.Itoa(p.Limit))

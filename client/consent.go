@@ -25,7 +25,8 @@ type (
 	LinkPreview   = chat.LinkPreview
 )
 
-// Account returns the caller's own account: profile and private settings.
+// Account returns the caller's own account: profile, private settings and
+// how much of their storage quota their files take.
 func (c *Client) Account(ctx context.Context) (Me, error) {
 	var m Me
 	return m, c.Do(ctx, "GET", "/api/v1/me", nil, &m)

@@ -108,6 +108,10 @@ func (cn *Conn) runPoll(first PollBatch) {
 			cn.finish(&Error{Code: "closed", Message: strconv.Itoa(ce.code) + " " + ce.reason})
 			return
 		}
+		if ErrorCode(err) == "unauthorized" { // the login ended: no new session would open
+			cn.finish(err)
+			return
+		}
 		if !cn.reconnect(func(ctx context.Context) (err error) { b, err = cn.c.OpenPoll(ctx); return err }) {
 			return
 		}

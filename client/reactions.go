@@ -15,10 +15,22 @@ type (
 	Reaction = chat.ReactionData
 	// ReactionCount is one emoji on a message in a history page.
 	ReactionCount = chat.ReactionCount
+	// Reactors is one emoji on a message and who added it.
+	Reactors = chat.Reactors
 )
 
 func reactionPath(id RoomID, seq int64, emoji string) string {
 	return roomPath(id, "/messages/", strconv.FormatInt(seq, 10), "/reactions/", url.PathEscape(emoji))
+}
+
+// Reactors lists who added each emoji on message seq, earliest first (at
+// most chat.MaxReactorsListed people per emoji; Count has them all).
+func (c *Client) Reactors(ctx context.Context, id RoomID, seq int64) ([]Reactors, error) {
+	var r struct {
+		Reactions []Reactors `json:"reactions"`
+	}
+	err := c.Do(ctx, "GET", roomPath(id, "/messages/", strconv.FormatInt(seq, 10), "/reactions"), nil, &r)
+	return r.Reactions, err
 }
 
 // React adds the caller's emoji to message seq. Adding it twice is one reaction.

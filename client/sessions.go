@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"net/url"
-	"time"
 
 	"parley/internal/chat"
 )
@@ -58,8 +57,8 @@ func (c *Client) EndOtherSessions(ctx context.Context) (int, error) {
 
 // Ticket is a single-use pass for one WebSocket handshake.
 type Ticket struct {
-	Ticket    string    `json:"ticket"`
-	ExpiresAt time.Time `json:"expires_at"`
+	Ticket    string `json:"ticket"`
+	ExpiresAt Time   `json:"expires_at"`
 }
 
 // WSTicket asks for a WebSocket ticket: what a browser puts in the

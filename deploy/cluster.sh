@@ -34,7 +34,9 @@ BIN=$RUN/parley
 nginx_bin() { command -v nginx || echo /usr/sbin/nginx; }
 
 wait_ready() { # url
-	for _ in $(seq 1 100); do
+	# A minute: a node under a loaded machine (CI runs the packages side by
+	# side) can take well over ten seconds to migrate and listen.
+	for _ in $(seq 1 600); do
 		if curl -fsS "$1" >/dev/null 2>&1; then return 0; fi
 		sleep 0.1
 	done
@@ -67,7 +69,9 @@ start() {
 		"$BIN" serve --addr "127.0.0.1:$port" --log-format json >"$RUN/node$i.log" 2>&1 &
 		echo $! >"$RUN/node$i.pid"
 	done
-	for i in $(seq 0 $((NODES - 1))); do wait_ready "http://127.0.0.1:$((BASE + i))/readyz"; done
+	for i in $(seq 0 $((NODES - 1))); do
+		wait_ready "http://127.0.0.1:$((BASE + i))/readyz" || { tail -n 20 "$RUN/node$i.log" >&2; return 1; }
+	done
 	mkdir -p "$RUN"/{client_body,proxy,fastcgi,uwsgi,scgi}
 	sed -e "s#@RUN@#$RUN#g" -e "s#@PORT@#$PORT#g" deploy/nginx.conf.tmpl |
 		awk -v ups="$upstreams" '{ if ($0 == "@UPSTREAMS@") printf "%s", ups; else print }' >"$RUN/nginx.conf"

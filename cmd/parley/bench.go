@@ -12,9 +12,12 @@ import (
 )
 
 const benchUsage = `usage: parley bench <scenario> [flags]
+       parley bench search --db FILE|URL [flags]   (message search; parley bench search -h)
 
-Load-tests a running Parley server (any node's base URL, --url) from a
-separate process, and counts what it sees: every delivery is checked by room
+Load-tests a running Parley server (any node's base URL, --url; several
+nodes of one cluster: --url repeated or comma-separated, connections spread
+round-robin, each node's /metrics read) from a separate process, and counts
+what it sees: every delivery is checked by room
 and seq, per connection, against the messages the server acknowledged.
 
 scenarios:
@@ -49,15 +52,25 @@ apply to bench senders like to anyone; refusals are counted as errors.
 output: a live progress line when stdout is a terminal, a summary at the end,
 --json FILE (scenario, connections, duration_s, sent, delivered, expected,
 lost, duplicates, deliveries_per_s, latency_ms{p50,p90,p99,p999,max},
-server{rss_bytes,cpu_seconds,goroutines, with --hold idle_rss_bytes and
-rss_per_conn_bytes}, errors: an object counting errors
-by kind), and --html FILE (a self-contained report with charts).
+server{end_rss_bytes,peak_rss_bytes,cpu_seconds,cpu_s_per_m_deliveries,
+goroutines, with --hold idle_rss_bytes and rss_per_conn_bytes} summed over
+the nodes, nodes[{url,connections,delivered, and the server fields of that
+node}], with --redis-info redis{addr,cpu_seconds,cpu_s_per_m_deliveries},
+errors: an object counting errors by kind), and --html FILE (a self-contained report with charts). The server
+figures are the server's own /metrics: end_rss_bytes is
+process_resident_memory_bytes read once sending and the drain are over, with
+every connection still open; peak_rss_bytes the highest of the readings taken
+once a second through the measured phase; cpu_seconds the growth of
+process_cpu_seconds_total over it.
 
 flags:`
 
 // bench is `parley bench`: flags in, internal/bench (imported as loadgen,
 // since this function has its name) does the work.
 func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "search" {
+		return benchSearch(ctx, args[1:], getenv, stdout, stderr)
+	}
 	f := newFlags("bench", getenv, stderr)
 	f.fs.Usage = func() {
 		fmt.Fprintln(stderr, benchUsage)
@@ -65,7 +78,9 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	d := loadgen.DefaultConfig()
 	var cfg loadgen.Config
-	url := f.String("url", "PARLEY_BENCH_URL", d.URL, "base URL of the server under test")
+	var urls urlsFlag
+	f.fs.Var(&urls, "url", "base URL of a node under test; several nodes: repeat the flag or separate with commas, and connections (publishers too) go to them round-robin (default "+strings.Join(d.URLs, ",")+") ($PARLEY_BENCH_URL)")
+	redisInfo := f.String("redis-info", "PARLEY_BENCH_REDIS_INFO", "", "the Redis the nodes share (redis:// URL or host:port): report its CPU (INFO cpu) over the measured phase")
 	db := f.String("db", "PARLEY_BENCH_DB", "", "the server's database (SQLite file or postgres:// URL) for fast direct preparation; empty: prepare over REST")
 	conns := f.Int("conns", "PARLEY_BENCH_CONNS", d.Conns, "connections (= users)")
 	pubs := f.Int("publishers", "PARLEY_BENCH_PUBLISHERS", d.Publishers, "broadcast: connections that also send")
@@ -101,7 +116,11 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		f.fs.Usage()
 		return fmt.Errorf("bench: name a scenario: %s", strings.Join(loadgen.Scenarios(), ", "))
 	}
-	cfg.URL, cfg.DB, cfg.Conns, cfg.Publishers, cfg.Rate = *url, *db, *conns, *pubs, *rate
+	if len(urls) == 0 {
+		urls = urlsFlag{f.env("PARLEY_BENCH_URL", strings.Join(d.URLs, ","))}
+	}
+	cfg.URLs, cfg.RedisInfo = loadgen.SplitURLs(urls), *redisInfo
+	cfg.DB, cfg.Conns, cfg.Publishers, cfg.Rate = *db, *conns, *pubs, *rate
 	cfg.Duration, cfg.RoomSize, cfg.Interval, cfg.ConnectRate = *dur, *roomSize, *interval, *connectRate
 	cfg.Rooms, cfg.Inflight, cfg.SourceIPs, cfg.Drain, cfg.Hold = *rooms, *inflight, *sourceIPs, *drain, *hold
 	cfg.RunID, cfg.JSONPath, cfg.HTMLPath = *runID, *jsonPath, *htmlPath
@@ -124,6 +143,12 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 	return err
 }
 
+// urlsFlag collects --url values: the flag repeated, comma-separated, or both.
+type urlsFlag []string
+
+func (u *urlsFlag) String() string     { return strings.Join(*u, ",") }
+func (u *urlsFlag) Set(v string) error { *u = append(*u, v); return nil }
+
 // isTerminal reports whether w is a terminal (a character device), where a
 // \r-updated progress line makes sense.
 func isTerminal(w io.Writer) bool {
@@ -133,4 +158,27 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// benchSearch is `parley bench search`: message search measured on a
+// database it fills itself (or reuses), through the store, no server.
+func benchSearch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newFlags("bench search", getenv, stderr)
+	db := f.String("db", "PARLEY_BENCH_DB", "", "the database to fill and search (SQLite file or postgres:// URL); required")
+	messages := f.Int("messages", "PARLEY_BENCH_MESSAGES", 1_000_000, "messages in the database")
+	rooms := f.Int("rooms", "PARLEY_BENCH_ROOMS", 1000, "rooms the messages spread over")
+	memberRooms := f.Int("member-rooms", "PARLEY_BENCH_MEMBER_ROOMS", 100, "rooms the searching user is in")
+	repeat := f.Int("repeat", "PARLEY_BENCH_REPEAT", 50, "times each query runs")
+	workers := f.Int("workers", "PARLEY_BENCH_WORKERS", 8, "concurrent writers while filling")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *db == "" {
+		return fmt.Errorf("bench search: --db is required")
+	}
+	if *rooms < *workers || *memberRooms > *rooms || *repeat < 1 {
+		return fmt.Errorf("bench search: need --rooms >= --workers >= 1, --member-rooms <= --rooms, --repeat >= 1")
+	}
+	return loadgen.RunSearch(ctx, loadgen.SearchConfig{DB: *db, Messages: *messages, Rooms: *rooms, MemberRooms: *memberRooms,
+		Repeat: *repeat, Workers: *workers, Out: stdout, Status: stderr})
 }

@@ -9,14 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-
-	"github.com/gin-gonic/gin"
 )
-
-// Gin's mode is process-wide; set once here, before anything can run
-// concurrently, rather than by every server a test starts. Debug mode would
-// print the route table at start.
-func init() { gin.SetMode(gin.ReleaseMode) }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"parley/internal/chat"
+	"parley/internal/push"
 	"parley/internal/server"
 )
 
@@ -78,6 +79,14 @@ func (f *flags) Int(name, env string, def int, help string) *int {
 	return f.fs.Int(name, v, help+" ($"+env+")")
 }
 
+func (f *flags) Bool(name, env string, def bool, help string) *bool {
+	v, err := strconv.ParseBool(f.env(env, strconv.FormatBool(def)))
+	if err != nil {
+		f.errs = append(f.errs, fmt.Errorf("$%s: %w", env, err))
+	}
+	return f.fs.Bool(name, v, help+" ($"+env+")")
+}
+
 func (f *flags) Float(name, env string, def float64, help string) *float64 {
 	v, err := strconv.ParseFloat(f.env(env, strconv.FormatFloat(def, 'f', -1, 64)), 64)
 	if err != nil {
@@ -131,13 +140,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	d := chat.DefaultLimits()
 	addr := f.String("addr", "PARLEY_ADDR", ":8080", "listen address")
 	db := f.String("db", "PARLEY_DB", "data/parley.db", "SQLite database file, or a postgres:// URL")
-	redisURL := f.String("redis", "PARLEY_REDIS", "", "redis:// URL: the event bus, session cache and rate limits shared by all nodes (empty: single node)")
+	redisURL := f.String("redis", "PARLEY_REDIS", "", "redis:// URL, or redis+cluster://host:port,host:port,… for a Redis Cluster: the event bus, presence, session cache and rate limits shared by all nodes (empty: single node)")
 	lease := f.Duration("presence-lease", "PARLEY_PRESENCE_LEASE", 30*time.Second, "with --redis: users of a node that died go offline this long after its last heartbeat")
 	logFormat := f.String("log-format", "PARLEY_LOG_FORMAT", "text", "log format: text or json")
 	logLevel := f.String("log-level", "PARLEY_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	origins := f.String("allowed-origins", "PARLEY_ALLOWED_ORIGINS", "", "comma-separated browser origins allowed besides the server's own")
 	proxies := f.String("trusted-proxies", "PARLEY_TRUSTED_PROXIES", "", "comma-separated proxy addresses whose X-Forwarded-For is trusted")
 	maxBody := f.Int("max-body-bytes", "PARLEY_MAX_BODY_BYTES", 1<<20, "largest REST request body")
+	headerTimeout := f.Duration("header-timeout", "PARLEY_HEADER_TIMEOUT", 10*time.Second, "a request's headers must arrive within this long, or the connection is closed")
+	bodyTimeout := f.Duration("body-timeout", "PARLEY_BODY_TIMEOUT", 10*time.Second, "grace before a request body must keep up --min-body-rate")
+	minBodyRate := f.Int("min-body-rate", "PARLEY_MIN_BODY_RATE", 8<<10, "bytes a second a request body must average after --body-timeout; slower is cut (400, connection closed)")
+	idleTimeout := f.Duration("idle-timeout", "PARLEY_IDLE_TIMEOUT", 2*time.Minute, "a keep-alive connection with no request for this long is closed")
 	maxFrame := f.Int("max-frame-bytes", "PARLEY_MAX_FRAME_BYTES", 64<<10, "largest inbound WebSocket frame")
 	maxQueue := f.Int("max-queue-bytes", "PARLEY_MAX_QUEUE_BYTES", 4<<20, "outbound bytes queued per connection before it is closed as too slow")
 	maxMsg := f.Int("max-message-len", "PARLEY_MAX_MESSAGE_LEN", d.MaxMessageLen, "longest message, in characters")
@@ -146,14 +159,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	rate := f.Float("messages-per-second", "PARLEY_MESSAGES_PER_SECOND", d.MessagesPerSecond, "sustained sends per user")
 	burst := f.Int("message-burst", "PARLEY_MESSAGE_BURST", d.MessageBurst, "sends per user allowed in a burst")
 	receipts := f.Duration("receipt-window", "PARLEY_RECEIPT_WINDOW", d.ReceiptWindow, "read receipts of a room are coalesced over this window")
+	counts := f.Duration("count-window", "PARLEY_COUNT_WINDOW", time.Second, "a big room's counts (receipts, online count) go out at most once per window, merged, riding with its messages")
 	fanout := f.Duration("fanout-window", "PARLEY_FANOUT_WINDOW", 50*time.Millisecond, "a room with many connections on this node sends its events at most once per window, many per write (0: each at once)")
 	presenceRooms := f.Int("presence-room-limit", "PARLEY_PRESENCE_ROOM_LIMIT", d.PresenceRoomLimit, "rooms with more members get a coalesced online count instead of per-member presence, and a shared typing budget")
 	writeDelay := f.Duration("write-delay", "PARLEY_WRITE_DELAY", 0, "hold outbound frames this long so more share one write (throughput for latency)")
 	framesPS := f.Float("frames-per-second", "PARLEY_FRAMES_PER_SECOND", 50, "sustained inbound WebSocket frames per connection")
+	maxConns := f.Int("max-conns-per-user", "PARLEY_MAX_CONNS_PER_USER", 20, "open WebSockets and poll sessions one user may hold on this node; more are closed with 4003 (poll: 429)")
 	frameBurst := f.Int("frame-burst", "PARLEY_FRAME_BURST", 100, "inbound WebSocket frames per connection allowed in a burst")
 	debugAddr := f.String("debug-addr", "PARLEY_DEBUG_ADDR", "", "serve the Go profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; empty: off")
+	metricsAddr := f.String("metrics-addr", "PARLEY_METRICS_ADDR", "", "serve /metrics on this separate address (e.g. 127.0.0.1:9090) instead of the public one; set it in production")
 	blobURL := f.String("blob-url", "PARLEY_BLOB_URL", "", "where attachments are kept: a folder, or an s3://, azblob:// or gs:// bucket URL shared by all nodes (empty: blobs/ beside the SQLite file)")
 	maxUpload := f.Int("max-upload-bytes", "PARLEY_MAX_UPLOAD_BYTES", int(d.MaxUploadBytes), "largest uploaded file or avatar")
+	maxImageMem := f.Int("max-image-memory", "PARLEY_MAX_IMAGE_MEMORY", 192<<20, "bytes one image may take to decode (from its header: pixels × bytes per pixel, progressive JPEG buffers); more is refused with 413")
+	imageMem := f.Int("image-decode-memory", "PARLEY_IMAGE_DECODE_MEMORY", 256<<20, "bytes all image decodes of the node may take together; a decode waits up to 10 s for room, then 503")
+	storageQuota := f.Int("user-storage-quota", "PARLEY_USER_STORAGE_QUOTA", int(d.StorageQuota), "bytes one user's files and avatars may take together, uploads in progress included; an upload past it is refused with 413 quota_exceeded (0: the default; no setting is unlimited)")
 	grace := f.Duration("attachment-grace", "PARLEY_ATTACHMENT_GRACE", d.AttachmentGrace, "an upload that no message uses is deleted this long after it was made")
 	// Accounts and sessions (decision 0024).
 	loginFailures := f.Int("login-failures", "PARLEY_LOGIN_FAILURES", d.LoginFailures, "wrong passwords per username and client address per --login-window; more are refused (429) before any hashing")
@@ -170,7 +189,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	sessionTTL := f.Duration("session-ttl", "PARLEY_SESSION_TTL", d.SessionTTL, "a session ends this long after its login, used or not")
 	sessionIdle := f.Duration("session-idle-timeout", "PARLEY_SESSION_IDLE_TIMEOUT", d.SessionIdleTimeout, "a session unused this long (no request, no live connection) ends")
 	maxSessions := f.Int("max-sessions-per-user", "PARLEY_MAX_SESSIONS_PER_USER", d.MaxSessionsPerUser, "a login past this many sessions ends the user's least recently used one")
+	sessionCheck := f.Duration("session-check-interval", "PARLEY_SESSION_CHECK_INTERVAL", time.Minute, "open WebSockets and poll sessions have their session looked up again this often; a revoked or expired one is closed (4500) even if its revocation event was lost")
 	ticketTTL := f.Duration("ws-ticket-ttl", "PARLEY_WS_TICKET_TTL", d.TicketTTL, "a WebSocket ticket (POST /api/v1/ws/ticket) is good this long, for one handshake")
+	connectHold := f.Duration("connect-hold", "PARLEY_CONNECT_HOLD", 30*time.Second, "while the database is unavailable, a WebSocket handshake waits this long for it, retrying, before 503")
 	shutdown := f.Duration("shutdown-timeout", "PARLEY_SHUTDOWN_TIMEOUT", 15*time.Second, "how long to drain connections on SIGTERM")
 	// Consent (docs/decisions/0020-consent.md): rates per user, per minute.
 	roomCreates := f.Float("room-creates-per-minute", "PARLEY_ROOM_CREATES_PER_MINUTE", d.RoomCreatesPerSecond*60, "group rooms one user may create per minute, sustained")
@@ -181,6 +202,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	directBurst := f.Int("direct-burst", "PARLEY_DIRECT_BURST", d.DirectBurst, "new 1:1 chats one user may open in a burst")
 	maxPending := f.Int("max-pending-invites", "PARLEY_MAX_PENDING_INVITES", d.MaxPendingInvites, "pending invites one user keeps; a new one drops the oldest")
 	whoMayAdd := f.String("default-who-may-add", "PARLEY_DEFAULT_WHO_MAY_ADD", string(chat.AddFriends), "new accounts' \"who may add me\": friends, or anyone")
+	// Web Push (docs/decisions/0028-notifications.md).
+	maxPushSubs := f.Int("max-push-subscriptions", "PARLEY_MAX_PUSH_SUBSCRIPTIONS", 10, "push subscriptions (browsers) one user keeps; a new one beyond drops the oldest")
+	pushSubject := f.String("push-subject", "PARLEY_PUSH_SUBJECT", "mailto:postmaster@localhost", "the contact push services see in Web Push requests (VAPID sub): a mailto: or https: URL of the operator")
+	pushWindow := f.Duration("push-coalesce-window", "PARLEY_PUSH_COALESCE_WINDOW", time.Second, "a notification waits this long after the first message it stands for, so a burst in one room is one notification")
+	pushMaxAge := f.Duration("push-max-age", "PARLEY_PUSH_MAX_AGE", time.Hour, "a notification not delivered this long after its message is given up (retries stop; also its TTL at the push service)")
+	pushLoopback := f.Bool("push-allow-loopback-http", "PARLEY_PUSH_ALLOW_LOOPBACK_HTTP", false, "accept push endpoints at http://127.0.0.1 (a local test push service); never in production")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -192,7 +219,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	lim.MaxMessageLen, lim.MaxRoomMembers, lim.MaxRoomsPerUser = *maxMsg, *maxMembers, *maxRooms
 	lim.MessagesPerSecond, lim.MessageBurst, lim.ReceiptWindow = *rate, *burst, *receipts
 	lim.PresenceRoomLimit = *presenceRooms
-	lim.MaxUploadBytes, lim.AttachmentGrace = int64(*maxUpload), *grace
+	lim.MaxUploadBytes, lim.AttachmentGrace, lim.StorageQuota = int64(*maxUpload), *grace, int64(*storageQuota)
 	lim.RoomCreatesPerSecond, lim.RoomCreateBurst = *roomCreates/60, *roomCreateBurst
 	lim.InvitesPerSecond, lim.InviteBurst = *invites/60, *inviteBurst
 	lim.DirectsPerSecond, lim.DirectBurst = *directs/60, *directBurst
@@ -207,14 +234,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	lim.SessionTTL, lim.SessionIdleTimeout, lim.MaxSessionsPerUser, lim.TicketTTL = *sessionTTL, *sessionIdle, *maxSessions, *ticketTTL
 	cfg := server.Config{
 		Addr: *addr, DB: *db, Redis: *redisURL, PresenceLease: *lease, AllowedOrigins: list(*origins), TrustedProxies: list(*proxies),
-		MaxBodyBytes: int64(*maxBody), ShutdownTimeout: *shutdown, Limits: lim, DebugAddr: *debugAddr,
+		MaxBodyBytes: int64(*maxBody), MaxImageMemory: int64(*maxImageMem), ImageDecodeMemory: int64(*imageMem),
+		HeaderTimeout: *headerTimeout, BodyTimeout: *bodyTimeout, MinBodyRate: int64(*minBodyRate), IdleTimeout: *idleTimeout,
+		SessionCheckInterval: *sessionCheck, ShutdownTimeout: *shutdown, Limits: lim, DebugAddr: *debugAddr, MetricsAddr: *metricsAddr,
 		BlobURL: *blobURL, DefaultWhoMayAdd: policy,
+		Push: push.Config{MaxSubscriptionsPerUser: *maxPushSubs, AllowLoopbackHTTP: *pushLoopback,
+			Subject: *pushSubject, CoalesceWindow: *pushWindow, MaxAge: *pushMaxAge},
 	}
 	cfg.Realtime.ReadLimit = int64(*maxFrame)
 	cfg.Realtime.MaxQueueBytes = *maxQueue
 	cfg.Realtime.WriteDelay = *writeDelay
+	cfg.Realtime.ConnectHold = *connectHold
 	cfg.Delivery.FanoutWindow = *fanout
+	cfg.Delivery.CountWindow = *counts
 	cfg.Realtime.FramesPerSecond, cfg.Realtime.FrameBurst = *framesPS, *frameBurst
+	cfg.Realtime.MaxConnsPerUser = *maxConns
 	cfg.Realtime.AllowedOrigins = cfg.AllowedOrigins
 	return server.Run(ctx, cfg, log, nil)
 }

@@ -30,7 +30,14 @@ import (
 // Config is one run. Zero fields take the values of DefaultConfig.
 type Config struct {
 	Scenario string // broadcast, rooms, connect or ingest
-	URL      string // the server's base URL
+	// URLs are the base URLs of the nodes under test. Connection n goes to
+	// node n mod len(URLs), publishers included, so every node carries the
+	// same share of connections and of sends; each node's /metrics is read.
+	URLs []string
+	// RedisInfo, when set, is the Redis the nodes share (redis:// URL or
+	// host:port): its CPU is read with INFO cpu before and after the
+	// measured phase, so the cost of the bus is reported beside the nodes'.
+	RedisInfo string
 	// DB, when set, is the server's database (SQLite path or postgres:// URL):
 	// users, sessions and rooms are written straight into it, which is the
 	// only practical way to prepare thousands of users (signup hashes every
@@ -63,7 +70,7 @@ type Config struct {
 // the flags' defaults.
 func DefaultConfig() Config {
 	return Config{
-		URL: "http://127.0.0.1:8080", Conns: 100, Publishers: 4, Rate: 7000, Duration: 30 * time.Second,
+		URLs: []string{"http://127.0.0.1:8080"}, Conns: 100, Publishers: 4, Rate: 7000, Duration: 30 * time.Second,
 		RoomSize: 10, Interval: 10 * time.Second, ConnectRate: 1000, Rooms: 1000, Inflight: 32,
 		SourceIPs: 4, Drain: 10 * time.Second,
 	}
@@ -74,8 +81,9 @@ func Scenarios() []string { return []string{"broadcast", "rooms", "connect", "in
 
 func (c Config) withDefaults() (Config, error) {
 	d := DefaultConfig()
-	if c.URL == "" {
-		c.URL = d.URL
+	c.URLs = SplitURLs(c.URLs)
+	if len(c.URLs) == 0 {
+		c.URLs = d.URLs
 	}
 	setInt := func(v *int, def int) {
 		if *v <= 0 {
@@ -116,9 +124,11 @@ func (c Config) withDefaults() (Config, error) {
 	if len(c.RunID) > 12 || strings.Trim(c.RunID, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
 		return c, fmt.Errorf("run id %q: use at most 12 of a-z and 0-9 (it goes into usernames)", c.RunID)
 	}
-	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return c, fmt.Errorf("url %q: want http://host:port or https://host:port", c.URL)
+	for _, raw := range c.URLs {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fmt.Errorf("url %q: want http://host:port or https://host:port", raw)
+		}
 	}
 	switch c.Scenario {
 	case "broadcast", "rooms", "connect", "ingest":
@@ -128,12 +138,29 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
+// SplitURLs flattens node URLs given as repeated values, comma-separated
+// lists or both, dropping empty entries and trailing slashes.
+func SplitURLs(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for u := range strings.SplitSeq(v, ",") {
+			if u = strings.TrimRight(strings.TrimSpace(u), "/"); u != "" {
+				out = append(out, u)
+			}
+		}
+	}
+	return out
+}
+
+// node returns the index of the node connection idx goes to.
+func (c Config) node(idx int) int { return idx % len(c.URLs) }
+
 // run is the state of one bench run, shared by its connections. Everything
 // a reader goroutine writes on the hot path is sharded (see recorder and
 // counters), so 15,000 readers do not contend on one cache line.
 type run struct {
 	cfg     Config
-	wsURL   string
+	wsURLs  []string // one per node, as cfg.URLs
 	dialers []*dialer
 
 	roomIDs   []string
@@ -192,14 +219,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 }
 
 func newRun(cfg Config) (*run, error) {
-	u, _ := url.Parse(cfg.URL)
-	scheme := map[string]string{"http": "ws", "https": "wss"}[u.Scheme]
-	dialers, err := newDialers(u, cfg.SourceIPs)
+	var wsURLs []string
+	for _, raw := range cfg.URLs {
+		u, _ := url.Parse(raw)
+		scheme := map[string]string{"http": "ws", "https": "wss"}[u.Scheme]
+		wsURLs = append(wsURLs, scheme+"://"+u.Host+strings.TrimRight(u.Path, "/")+"/api/v1/ws")
+	}
+	first, _ := url.Parse(cfg.URLs[0])
+	dialers, err := newDialers(first, cfg.SourceIPs)
 	if err != nil {
 		return nil, err
 	}
 	return &run{
-		cfg: cfg, wsURL: scheme + "://" + u.Host + strings.TrimRight(u.Path, "/") + "/api/v1/ws", dialers: dialers,
+		cfg: cfg, wsURLs: wsURLs, dialers: dialers,
 		lat: newRecorder(64), ackLat: newRecorder(16), connLat: newRecorder(16), recv: newCounters(64),
 		errs: errCounts{m: map[string]int64{}},
 	}, nil

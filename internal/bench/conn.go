@@ -108,7 +108,7 @@ type readyFrame struct {
 func (r *run) dial(ctx context.Context, idx int, token string) (*conn, error) {
 	d := r.dialers[idx%len(r.dialers)]
 	start := time.Now()
-	ws, resp, err := d.ws.DialContext(ctx, r.wsURL, http.Header{"Authorization": {"Bearer " + token}})
+	ws, resp, err := d.ws.DialContext(ctx, r.wsURLs[r.cfg.node(idx)], http.Header{"Authorization": {"Bearer " + token}})
 	if err != nil {
 		if resp != nil {
 			return nil, fmt.Errorf("handshake refused: HTTP %d", resp.StatusCode)

@@ -1,79 +1,88 @@
 package bench
 
 import (
+	_ "embed"
 	"fmt"
 	"html"
+	"html/template"
 	"math"
 	"sort"
 	"strings"
 	"time"
 )
 
-// renderHTML is the --html report: one self-contained page (inline CSS and
+// report.html is the --html report: one self-contained page (inline CSS and
 // SVG drawn here, no scripts, nothing fetched), so it can be attached to an
 // issue or opened from disk years later.
-func renderHTML(res *Result) string {
-	var b strings.Builder
-	cfg := res.cfg
-	esc := html.EscapeString
-	fmt.Fprintf(&b, `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>parley bench %s — %s</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:820px;color:#222}
-h1{font-size:1.4em}h2{font-size:1.1em;margin-top:2em}
-table{border-collapse:collapse}td,th{padding:2px 12px 2px 0;text-align:left;vertical-align:top}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-svg{display:block;margin:.5em 0}svg text{font:11px system-ui,sans-serif;fill:#444}
-.bad{color:#b00020;font-weight:bold}
-</style></head><body>
-<h1>parley bench %s</h1>
-<p>%s against <code>%s</code>, run <code>%s</code>.</p>
-`, esc(res.Scenario), time.Now().Format("2006-01-02 15:04"), esc(res.Scenario),
-		time.Now().Format(time.RFC1123), esc(cfg.URL), esc(cfg.RunID))
+//
+//go:embed report.html
+var reportHTML string
 
-	row := func(k, v string) { fmt.Fprintf(&b, "<tr><th>%s</th><td class=n>%s</td></tr>\n", esc(k), v) }
+var reportTemplate = template.Must(template.New("report").Parse(reportHTML))
+
+// htmlReport is what report.html shows. The charts are SVG that lineChart
+// and histChart draw, escaping every text they hold.
+type htmlReport struct {
+	Scenario, Date, Generated, URL, RunID string
+	Rows                                  []htmlRow
+	Errors                                []htmlError
+	OverTime                              []template.HTML
+	Distribution                          template.HTML
+	Settings                              [][2]string
+}
+
+type htmlRow struct {
+	Label, Value string
+	Bad          bool // a count that should be zero and is not
+}
+
+type htmlError struct{ Count, Text string }
+
+func cpuText(cpu, perM float64) string {
+	if perM > 0 {
+		return fmt.Sprintf("%.1f s (%.2f s per 1M deliveries)", cpu, perM)
+	}
+	return fmt.Sprintf("%.1f s", cpu)
+}
+
+func renderHTML(res *Result) (string, error) {
+	cfg := res.cfg
+	now := time.Now()
+	r := htmlReport{Scenario: res.Scenario, Date: now.Format("2006-01-02 15:04"), Generated: now.Format(time.RFC1123),
+		URL: strings.Join(cfg.URLs, ", "), RunID: cfg.RunID}
+	row := func(k, v string) { r.Rows = append(r.Rows, htmlRow{Label: k, Value: v}) }
 	num := func(n int64) string { return group(n) }
-	b.WriteString("<h2>Result</h2><table>\n")
 	row("connections ready", fmt.Sprintf("%s of %s", num(int64(res.Connections)), num(int64(cfg.Conns))))
 	row("measured", fmt.Sprintf("%.2f s", res.DurationS))
 	if res.Scenario != "connect" {
 		row("sent (acknowledged)", num(res.Sent))
 		row("delivered / expected", num(res.Delivered)+" / "+num(res.Expected))
-		lost := num(res.Lost)
-		if res.Lost > 0 {
-			lost = `<span class=bad>` + lost + `</span>`
-		}
-		dups := num(res.Duplicates)
-		if res.Duplicates > 0 {
-			dups = `<span class=bad>` + dups + `</span>`
-		}
-		row("lost", lost)
-		row("duplicates", dups)
+		r.Rows = append(r.Rows, htmlRow{"lost", num(res.Lost), res.Lost > 0}, htmlRow{"duplicates", num(res.Duplicates), res.Duplicates > 0})
 		row("deliveries per second", num(int64(res.DeliveriesPerS)))
 	}
 	l := res.LatencyMS
 	row(latencyLabel(res.Scenario)+" (ms)", fmt.Sprintf("p50 %g · p90 %g · p99 %g · p99.9 %g · max %g", l.P50, l.P90, l.P99, l.P999, l.Max))
 	s := res.Server
-	row("server RSS", fmt.Sprintf("%.1f MiB", float64(s.RSSBytes)/(1<<20)))
-	row("server CPU", fmt.Sprintf("%.1f s", s.CPUSeconds))
+	row("server RSS at the end / peak", fmt.Sprintf("%.1f / %.1f MiB", float64(s.EndRSSBytes)/(1<<20), float64(s.PeakRSSBytes)/(1<<20)))
+	row("server CPU", cpuText(s.CPUSeconds, s.CPUPerMDeliveries))
 	row("server goroutines", num(s.Goroutines))
-	b.WriteString("</table>\n")
+	if len(res.Nodes) > 1 {
+		for i, n := range res.Nodes {
+			row(fmt.Sprintf("node %d: %s", i+1, n.URL), fmt.Sprintf("%s connections · %s delivered · CPU %s · RSS end %.1f MiB",
+				num(int64(n.Connections)), num(n.Delivered), cpuText(n.CPUSeconds, n.CPUPerMDeliveries), float64(n.EndRSSBytes)/(1<<20)))
+		}
+	}
+	if rd := res.Redis; rd != nil {
+		row("Redis CPU ("+rd.Addr+")", cpuText(rd.CPUSeconds, rd.CPUPerMDeliveries))
+	}
 
-	b.WriteString("<h2>Errors</h2>\n")
-	if len(res.Errors) == 0 {
-		b.WriteString("<p>None.</p>\n")
-	} else {
-		keys := make([]string, 0, len(res.Errors))
-		for k := range res.Errors {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool { return res.Errors[keys[i]] > res.Errors[keys[j]] })
-		b.WriteString("<table>\n")
-		for _, k := range keys {
-			fmt.Fprintf(&b, "<tr><td class=n>%s</td><td>%s</td></tr>\n", num(res.Errors[k]), esc(k))
-		}
-		b.WriteString("</table>\n")
+	keys := make([]string, 0, len(res.Errors))
+	for k := range res.Errors {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return res.Errors[keys[i]] > res.Errors[keys[j]] })
+	for _, k := range keys {
+		r.Errors = append(r.Errors, htmlError{num(res.Errors[k]), k})
 	}
 
 	xs := make([]float64, len(res.Samples))
@@ -87,46 +96,41 @@ svg{display:block;margin:.5em 0}svg text{font:11px system-ui,sans-serif;fill:#44
 	for i, s := range res.Samples {
 		xs[i] = s.T
 	}
-	b.WriteString("<h2>Over time (one point per second)</h2>\n")
 	if res.Scenario == "connect" {
-		b.WriteString(lineChart("Connections ready", "", xs, series{"ready", "#1f77b4", pick(func(s Sample) float64 { return float64(s.Ready) })}))
+		r.OverTime = append(r.OverTime, lineChart("Connections ready", "", xs, series{"ready", "#1f77b4", pick(func(s Sample) float64 { return float64(s.Ready) })}))
 	} else {
-		b.WriteString(lineChart("Throughput: deliveries per second", "/s", xs,
-			series{"deliveries/s", "#1f77b4", pick(func(s Sample) float64 { return s.DeliveredPerS })}))
-		b.WriteString(lineChart("Acknowledged sends per second", "/s", xs,
-			series{"acks/s", "#2ca02c", pick(func(s Sample) float64 { return s.SentPerS })}))
+		r.OverTime = append(r.OverTime,
+			lineChart("Throughput: deliveries per second", "/s", xs,
+				series{"deliveries/s", "#1f77b4", pick(func(s Sample) float64 { return s.DeliveredPerS })}),
+			lineChart("Acknowledged sends per second", "/s", xs,
+				series{"acks/s", "#2ca02c", pick(func(s Sample) float64 { return s.SentPerS })}))
 	}
-	b.WriteString(lineChart(latencyLabel(res.Scenario)+" per second", "ms", xs,
+	r.OverTime = append(r.OverTime, lineChart(latencyLabel(res.Scenario)+" per second", "ms", xs,
 		series{"p99", "#d62728", pick(func(s Sample) float64 { return s.P99 })},
 		series{"p50", "#ff7f0e", pick(func(s Sample) float64 { return s.P50 })}))
+	r.Distribution = histChart(latencyLabel(res.Scenario)+", whole run", res.latency, res.LatencyMS)
 
-	b.WriteString("<h2>Latency distribution</h2>\n")
-	b.WriteString(histChart(latencyLabel(res.Scenario)+", whole run", res.latency, res.LatencyMS))
-
-	b.WriteString("<h2>Settings</h2><table>\n")
-	settings := [][2]string{
+	r.Settings = [][2]string{
 		{"connections", fmt.Sprint(cfg.Conns)}, {"connect rate", rateText(cfg.ConnectRate)},
 		{"source addresses", fmt.Sprint(cfg.SourceIPs)}, {"drain", cfg.Drain.String()},
 		{"preparation", prepMethod(cfg)},
 	}
 	switch cfg.Scenario {
 	case "broadcast":
-		settings = append(settings, [2]string{"publishers", fmt.Sprint(cfg.Publishers)},
+		r.Settings = append(r.Settings, [2]string{"publishers", fmt.Sprint(cfg.Publishers)},
 			[2]string{"rate", fmt.Sprintf("%g messages/minute", cfg.Rate)}, [2]string{"duration", cfg.Duration.String()})
 	case "rooms":
-		settings = append(settings, [2]string{"room size", fmt.Sprint(cfg.RoomSize)},
+		r.Settings = append(r.Settings, [2]string{"room size", fmt.Sprint(cfg.RoomSize)},
 			[2]string{"interval", cfg.Interval.String()}, [2]string{"duration", cfg.Duration.String()})
 	case "ingest":
-		settings = append(settings, [2]string{"rooms", fmt.Sprint(cfg.Rooms)},
+		r.Settings = append(r.Settings, [2]string{"rooms", fmt.Sprint(cfg.Rooms)},
 			[2]string{"in flight per connection", fmt.Sprint(cfg.Inflight)}, [2]string{"duration", cfg.Duration.String()})
 	case "connect":
-		settings = append(settings, [2]string{"room size", fmt.Sprint(cfg.RoomSize)})
+		r.Settings = append(r.Settings, [2]string{"room size", fmt.Sprint(cfg.RoomSize)})
 	}
-	for _, kv := range settings {
-		fmt.Fprintf(&b, "<tr><th>%s</th><td>%s</td></tr>\n", esc(kv[0]), esc(kv[1]))
-	}
-	b.WriteString("</table>\n</body></html>\n")
-	return b.String()
+	var b strings.Builder
+	err := reportTemplate.Execute(&b, r)
+	return b.String(), err
 }
 
 func latencyLabel(scenario string) string {
@@ -157,9 +161,9 @@ const (
 )
 
 // lineChart draws series over time (xs in seconds) with a zero-based y axis.
-func lineChart(title, unit string, xs []float64, ss ...series) string {
+func lineChart(title, unit string, xs []float64, ss ...series) template.HTML {
 	if len(xs) == 0 {
-		return fmt.Sprintf(noData, html.EscapeString(title))
+		return template.HTML(fmt.Sprintf(noData, html.EscapeString(title)))
 	}
 	xMax := math.Max(xs[len(xs)-1], 1)
 	yMax := 0.0
@@ -194,7 +198,7 @@ func lineChart(title, unit string, xs []float64, ss ...series) string {
 		fmt.Fprintf(&b, `<text x="%d" y="%d">%s</text>`, lx+20, ly+1, html.EscapeString(s.name))
 	}
 	b.WriteString("</svg>\n")
-	return b.String()
+	return template.HTML(b.String())
 }
 
 func unitSuffix(unit string) string {
@@ -206,9 +210,9 @@ func unitSuffix(unit string) string {
 
 // histChart draws the latency distribution on a log time axis, ten bins per
 // decade, with the p50 and p99 marked.
-func histChart(title string, h *Histogram, l Latency) string {
+func histChart(title string, h *Histogram, l Latency) template.HTML {
 	if h == nil || h.Count() == 0 {
-		return fmt.Sprintf(noData, html.EscapeString(title))
+		return template.HTML(fmt.Sprintf(noData, html.EscapeString(title)))
 	}
 	const perDecade = 10
 	bins := map[int]uint64{}
@@ -258,7 +262,7 @@ func histChart(title string, h *Histogram, l Latency) string {
 	mark("p99", l.P99, "#d62728")
 	fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%d" y2="%d" %s/>`, padL, padL+plotW, padT+plotH, padT+plotH, axisStyle)
 	b.WriteString("</svg>\n")
-	return b.String()
+	return template.HTML(b.String())
 }
 
 func usLabel(us float64) string {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	mrand "math/rand/v2"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,8 @@ import (
 
 	"parley/client"
 	"parley/internal/chat"
+	"parley/internal/password"
+	"parley/internal/ratelimit"
 	"parley/internal/server"
 )
 
@@ -110,7 +113,9 @@ func prepareStore(ctx context.Context, cfg Config, p plan) (credentials, error) 
 		Limits: chat.Limits{MaxInvite: big, MaxRoomMembers: big, MaxRoomsPerUser: big,
 			RoomCreatesPerSecond: unlimited, InvitesPerSecond: unlimited, InviteBurst: big},
 		DefaultWhoMayAdd: chat.AddAnyone,
+		RateLimiters:     ratelimit.Local(time.Now),
 	}
+	cc.Passwords = password.New(cc.Limits)
 	accounts := chat.NewAccounts(cc)
 	svc := chat.NewService(cc)
 	defer svc.Close()
@@ -184,15 +189,16 @@ const maxInvitePerRequest = 100
 // invitation rate, and one join each is within every user's join rate.
 func prepareAPI(ctx context.Context, cfg Config, p plan) (credentials, error) {
 	hc := &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
-	api := client.New(cfg.URL).WithHTTPClient(hc)
+	api := client.New(cfg.URLs[0]).WithHTTPClient(hc)
 	pw := randomPassword()
 	n := len(p.names)
 	c := credentials{tokens: make([]string, n), roomIDs: make([]string, len(p.rooms))}
 	err := parallel(ctx, cfg.Status, "users (signup+login over REST)", n, 8, func(i int) error {
-		if _, err := api.Signup(ctx, p.names[i], pw, p.names[i]); err != nil {
+		if err := whenNotBusy(ctx, func() error { _, err := api.Signup(ctx, p.names[i], pw, p.names[i]); return err }); err != nil {
 			return fmt.Errorf("signup %s: %w", p.names[i], err)
 		}
-		lc, _, err := api.Login(ctx, p.names[i], pw)
+		var lc *client.Client
+		err := whenNotBusy(ctx, func() (err error) { lc, _, err = api.Login(ctx, p.names[i], pw); return err })
 		if err != nil {
 			return fmt.Errorf("login %s: %w", p.names[i], err)
 		}
@@ -205,13 +211,15 @@ func prepareAPI(ctx context.Context, cfg Config, p plan) (credentials, error) {
 	codes := make([]string, len(p.rooms))
 	err = parallel(ctx, cfg.Status, "rooms", len(p.rooms), 8, func(j int) error {
 		owner := api.WithToken(c.tokens[p.rooms[j][0]])
-		sum, err := owner.CreateRoom(ctx, roomName(cfg, j))
+		var sum client.RoomSummary
+		err := whenNotBusy(ctx, func() (err error) { sum, err = owner.CreateRoom(ctx, roomName(cfg, j)); return err })
 		if err != nil {
 			return fmt.Errorf("create room: %w", err)
 		}
 		c.roomIDs[j] = string(sum.ID)
 		if len(p.rooms[j]) > 1 {
-			link, err := owner.CreateLink(ctx, sum.ID, 0, 0)
+			var link client.Link
+			err := whenNotBusy(ctx, func() (err error) { link, err = owner.CreateLink(ctx, sum.ID, 0, 0); return err })
 			if err != nil {
 				return fmt.Errorf("invite link: %w", err)
 			}
@@ -232,13 +240,37 @@ func prepareAPI(ctx context.Context, cfg Config, p plan) (credentials, error) {
 	}
 	err = parallel(ctx, cfg.Status, "joins (invite links over REST)", len(joins), 8, func(k int) error {
 		jn := joins[k]
-		if _, err := api.WithToken(c.tokens[jn.user]).JoinLink(ctx, codes[jn.room]); err != nil {
+		member := api.WithToken(c.tokens[jn.user])
+		if err := whenNotBusy(ctx, func() error { _, err := member.JoinLink(ctx, codes[jn.room]); return err }); err != nil {
 			return fmt.Errorf("join room %d: %w", jn.room, err)
 		}
 		return nil
 	})
 	return c, err
 }
+
+// whenNotBusy calls f until the server answers something other than 503
+// unavailable: a busy server (its password-hashing queue full, say) asks to
+// be tried again, and a run should not fail for it. A 503 did nothing, so
+// the same request is safe to repeat. Gives up after busyPatience.
+func whenNotBusy(ctx context.Context, f func() error) error {
+	deadline := time.Now().Add(busyPatience)
+	wait := 250 * time.Millisecond
+	for {
+		err := f()
+		if client.ErrorCode(err) != "unavailable" || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait/2 + mrand.N(wait/2+1)):
+		}
+		wait = min(2*wait, 4*time.Second)
+	}
+}
+
+const busyPatience = 2 * time.Minute
 
 // prepMethod says which preparation path cfg takes.
 func prepMethod(cfg Config) string {

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,10 +33,21 @@ import (
 //	deliveries_per_s  delivered / duration_s
 //	latency_ms        {p50, p90, p99, p999, max}: send → receipt (broadcast,
 //	                  rooms), send → ack (ingest), dial → ready (connect)
-//	server            {rss_bytes, goroutines} from the server's /metrics at the
-//	                  end (under load, before the connections close), and
-//	                  cpu_seconds used between the start and the end of the
-//	                  measured phase
+//	server            from the server's /metrics (process_resident_memory_bytes,
+//	                  go_goroutines, process_cpu_seconds_total), summed over
+//	                  the nodes: end_rss_bytes and goroutines at the end of
+//	                  the measured phase (under load, before the connections
+//	                  close); peak_rss_bytes, the highest RSS of the readings
+//	                  taken once a second through the phase, its start and
+//	                  end included; cpu_seconds used between its start and
+//	                  end; cpu_s_per_m_deliveries, cpu_seconds per million
+//	                  deliveries (message scenarios)
+//	nodes             per node, in --url order: url, connections, delivered
+//	                  (to that node's connections) and the server fields
+//	                  above for that node alone
+//	redis             with --redis-info only: addr, cpu_seconds (growth of
+//	                  used_cpu_sys + used_cpu_user of INFO cpu over the
+//	                  measured phase) and cpu_s_per_m_deliveries
 //	errors            an object counting errors by kind, e.g.
 //	                  {"send: rate_limited": 12, "connect: dial: connect: connection refused": 3};
 //	                  {} when there were none
@@ -51,6 +63,8 @@ type Result struct {
 	DeliveriesPerS float64          `json:"deliveries_per_s"`
 	LatencyMS      Latency          `json:"latency_ms"`
 	Server         ServerStats      `json:"server"`
+	Nodes          []NodeStats      `json:"nodes"`
+	Redis          *RedisStats      `json:"redis,omitempty"`
 	Errors         map[string]int64 `json:"errors"`
 
 	Duration time.Duration `json:"-"`
@@ -73,13 +87,39 @@ type Latency struct {
 
 // ServerStats are the server's own figures, from its /metrics.
 type ServerStats struct {
-	RSSBytes   int64   `json:"rss_bytes"`
-	CPUSeconds float64 `json:"cpu_seconds"`
-	Goroutines int64   `json:"goroutines"`
+	EndRSSBytes       int64   `json:"end_rss_bytes"`
+	PeakRSSBytes      int64   `json:"peak_rss_bytes"`
+	CPUSeconds        float64 `json:"cpu_seconds"`
+	CPUPerMDeliveries float64 `json:"cpu_s_per_m_deliveries,omitempty"`
+	Goroutines        int64   `json:"goroutines"`
 	// connect with --hold: the RSS after holding every connection idle, and
 	// (that − the RSS before the first connection) / connections.
 	IdleRSSBytes    int64 `json:"idle_rss_bytes,omitempty"`
 	RSSPerConnBytes int64 `json:"rss_per_conn_bytes,omitempty"`
+}
+
+// NodeStats are one node's figures: its share of the connections, what
+// they received, and its /metrics.
+type NodeStats struct {
+	URL         string `json:"url"`
+	Connections int    `json:"connections"`
+	Delivered   int64  `json:"delivered"`
+	ServerStats
+}
+
+// RedisStats is the CPU the shared Redis spent over the measured phase.
+type RedisStats struct {
+	Addr              string  `json:"addr"`
+	CPUSeconds        float64 `json:"cpu_seconds"`
+	CPUPerMDeliveries float64 `json:"cpu_s_per_m_deliveries,omitempty"`
+}
+
+// perM is CPU seconds per million deliveries, 0 when nothing was delivered.
+func perM(cpu float64, delivered int64) float64 {
+	if delivered <= 0 {
+		return 0
+	}
+	return math.Round(cpu/float64(delivered)*1e9) / 1e3
 }
 
 // Sample is one second of the measured phase.
@@ -130,7 +170,11 @@ func (r *run) report(res *Result) error {
 		}
 	}
 	if p := r.cfg.HTMLPath; p != "" {
-		if err := os.WriteFile(p, []byte(renderHTML(res)), 0o644); err != nil {
+		page, err := renderHTML(res)
+		if err != nil {
+			return fmt.Errorf("render html: %w", err)
+		}
+		if err := os.WriteFile(p, []byte(page), 0o644); err != nil {
 			return fmt.Errorf("write html: %w", err)
 		}
 	}
@@ -145,7 +189,7 @@ func writeSummary(w io.Writer, res *Result) {
 			fmtMS(l.P50), fmtMS(l.P90), fmtMS(l.P99), fmtMS(l.P999), fmtMS(l.Max))
 	}
 	secs := math.Max(res.Duration.Seconds(), 1e-9)
-	p("parley bench %s against %s (run %s)", res.Scenario, cfg.URL, cfg.RunID)
+	p("parley bench %s against %s (run %s)", res.Scenario, strings.Join(cfg.URLs, ", "), cfg.RunID)
 	if res.Scenario == "connect" {
 		p("  connections %d of %d ready in %.2f s (%.0f/s)", res.Connections, cfg.Conns, res.DurationS, float64(res.Connections)/secs)
 		p("  connect     %s  (dial → ready frame)", lat(res.LatencyMS))
@@ -160,8 +204,25 @@ func writeSummary(w io.Writer, res *Result) {
 			p("  latency     %s  (send → receipt)", lat(res.LatencyMS))
 		}
 	}
+	server := func(label string, s ServerStats) {
+		perMText := ""
+		if s.CPUPerMDeliveries > 0 {
+			perMText = fmt.Sprintf(", %.2f s per 1M deliveries", s.CPUPerMDeliveries)
+		}
+		p("  %-11s rss %.1f MiB at the end, %.1f MiB at peak; cpu %.1f s (%.2f cores%s), goroutines %s",
+			label, float64(s.EndRSSBytes)/(1<<20), float64(s.PeakRSSBytes)/(1<<20), s.CPUSeconds, s.CPUSeconds/secs, perMText, group(s.Goroutines))
+	}
 	s := res.Server
-	p("  server      rss %.1f MiB, cpu %.1f s (%.2f cores), goroutines %s", float64(s.RSSBytes)/(1<<20), s.CPUSeconds, s.CPUSeconds/secs, group(s.Goroutines))
+	server("server", s)
+	if len(res.Nodes) > 1 {
+		for i, n := range res.Nodes {
+			p("  node %d      %s: %s connections, %s delivered", i+1, n.URL, group(int64(n.Connections)), group(n.Delivered))
+			server("", n.ServerStats)
+		}
+	}
+	if rd := res.Redis; rd != nil {
+		p("  redis       %s: cpu %.1f s (%.2f cores, %.2f s per 1M deliveries)", rd.Addr, rd.CPUSeconds, rd.CPUSeconds/secs, rd.CPUPerMDeliveries)
+	}
 	if s.RSSPerConnBytes > 0 {
 		p("  idle        rss %.1f MiB after holding %s: %.1f KiB per connection", float64(s.IdleRSSBytes)/(1<<20), cfg.Hold, float64(s.RSSPerConnBytes)/1024)
 	}
@@ -265,10 +326,21 @@ type metricsSnap struct {
 	rss, cpu, goroutines float64
 }
 
-func (r *run) scrape(ctx context.Context) metricsSnap {
+// scrape reads every node's /metrics, in URLs order.
+func (r *run) scrape(ctx context.Context) []metricsSnap {
+	out := make([]metricsSnap, len(r.cfg.URLs))
+	var wg sync.WaitGroup
+	for i, u := range r.cfg.URLs {
+		wg.Go(func() { out[i] = r.scrapeNode(ctx, u) })
+	}
+	wg.Wait()
+	return out
+}
+
+func (r *run) scrapeNode(ctx context.Context, base string) metricsSnap {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(r.cfg.URL, "/")+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
 	if err != nil {
 		r.errs.add("metrics: "+err.Error(), 1)
 		return metricsSnap{}
@@ -313,10 +385,55 @@ func parseMetrics(body io.Reader) metricsSnap {
 	return m
 }
 
-func serverStats(before, after metricsSnap) ServerStats {
-	s := ServerStats{RSSBytes: int64(after.rss), Goroutines: int64(after.goroutines)}
-	if before.ok && after.ok {
-		s.CPUSeconds = math.Round((after.cpu-before.cpu)*1000) / 1000
+// watchRSS reads each node's RSS once a second until stop, which returns
+// each node's highest reading, those of before and after included.
+func (r *run) watchRSS(ctx context.Context) (stop func(before, after []metricsSnap) []int64) {
+	done, peak := make(chan struct{}), make(chan []float64, 1)
+	go func() {
+		high := make([]float64, len(r.cfg.URLs))
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				peak <- high
+				return
+			case <-tick.C:
+				for i, m := range r.scrape(ctx) {
+					if m.ok {
+						high[i] = max(high[i], m.rss)
+					}
+				}
+			}
+		}
+	}()
+	return func(before, after []metricsSnap) []int64 {
+		close(done)
+		high := <-peak
+		out := make([]int64, len(high))
+		for i := range high {
+			out[i] = int64(max(high[i], before[i].rss, after[i].rss))
+		}
+		return out
 	}
-	return s
+}
+
+// nodeStats gives each node's figures and their sum. Per-node peaks are
+// summed too: an upper bound of the cluster's peak, exact for one node.
+func nodeStats(urls []string, before, after []metricsSnap, peakRSS []int64) (ServerStats, []NodeStats) {
+	var total ServerStats
+	nodes := make([]NodeStats, len(urls))
+	for i, u := range urls {
+		s := ServerStats{EndRSSBytes: int64(after[i].rss), PeakRSSBytes: peakRSS[i], Goroutines: int64(after[i].goroutines)}
+		if before[i].ok && after[i].ok {
+			s.CPUSeconds = math.Round((after[i].cpu-before[i].cpu)*1000) / 1000
+		}
+		nodes[i] = NodeStats{URL: u, ServerStats: s}
+		total.EndRSSBytes += s.EndRSSBytes
+		total.PeakRSSBytes += s.PeakRSSBytes
+		total.Goroutines += s.Goroutines
+		total.CPUSeconds += s.CPUSeconds
+	}
+	total.CPUSeconds = math.Round(total.CPUSeconds*1000) / 1000
+	return total, nodes
 }

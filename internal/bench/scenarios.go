@@ -2,7 +2,9 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -78,6 +80,8 @@ func (r *run) messageScenario(ctx context.Context, p plan, tokens []string) *Res
 	}
 
 	before := r.scrape(ctx)
+	redisBefore, redisErr := r.redisCPU(ctx)
+	peak := r.watchRSS(ctx)
 	r.lat.Window() // start the per-second windows empty
 	r.ackLat.Window()
 	r.status("sending for %s", cfg.Duration)
@@ -116,7 +120,9 @@ func (r *run) messageScenario(ctx context.Context, p plan, tokens []string) *Res
 	if ctx.Err() != nil {
 		r.errs.add("interrupted: sending or the drain was cut short, so lost counts are not final", 1)
 	}
-	after := r.scrape(ctx) // before closing: the server's figures under load
+	after := r.scrape(ctx)         // before closing: the server's figures under load
+	peakRSS := peak(before, after) // stopped with the phase: closing is no load
+	redisAfter, redisErr2 := r.redisCPU(ctx)
 	res.Samples = stop()
 	for _, c := range ready {
 		c.failPending("send: no reply within the drain period")
@@ -124,13 +130,18 @@ func (r *run) messageScenario(ctx context.Context, p plan, tokens []string) *Res
 	r.closeAll(ready)
 
 	var d deliveryResult
+	res.Server, res.Nodes = nodeStats(cfg.URLs, before, after, peakRSS)
 	for _, c := range ready {
+		n := &res.Nodes[cfg.node(c.idx)]
+		n.Connections++
 		for i := range c.tracks {
 			t := &c.tracks[i]
 			rm := r.rooms[t.room]
 			rm.mu.Lock()
-			d.add(t.account(&rm.acked))
+			got := t.account(&rm.acked)
 			rm.mu.Unlock()
+			d.add(got)
+			n.Delivered += got.delivered
 		}
 	}
 	if d.unexpected > 0 {
@@ -142,15 +153,37 @@ func (r *run) messageScenario(ctx context.Context, p plan, tokens []string) *Res
 	res.Sent = r.acked.Load()
 	res.Delivered, res.Expected, res.Lost, res.Duplicates = d.delivered, d.delivered+d.lost, d.lost, d.duplicates
 	res.latency, res.ackLatency, res.connectLatency = primary.Total(), r.ackLat.Total(), r.connLat.Total()
-	res.Server = serverStats(before, after)
+	res.Server.CPUPerMDeliveries = perM(res.Server.CPUSeconds, d.delivered)
+	for i := range res.Nodes {
+		n := &res.Nodes[i]
+		n.CPUPerMDeliveries = perM(n.CPUSeconds, n.Delivered)
+	}
+	if r.cfg.RedisInfo != "" {
+		if err := errors.Join(redisErr, redisErr2); err != nil {
+			r.errs.add("redis info: "+shortErr(err), 1)
+		} else {
+			cpu := math.Round((redisAfter-redisBefore)*1000) / 1000
+			res.Redis = &RedisStats{Addr: r.cfg.RedisInfo, CPUSeconds: cpu, CPUPerMDeliveries: perM(cpu, d.delivered)}
+		}
+	}
 	res.Errors, _ = r.errs.snapshot()
 	return res
+}
+
+// redisCPU is the shared Redis's CPU seconds so far, when --redis-info
+// names it.
+func (r *run) redisCPU(ctx context.Context) (float64, error) {
+	if r.cfg.RedisInfo == "" {
+		return 0, nil
+	}
+	return redisCPU(ctx, r.cfg.RedisInfo)
 }
 
 // connectScenario measures connection setup: how long until every client
 // has its ready frame, and how long each one took.
 func (r *run) connectScenario(ctx context.Context, tokens []string) *Result {
 	before := r.scrape(ctx)
+	peak := r.watchRSS(ctx)
 	r.status("connecting %d clients (%s)", len(tokens), rateText(r.cfg.ConnectRate))
 	t0 := time.Now()
 	stop := r.sample("connect", r.connLat, t0, true)
@@ -159,7 +192,12 @@ func (r *run) connectScenario(ctx context.Context, tokens []string) *Result {
 	after := r.scrape(ctx)
 	res := &Result{Scenario: "connect", Connections: int(r.ready.Load()), Duration: elapsed, cfg: r.cfg}
 	res.Samples = stop()
-	res.Server = serverStats(before, after)
+	res.Server, res.Nodes = nodeStats(r.cfg.URLs, before, after, peak(before, after))
+	for _, c := range conns {
+		if c != nil {
+			res.Nodes[r.cfg.node(c.idx)].Connections++
+		}
+	}
 	if r.cfg.Hold > 0 && res.Connections > 0 {
 		// Idle cost: what the server holds for connections doing nothing,
 		// once setup garbage is collected and the heap has settled.
@@ -168,9 +206,11 @@ func (r *run) connectScenario(ctx context.Context, tokens []string) *Result {
 		case <-ctx.Done():
 		case <-time.After(r.cfg.Hold):
 		}
-		if idle := r.scrape(ctx); idle.ok && before.ok {
-			res.Server.IdleRSSBytes = int64(idle.rss)
-			res.Server.RSSPerConnBytes = int64((idle.rss - before.rss) / float64(res.Connections))
+		if idle, ok := sumRSS(r.scrape(ctx)); ok {
+			if start, ok := sumRSS(before); ok {
+				res.Server.IdleRSSBytes = int64(idle)
+				res.Server.RSSPerConnBytes = int64((idle - start) / float64(res.Connections))
+			}
 		}
 	}
 	var ready []*conn
@@ -183,6 +223,18 @@ func (r *run) connectScenario(ctx context.Context, tokens []string) *Result {
 	res.latency, res.connectLatency = r.connLat.Total(), r.connLat.Total()
 	res.Errors, _ = r.errs.snapshot()
 	return res
+}
+
+// sumRSS adds the nodes' RSS; false unless every node answered.
+func sumRSS(ms []metricsSnap) (float64, bool) {
+	var sum float64
+	for _, m := range ms {
+		if !m.ok {
+			return 0, false
+		}
+		sum += m.rss
+	}
+	return sum, true
 }
 
 // drain waits, up to Drain, until every send has its reply and every

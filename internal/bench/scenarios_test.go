@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"parley/internal/server"
+	"parley/internal/testenv"
 	"parley/internal/testserver"
 )
 
@@ -21,7 +22,9 @@ import (
 func smoke(t *testing.T, srv *testserver.Server, cfg Config) *Result {
 	t.Helper()
 	dir := t.TempDir()
-	cfg.URL = srv.URL
+	if len(cfg.URLs) == 0 {
+		cfg.URLs = []string{srv.URL}
+	}
 	cfg.JSONPath, cfg.HTMLPath = filepath.Join(dir, "r.json"), filepath.Join(dir, "r.html")
 	cfg.Drain = 10 * time.Second // the drain ends as soon as everything has arrived
 	if runtime.GOOS == "linux" {
@@ -49,7 +52,10 @@ func smoke(t *testing.T, srv *testserver.Server, cfg Config) *Result {
 		t.Fatalf("json: %v", err)
 	}
 	want := []string{"scenario", "connections", "duration_s", "sent", "delivered", "expected", "lost",
-		"duplicates", "deliveries_per_s", "latency_ms", "server", "errors"}
+		"duplicates", "deliveries_per_s", "latency_ms", "server", "nodes", "errors"}
+	if cfg.RedisInfo != "" {
+		want = append(want, "redis")
+	}
 	if len(fields) != len(want) {
 		t.Errorf("json has %d fields, want exactly %v:\n%s", len(fields), want, b)
 	}
@@ -72,7 +78,7 @@ func smoke(t *testing.T, srv *testserver.Server, cfg Config) *Result {
 	if res.Connections != cfg.Conns {
 		t.Errorf("connections %d, want %d; errors %v", res.Connections, cfg.Conns, res.Errors)
 	}
-	if res.Server.RSSBytes <= 0 || res.Server.Goroutines <= 0 {
+	if s := res.Server; s.EndRSSBytes <= 0 || s.PeakRSSBytes < s.EndRSSBytes || s.Goroutines <= 0 {
 		t.Errorf("server figures not read from /metrics: %+v", res.Server)
 	}
 	return res
@@ -160,7 +166,8 @@ func TestRoomsOverREST(t *testing.T) {
 func TestConfigRejectsBadInput(t *testing.T) {
 	for _, c := range []Config{
 		{Scenario: "nope"},
-		{Scenario: "broadcast", URL: "ftp://x"},
+		{Scenario: "broadcast", URLs: []string{"ftp://x"}},
+		{Scenario: "broadcast", URLs: []string{"http://a:1", "ftp://x"}},
 		{Scenario: "broadcast", RunID: "Has Spaces"},
 		{Scenario: "broadcast", SourceIPs: 300},
 	} {
@@ -175,4 +182,61 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+func TestSplitURLsAndRoundRobin(t *testing.T) {
+	got := SplitURLs([]string{"http://a:1", " http://b:2/, http://c:3,", ""})
+	want := []string{"http://a:1", "http://b:2", "http://c:3"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("SplitURLs = %q, want %q", got, want)
+	}
+	cfg, err := Config{Scenario: "broadcast", URLs: []string{"http://a:1,http://b:2", "http://c:3"}}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for idx, node := range []int{0, 1, 2, 0, 1, 2, 0} {
+		if n := cfg.node(idx); n != node {
+			t.Errorf("connection %d goes to node %d, want %d", idx, n, node)
+		}
+	}
+	if cfg, _ := (Config{Scenario: "broadcast"}).withDefaults(); len(cfg.URLs) != 1 {
+		t.Errorf("no --url: %q, want the one default", cfg.URLs)
+	}
+}
+
+func TestParseRedisCPU(t *testing.T) {
+	got, err := parseRedisCPU("# CPU\r\nused_cpu_sys:1.500000\r\nused_cpu_user:2.250000\r\nused_cpu_sys_children:9.0\r\n")
+	if err != nil || got != 3.75 {
+		t.Errorf("got %v, %v; want 3.75", got, err)
+	}
+	if _, err := parseRedisCPU("# CPU\r\n"); err == nil {
+		t.Error("an INFO without the cpu fields was accepted")
+	}
+}
+
+// Two nodes of one cluster (PostgreSQL and Redis shared): the connections
+// and publishers alternate between them, every message reaches every
+// watcher on either node once, and each node's and Redis's CPU is read.
+func TestBroadcastOverTwoNodes(t *testing.T) {
+	nodes := testserver.StartCluster(t, 2, realConsent)
+	res := smoke(t, nodes[0], Config{Scenario: "broadcast", DB: nodes[0].DB, Conns: 60, Publishers: 4,
+		Rate: 1200, Duration: 2 * time.Second, ConnectRate: 0,
+		URLs: []string{nodes[0].URL, nodes[1].URL}, RedisInfo: testenv.RedisURL()})
+	checkDelivery(t, res)
+	if len(res.Nodes) != 2 {
+		t.Fatalf("nodes %+v, want 2", res.Nodes)
+	}
+	var delivered int64
+	for i, n := range res.Nodes {
+		if n.URL != strings.TrimRight(nodes[i].URL, "/") || n.Connections != 30 || n.EndRSSBytes <= 0 {
+			t.Errorf("node %d: %+v, want %s with 30 connections and its /metrics", i, n, nodes[i].URL)
+		}
+		delivered += n.Delivered
+	}
+	if delivered != res.Delivered {
+		t.Errorf("nodes delivered %d in all, the run %d", delivered, res.Delivered)
+	}
+	if res.Redis == nil || res.Redis.CPUSeconds < 0 {
+		t.Errorf("redis %+v (errors %v)", res.Redis, res.Errors)
+	}
 }

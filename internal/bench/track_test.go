@@ -86,7 +86,7 @@ func TestScanMessage(t *testing.T) {
 	sent := time.Now().UnixNano()
 	m := chat.Message{
 		ID: "0194f0b1-aaaa-7bbb-8ccc-dddd0000eeee", RoomID: "0194f0a5-1111-7222-8333-444455556666", Seq: 4242,
-		SenderID: "u1", ClientID: "x-1-7", Kind: chat.Text, Text: "t=" + itoa(sent), ReplyTo: 3, CreatedAt: time.Now(),
+		SenderID: "u1", ClientID: "x-1-7", Kind: chat.Text, Text: "t=" + itoa(sent), ReplyTo: 3, CreatedAt: chat.TimeOf(time.Now()),
 	}
 	data, _ := json.Marshal(m)
 	room, seq, got, ok := scanMessage(data)
@@ -95,7 +95,7 @@ func TestScanMessage(t *testing.T) {
 	}
 
 	sys := chat.Message{ID: "m", RoomID: "r1", Seq: 7, Kind: chat.System,
-		System: &chat.SystemEvent{Type: chat.AnnouncementChanged, Actor: "u", Text: `t=123 "seq":1`}, CreatedAt: time.Now()}
+		System: &chat.SystemEvent{Type: chat.AnnouncementChanged, Actor: "u", Text: `t=123 "seq":1`}, CreatedAt: chat.TimeOf(time.Now())}
 	data, _ = json.Marshal(sys)
 	room, seq, got, ok = scanMessage(data)
 	if !ok || string(room) != "r1" || seq != 7 || got != 0 {

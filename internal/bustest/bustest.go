@@ -39,13 +39,28 @@ func settle(t testing.TB, buses ...chat.Bus) {
 	}
 }
 
+// Harness opens the implementation under test.
+type Harness struct {
+	Nodes Nodes
+	// QueueOf4 returns nodes whose queue of received events holds 4, for a
+	// bus that delivers other nodes' events asynchronously; nil when
+	// delivery is synchronous (nothing to overflow).
+	QueueOf4 Nodes
+	// Cut breaks a node's connection to its broker, as a network failure
+	// would; nil for a bus without a broker (nothing to reconnect).
+	Cut func(t *testing.T, b chat.Bus)
+}
+
 // Run runs the suite.
-func Run(t *testing.T, nodes Nodes) {
+func Run(t *testing.T, h Harness) {
+	nodes := h.Nodes
 	t.Run("LocalSubscribersGetAnEventBeforePublishReturns", func(t *testing.T) { localIsSynchronous(t, nodes) })
 	t.Run("EverySubscriberGetsEachEventOnceInOrder", func(t *testing.T) { onceInOrder(t, nodes) })
 	t.Run("EventsKeepEveryField", func(t *testing.T) { roundTrip(t, nodes) })
 	t.Run("CancelStopsDeliveryToThatSubscriberOnly", func(t *testing.T) { cancel(t, nodes) })
 	t.Run("TopicsAreIndependent", func(t *testing.T) { topics(t, nodes) })
+	t.Run("OverflowDropsInOrderAndAsksForAResync", func(t *testing.T) { overflow(t, h) })
+	t.Run("ReconnectResubscribesAndAsksForAResync", func(t *testing.T) { reconnect(t, h) })
 }
 
 // Recorder collects the events given to one subscriber.
@@ -236,4 +251,124 @@ func topics(t *testing.T, nodes Nodes) {
 	}
 	wantSeqs(t, "room.a", a.WaitFor(t, 20), 1, 20)
 	wantSeqs(t, "room.b", b.WaitFor(t, 20), 101, 120)
+}
+
+// onReconnect registers a signal of b's reconnections (and resyncs), or
+// fails: a bus that can miss events must say when it may have.
+func onReconnect(t *testing.T, b chat.Bus) <-chan struct{} {
+	t.Helper()
+	r, ok := b.(chat.Reconnector)
+	if !ok {
+		t.Fatalf("%T can miss events but is not a chat.Reconnector", b)
+	}
+	ch := make(chan struct{}, 1)
+	r.OnReconnect(func() {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	})
+	return ch
+}
+
+func waitSignal(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("%s: OnReconnect functions did not run", what)
+	}
+}
+
+// A subscriber stuck on a node with a full queue costs the publisher
+// nothing: the node drops events, in order, and asks its hub to resync
+// from the store as after a reconnection.
+func overflow(t *testing.T, h Harness) {
+	if h.QueueOf4 == nil {
+		t.Skip("delivery is synchronous: no queue to overflow")
+	}
+	ns := h.QueueOf4(t, 2)
+	pub, node := ns[0], ns[1]
+	const topic = "room.overflow"
+	release := make(chan struct{})
+	r := NewRecorder()
+	node.Subscribe(topic, func(ev chat.Event) {
+		<-release // a stuck subscriber
+		r.Fn(ev)
+	})
+	resynced := onReconnect(t, node)
+	settle(t, pub, node)
+	for seq := int64(1); seq <= 50; seq++ {
+		publish(t, pub, topic, seq)
+	}
+	waitSignal(t, resynced, "after an overflow")
+	close(release)
+	// Publishing is asynchronous too: the tail of the burst may still be on
+	// its way and overflow the queue again, taking a single event after it
+	// along. So the node must take events again once the burst has passed:
+	// one more a second until one arrives.
+	got := afterBurst(t, pub, r, topic, 50)
+	if len(got) >= 51 {
+		t.Fatalf("a queue of 4 took all %d events", len(got))
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].Seq <= got[i-1].Seq {
+			t.Fatalf("out of order after overflow: %v", r.Seqs())
+		}
+	}
+}
+
+// afterBurst publishes seq last+1, last+2, … to topic, one a second, until
+// r records one of them, and returns what r recorded; it fails after 30 s.
+func afterBurst(t *testing.T, pub chat.Bus, r *Recorder, topic string, last int64) []chat.Event {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for seq := last + 1; ; {
+		publish(t, pub, topic, seq)
+		for {
+			evs := r.Events()
+			if len(evs) > 0 && evs[len(evs)-1].Seq > last {
+				return evs
+			}
+			select {
+			case <-r.more:
+				continue
+			case <-tick.C:
+				seq++
+			case <-deadline:
+				t.Fatalf("no event after seq %d arrived; got %v", last, r.Seqs())
+			}
+			break
+		}
+	}
+}
+
+// A node cut off from its broker reconnects by itself, subscribes again to
+// every topic it had before running OnReconnect functions (which resync
+// what was missed), and takes new subscriptions.
+func reconnect(t *testing.T, h Harness) {
+	if h.Cut == nil {
+		t.Skip("no broker to be cut off from")
+	}
+	ns := h.Nodes(t, 2)
+	pub, node := ns[0], ns[1]
+	const topic = "room.reconnect"
+	r := NewRecorder()
+	node.Subscribe(topic, r.Fn)
+	reconnected := onReconnect(t, node)
+	settle(t, node)
+	publish(t, pub, topic, 1)
+	r.WaitForSeq(t, 1)
+
+	h.Cut(t, node)
+	waitSignal(t, reconnected, "after the connection was cut")
+	publish(t, pub, topic, 2)
+	r.WaitForSeq(t, 2)
+	r2 := NewRecorder()
+	node.Subscribe("room.after", r2.Fn)
+	settle(t, node)
+	publish(t, pub, "room.after", 3)
+	r2.WaitForSeq(t, 3)
 }

@@ -8,26 +8,26 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"parley/internal/outage"
 )
 
 // Accounts signs users up, logs them in and out, resolves bearer tokens and
 // manages sessions (sessions.go).
 type Accounts struct {
-	store   Store
-	bus     Bus
-	log     *slog.Logger
-	limits  Limits
-	now     func() time.Time
-	checks  atomic.Int64 // argon2 verifications: the cost an attacker can cause
-	logins  *hashPool    // password checks of logins, alone: signups never queue them
-	others  *hashPool    // signups and password changes
-	login   loginLimits
-	signups struct{ addr, all RateLimiter }
-	tickets RateLimiter // WebSocket tickets per session
-	dummyPW string      // verified against for unknown usernames, so timing does not reveal them
-	policy  AddPolicy   // new accounts' "who may add me"
+	store     Store
+	bus       Bus
+	log       *slog.Logger
+	outages   *outage.Set // the operations that fail by the thousand in an outage (Service.outages)
+	limits    Limits
+	now       func() time.Time
+	passwords Passwords
+	login     loginLimits
+	signups   struct{ addr, all RateLimiter }
+	tickets   RateLimiter // WebSocket tickets per session
+	dummyPW   string      // verified against for unknown usernames, so timing does not reveal them
+	policy    AddPolicy   // new accounts' "who may add me"
 
 	touchMu    sync.Mutex
 	touched    map[string]time.Time // token hash → when this node last wrote the session's last-seen
@@ -35,7 +35,9 @@ type Accounts struct {
 }
 
 func NewAccounts(c Config) *Accounts {
-	l := c.Limits.withDefaults()
+	c.mustHave("RateLimiters", c.RateLimiters != nil)
+	c.mustHave("Passwords", c.Passwords != nil)
+	l := c.Limits.WithDefaults()
 	now := c.Now
 	if now == nil {
 		now = time.Now
@@ -44,39 +46,21 @@ func NewAccounts(c Config) *Accounts {
 		c.Log = slog.Default()
 	}
 	a := &Accounts{
-		store: c.Store, bus: c.Bus, log: c.Log, limits: l, now: now,
-		login:   newLoginLimits(c, l, now),
-		tickets: c.limiter("ws-tickets", 1, 30, now),
+		store: c.Store, bus: c.Bus, log: c.Log, limits: l, now: now, passwords: c.Passwords,
+		login:   newLoginLimits(c, l),
+		tickets: c.RateLimiters("ws-tickets", 1, 30),
 		touched: make(map[string]time.Time),
+		outages: outage.NewSet(c.Log),
 	}
-	a.logins = newHashPool("login", l.LoginHashSlots, l.HashQueue, l.HashWait, &a.checks)
-	a.others = newHashPool("other", l.HashSlots, l.HashQueue, l.HashWait, &a.checks)
 	perWindow := func(n int) float64 { return float64(n) / l.SignupWindow.Seconds() }
-	a.signups.addr = c.limiter("signup-addr", perWindow(l.SignupsPerAddress), l.SignupsPerAddress, now)
-	a.signups.all = c.limiter("signup-all", perWindow(l.Signups), l.Signups, now)
-	a.dummyPW, _ = hashPassword("parley-dummy-password")
+	a.signups.addr = c.RateLimiters("signup-addr", perWindow(l.SignupsPerAddress), l.SignupsPerAddress)
+	a.signups.all = c.RateLimiters("signup-all", perWindow(l.Signups), l.Signups)
+	a.dummyPW, _ = c.Passwords.Hash(context.Background(), "parley-dummy-password")
 	a.policy = c.DefaultWhoMayAdd
 	if a.policy == "" {
 		a.policy = AddFriends
 	}
 	return a
-}
-
-// HashStats are the hashing pools' counters, for metrics and tests.
-type HashStats struct {
-	PasswordChecks int64 // argon2 verifications run (logins, password changes)
-	LoginWaiting   int64 // logins waiting for a hashing slot now
-	OtherWaiting   int64 // signups and password changes waiting now
-	Refused        int64 // requests answered 503 because a pool was full or its wait ran out
-}
-
-func (a *Accounts) HashStats() HashStats {
-	return HashStats{
-		PasswordChecks: a.checks.Load(),
-		LoginWaiting:   a.logins.waiting.Load(),
-		OtherWaiting:   a.others.waiting.Load(),
-		Refused:        a.logins.refused.Load() + a.others.refused.Load(),
-	}
 }
 
 // The requests below are decoded straight from clients; `required:"true"`
@@ -139,7 +123,7 @@ func (a *Accounts) Signup(ctx context.Context, r SignupRequest) (User, error) {
 		a.signups.addr.Refund(addr)
 		return User{}, Errorf(RateLimited, "too many signups right now, try again later")
 	}
-	hash, err := a.others.hash(ctx, r.Password)
+	hash, err := a.passwords.Hash(ctx, r.Password)
 	if err != nil {
 		// Refused before any work: the signup did not happen.
 		a.signups.addr.Refund(addr)
@@ -199,7 +183,7 @@ func (a *Accounts) Login(ctx context.Context, r LoginRequest) (LoginResult, erro
 	if !found {
 		hash = a.dummyPW
 	}
-	ok, err = a.logins.verify(ctx, r.Password, hash)
+	ok, err = a.passwords.VerifyLogin(ctx, r.Password, hash)
 	if err != nil {
 		res.refund() // busy or broken: not a guess
 		return LoginResult{}, err
@@ -257,9 +241,7 @@ func (a *Accounts) newSession(ctx context.Context, user UserID, agent, addr stri
 	// leaked password) ends the least recently used ones instead of growing
 	// the table and the sessions list without end.
 	ended, err := a.store.TrimSessions(ctx, user, a.limits.MaxSessionsPerUser)
-	if err != nil {
-		a.log.Warn("trim sessions", "err", err)
-	}
+	a.outages.Observe("trim sessions", err)
 	a.ended(ctx, ended)
 	return token, s, nil
 }
@@ -311,25 +293,12 @@ func (a *Accounts) Logout(ctx context.Context, s Session) error {
 // leaves open connections to end at their next check.
 func (a *Accounts) ended(ctx context.Context, sessions []Session) {
 	for _, s := range sessions {
-		if err := a.bus.Publish(context.WithoutCancel(ctx), UserTopic(s.UserID),
-			Event{Type: EvSessionEnded, Session: s.ID, Data: []byte("{}")}); err != nil {
-			a.log.Warn("publish session end", "err", err)
-		}
+		err := a.bus.Publish(context.WithoutCancel(ctx), UserTopic(s.UserID),
+			Event{Type: EvSessionEnded, Session: s.ID, Data: []byte("{}")})
+		a.outages.Observe("publish", err)
 	}
 }
 
 func (a *Accounts) User(ctx context.Context, id UserID) (User, error) {
 	return a.store.UserByID(ctx, id)
-}
-
-// UserByUsername looks a user up for people who know the name.
-func (a *Accounts) UserByUsername(ctx context.Context, username string) (User, error) {
-	if err := validateString("username", username); err != nil {
-		return User{}, err
-	}
-	u, _, err := a.store.UserByUsername(ctx, strings.ToLower(username))
-	if ErrorCode(err) == NotFound {
-		return User{}, Errorf(NotFound, "no user %q", username)
-	}
-	return u, err
 }

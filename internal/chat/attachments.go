@@ -41,9 +41,9 @@ type Attachment struct {
 	Size        int64  `json:"size"`
 	SHA256      string `json:"sha256"` // hex
 	// Width and Height are set for the images Parley decodes (PNG, JPEG, GIF, WebP).
-	Width     int       `json:"width,omitempty"`
-	Height    int       `json:"height,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	Width     int  `json:"width,omitempty"`
+	Height    int  `json:"height,omitempty"`
+	CreatedAt Time `json:"created_at"`
 	// URL and ThumbnailURL are paths on this server (see FillURLs).
 	URL          string `json:"url"`
 	ThumbnailURL string `json:"thumbnail_url,omitempty"`
@@ -96,9 +96,16 @@ type Blob interface {
 type AttachmentStore interface {
 	// CreateAttachment records an upload about to be written (state pending).
 	CreateAttachment(ctx context.Context, a Attachment) error
+	// ReserveStorage adds up to want bytes to what pending attachment id
+	// holds of its uploader's storage, as much as keeps the uploader's total
+	// within quota, and returns how many it added (0 when the quota is
+	// reached). The check and both counts change in one step, so concurrent
+	// uploads never overshoot. NotFound if the attachment is not pending.
+	ReserveStorage(ctx context.Context, id string, want, quota int64) (int64, error)
 	// CompleteAttachment records the metadata of a pending upload whose bytes
-	// are all written and marks it stored. NotFound if it is not pending
-	// any more (the sweeper took it).
+	// are all written and marks it stored; what it holds of the uploader's
+	// storage becomes exactly a.Size (a reservation beyond is given back).
+	// NotFound if it is not pending any more (the sweeper took it).
 	CompleteAttachment(ctx context.Context, a Attachment) error
 	Attachment(ctx context.Context, id string) (Attachment, error)
 	// Attachments returns those of ids that exist, in any order.
@@ -117,7 +124,8 @@ type AttachmentStore interface {
 	// before as deleting, and reports whether it now is.
 	ClaimAttachment(ctx context.Context, id string, before time.Time) (bool, error)
 	// DeleteAttachment deletes the row of an attachment that is not stored
-	// (pending or deleting) and has no references; otherwise it does nothing.
+	// (pending or deleting) and has no references, giving the storage it
+	// held back to its uploader; otherwise it does nothing.
 	DeleteAttachment(ctx context.Context, id string) error
 }
 
@@ -133,7 +141,7 @@ const (
 // "evilexe.jpg") and at most 255 bytes.
 func cleanFileName(name string) string {
 	name = strings.ReplaceAll(name, `\`, "/")
-	name = path.Base(name)
+	name = path.Base(stripInvisible(name))
 	name = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
 			return -1

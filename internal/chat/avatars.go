@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-
-	"parley/internal/media"
 )
 
 // SetAvatar makes an image the caller's avatar. Only a re-encoded square of
@@ -33,8 +31,8 @@ func (s *Service) SetAvatar(ctx context.Context, caller UserID, body io.Reader) 
 	if len(data) == 0 {
 		return User{}, Errorf(Invalid, "the file is empty")
 	}
-	ct := media.Sniff(data[:min(len(data), media.SniffLen)])
-	if !media.IsImage(ct) {
+	ct := s.images.Sniff(data[:min(len(data), sniffLen)])
+	if !s.images.IsImage(ct) {
 		return User{}, Errorf(Invalid, "an avatar must be a PNG, JPEG, GIF or WebP image, not %s", ct)
 	}
 	enc, err := s.avatarImage(ctx, ct, data)
@@ -43,18 +41,21 @@ func (s *Service) SetAvatar(ctx context.Context, caller UserID, body io.Reader) 
 	}
 	sum := sha256.Sum256(enc.Data)
 	name := "avatar.jpg"
-	if enc.ContentType == media.PNG {
+	if enc.ContentType == "image/png" {
 		name = "avatar.png"
 	}
 	a := Attachment{
 		ID: newID(), UploaderID: caller, Kind: KindAvatar, Name: name, ContentType: enc.ContentType,
 		Size: int64(len(enc.Data)), SHA256: hex.EncodeToString(sum[:]), Width: enc.Width, Height: enc.Height,
-		CreatedAt: s.nowUTC(),
+		CreatedAt: TimeOf(s.nowUTC()),
 	}
 	if err := s.store.CreateAttachment(ctx, a); err != nil {
 		return User{}, err
 	}
-	err = s.blobs.Put(ctx, blobKey(a.ID), a.ContentType, bytes.NewReader(enc.Data))
+	err = s.reserveExactly(ctx, a.ID, a.Size)
+	if err == nil {
+		err = s.blobs.Put(ctx, blobKey(a.ID), a.ContentType, bytes.NewReader(enc.Data))
+	}
 	if err == nil {
 		err = s.store.CompleteAttachment(ctx, a)
 	}
@@ -70,26 +71,44 @@ func (s *Service) SetAvatar(ctx context.Context, caller UserID, body io.Reader) 
 	return u, nil
 }
 
-func (s *Service) avatarImage(ctx context.Context, contentType string, data []byte) (media.Encoded, error) {
+// reserveExactly reserves n bytes of the uploader's storage for pending
+// attachment id, or none: QuotaExceeded if they do not fit.
+func (s *Service) reserveExactly(ctx context.Context, id string, n int64) error {
+	got, err := s.store.ReserveStorage(ctx, id, n, s.limits.StorageQuota)
+	if err != nil {
+		return err
+	}
+	if got < n {
+		return s.quotaExceeded() // the partial grant goes back with the row
+	}
+	return nil
+}
+
+func (s *Service) avatarImage(ctx context.Context, contentType string, data []byte) (EncodedImage, error) {
 	release, err := s.decodeSlot(ctx)
 	if err != nil {
-		return media.Encoded{}, err
+		return EncodedImage{}, err
 	}
 	defer release()
-	cfg, err := media.DecodeConfig(contentType, bytes.NewReader(data))
+	cfg, err := s.images.DecodeConfig(contentType, bytes.NewReader(data))
 	if err != nil {
-		return media.Encoded{}, Wrap(Invalid, err, "the image could not be decoded")
+		return EncodedImage{}, Wrap(Invalid, err, "the image could not be decoded")
 	}
 	if err := s.checkPixels(cfg.Width, cfg.Height); err != nil {
-		return media.Encoded{}, err
+		return EncodedImage{}, err
 	}
-	img, err := media.Decode(contentType, bytes.NewReader(data))
+	freeMemory, err := s.images.Reserve(ctx, contentType, data, cfg)
 	if err != nil {
-		return media.Encoded{}, Wrap(Invalid, err, "the image could not be decoded")
+		return EncodedImage{}, err
 	}
-	enc, err := media.Square(img, AvatarSize, orientation(contentType, data))
+	defer freeMemory()
+	img, err := s.images.Decode(contentType, bytes.NewReader(data))
 	if err != nil {
-		return media.Encoded{}, Wrap(Invalid, err, "the image could not be decoded")
+		return EncodedImage{}, Wrap(Invalid, err, "the image could not be decoded")
+	}
+	enc, err := s.images.Square(img, AvatarSize, s.images.Orientation(contentType, data))
+	if err != nil {
+		return EncodedImage{}, Wrap(Invalid, err, "the image could not be decoded")
 	}
 	return enc, nil
 }

@@ -43,12 +43,12 @@ func newConsentState(s *Service, c Config) *consentState {
 	l := s.limits
 	cs := &consentState{
 		defaultPolicy: c.DefaultWhoMayAdd,
-		roomCreates:   c.limiter("room-create", l.RoomCreatesPerSecond, l.RoomCreateBurst, s.now),
-		invites:       c.limiter("invite", l.InvitesPerSecond, l.InviteBurst, s.now),
-		directs:       c.limiter("direct", l.DirectsPerSecond, l.DirectBurst, s.now),
-		joins:         c.limiter("join", l.JoinsPerSecond, l.JoinBurst, s.now),
-		directory:     c.limiter("room-directory", l.SearchesPerSecond, l.SearchBurst, s.now),
-		previews:      c.limiter("link-preview", l.SearchesPerSecond, l.SearchBurst, s.now),
+		roomCreates:   c.RateLimiters("room-create", l.RoomCreatesPerSecond, l.RoomCreateBurst),
+		invites:       c.RateLimiters("invite", l.InvitesPerSecond, l.InviteBurst),
+		directs:       c.RateLimiters("direct", l.DirectsPerSecond, l.DirectBurst),
+		joins:         c.RateLimiters("join", l.JoinsPerSecond, l.JoinBurst),
+		directory:     c.RateLimiters("room-directory", l.SearchesPerSecond, l.SearchBurst),
+		previews:      c.RateLimiters("link-preview", l.SearchesPerSecond, l.SearchBurst),
 	}
 	if cs.defaultPolicy == "" {
 		cs.defaultPolicy = AddFriends
@@ -310,7 +310,17 @@ func (s *Service) limitError(err error, self bool) error {
 
 // Me returns the caller's account with its private settings.
 func (s *Service) Me(ctx context.Context, caller UserID) (Me, error) {
-	return s.store.Me(ctx, caller)
+	return s.me(ctx, caller)
+}
+
+// me is the caller's own view of their account, with their storage quota.
+func (s *Service) me(ctx context.Context, caller UserID) (Me, error) {
+	me, err := s.store.Me(ctx, caller)
+	if err != nil {
+		return Me{}, err
+	}
+	me.StorageQuota = s.limits.StorageQuota
+	return me, nil
 }
 
 // UpdateMe changes the caller's profile fields and/or "who may add me"
@@ -322,7 +332,7 @@ func (s *Service) UpdateMe(ctx context.Context, caller UserID, p ProfileUpdate, 
 		if _, err := s.UpdateProfile(ctx, caller, p); err != nil {
 			return Me{}, err
 		}
-		return s.store.Me(ctx, caller)
+		return s.me(ctx, caller)
 	}
 	if *who != AddAnyone && *who != AddFriends {
 		return Me{}, Errorf(Invalid, "who_may_add must be anyone or friends")
@@ -338,7 +348,7 @@ func (s *Service) UpdateMe(ctx context.Context, caller UserID, p ProfileUpdate, 
 		return Me{}, err
 	}
 	s.publish(ctx, UserTopic(caller), Event{Type: EvSettingsUpdated, Data: raw(Settings{WhoMayAdd: *who})})
-	return s.store.Me(ctx, caller)
+	return s.me(ctx, caller)
 }
 
 // CreatedRoom answers a room creation: the room as the creator sees it, and

@@ -109,6 +109,10 @@ const (
 type Me struct {
 	User
 	WhoMayAdd AddPolicy `json:"who_may_add"`
+	// StorageUsed is what the user's attachments take, in bytes, uploads in
+	// progress included; StorageQuota the most they may (Limits.StorageQuota).
+	StorageUsed  int64 `json:"storage_used"`
+	StorageQuota int64 `json:"storage_quota"`
 }
 
 // Settings is the payload of EvSettingsUpdated: the private settings, sent
@@ -142,7 +146,7 @@ type Invite struct {
 	ID        string         `json:"id"`
 	Room      InviteRoom     `json:"room"`
 	Inviter   User           `json:"inviter"`
-	CreatedAt time.Time      `json:"created_at"`
+	CreatedAt Time           `json:"created_at"`
 	Preview   *InvitePreview `json:"preview,omitempty"`
 	InviteeID UserID         `json:"-"`
 }
@@ -159,9 +163,9 @@ type InviteRoom struct {
 // previewLen characters; empty for a deleted message or one of files alone)
 // and how many files it carries.
 type InvitePreview struct {
-	Text        string    `json:"text"`
-	Attachments int       `json:"attachments,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
+	Text        string `json:"text"`
+	Attachments int    `json:"attachments,omitempty"`
+	CreatedAt   Time   `json:"created_at"`
 }
 
 // InviteRef names an invite: the payload of EvInviteRemoved.
@@ -208,17 +212,17 @@ type NewLink struct {
 
 // Link is an invite link of a room, as its owner and admins see it.
 type Link struct {
-	ID        string     `json:"id"`
-	RoomID    RoomID     `json:"room_id"`
-	Code      string     `json:"code"`
-	CreatedBy UserID     `json:"created_by"`
-	CreatedAt time.Time  `json:"created_at"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	MaxUses   int        `json:"max_uses,omitempty"`
-	Uses      int        `json:"uses"`
+	ID        string `json:"id"`
+	RoomID    RoomID `json:"room_id"`
+	Code      string `json:"code"`
+	CreatedBy UserID `json:"created_by"`
+	CreatedAt Time   `json:"created_at"`
+	ExpiresAt *Time  `json:"expires_at,omitempty"`
+	MaxUses   int    `json:"max_uses,omitempty"`
+	Uses      int    `json:"uses"`
 }
 
 // Usable reports whether the link still lets someone in at t.
 func (l Link) Usable(t time.Time) bool {
-	return (l.ExpiresAt == nil || t.Before(*l.ExpiresAt)) && (l.MaxUses == 0 || l.Uses < l.MaxUses)
+	return (l.ExpiresAt == nil || t.Before(l.ExpiresAt.Time)) && (l.MaxUses == 0 || l.Uses < l.MaxUses)
 }

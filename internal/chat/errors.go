@@ -17,12 +17,22 @@ const (
 	RateLimited  Code = "rate_limited"
 	Unauthorized Code = "unauthorized"
 	TooLarge     Code = "too_large"
-	Unavailable  Code = "unavailable" // retry later with the same client_id
+	// QuotaExceeded refuses an upload that would take the user's
+	// attachments past their storage quota: freeing space helps, retrying
+	// does not.
+	QuotaExceeded Code = "quota_exceeded"
+	// UnsupportedMediaType refuses a body whose declared type the endpoint
+	// does not take (a JSON endpoint sent text/plain or a form).
+	UnsupportedMediaType Code = "unsupported_media_type"
+	Unavailable          Code = "unavailable" // retry later with the same client_id
 	// Unreachable refuses a send (edit, typing) in a 1:1 whose other person
 	// cannot be reached there: "can't send to this chat", never retried.
 	// It says no more than that (docs/decisions/0020-consent.md).
 	Unreachable Code = "unreachable"
-	Internal    Code = "internal"
+	// TimedOut ends a request that would work longer than the server allows
+	// (a search too broad): narrowing it helps, repeating it does not.
+	TimedOut Code = "timeout"
+	Internal Code = "internal"
 )
 
 // Error is the one error type the domain returns to transports. Message is safe

@@ -42,6 +42,12 @@ const (
 	EvSettingsUpdated EventType = "settings_updated" // personal: my private settings changed (other devices)
 )
 
+// Notification settings' events (docs/protocol.md, "Notifications").
+const (
+	EvNotifyLevel    EventType = "notify_level"    // personal: my level in a room changed
+	EvNotifySettings EventType = "notify_settings" // personal: my notification settings, the whole object
+)
+
 // Event travels over the Bus from the node that caused it to every node with a
 // connection that should see it. Data is the JSON payload the client receives;
 // the other fields are for the hub and never reach the client as such.

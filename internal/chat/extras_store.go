@@ -31,6 +31,10 @@ type ExtrasStore interface {
 	// before, by seq: each emoji with its count, in the order the emojis were
 	// first added, Me telling whether viewer is among those who added it.
 	Reactions(ctx context.Context, room RoomID, viewer UserID, after, before int64) (map[int64][]ReactionCount, error)
+	// Reactors returns the emojis on message seq in the order they were
+	// first added, each with its count and the first `limit` users who
+	// added it, earliest first. Empty when the message has none.
+	Reactors(ctx context.Context, room RoomID, seq int64, limit int) ([]Reactors, error)
 }
 
 // ReactionChange is one member adding or removing one emoji.

@@ -62,7 +62,7 @@ func (s *Service) RequestFriend(ctx context.Context, caller UserID, username str
 		f := s.befriended(ctx, me, to, at)
 		return FriendRequestResult{Status: "friends", Friend: &f}, nil
 	}
-	req := FriendRequest{From: me, To: to, CreatedAt: at}
+	req := FriendRequest{From: me, To: to, CreatedAt: TimeOf(at)}
 	ev := Event{Type: EvFriendRequest, Data: raw(req)}
 	s.publish(ctx, UserTopic(to.ID), ev)
 	s.publish(ctx, UserTopic(caller), ev)
@@ -72,7 +72,7 @@ func (s *Service) RequestFriend(ctx context.Context, caller UserID, username str
 // befriended tells both sides of a new friendship, each with the other as a
 // Friend (presence included), and returns the caller's view: other.
 func (s *Service) befriended(ctx context.Context, me, other User, since time.Time) Friend {
-	fs := s.withFriendPresence(ctx, []Friend{{User: other, Since: since}, {User: me, Since: since}})
+	fs := s.withFriendPresence(ctx, []Friend{{User: other, Since: TimeOf(since)}, {User: me, Since: TimeOf(since)}})
 	s.publish(ctx, UserTopic(me.ID), Event{Type: EvFriendAdded, Data: raw(fs[0])})
 	s.publish(ctx, UserTopic(other.ID), Event{Type: EvFriendAdded, Data: raw(fs[1])})
 	return fs[0]
@@ -178,8 +178,7 @@ func (s *Service) withFriendPresence(ctx context.Context, fs []Friend) []Friend 
 		ids[i] = f.ID
 	}
 	st, err := s.presence.Status(ctx, ids)
-	if err != nil {
-		s.log.Warn("presence status", "err", err)
+	if s.outages.Observe("presence status", err); err != nil {
 		return fs
 	}
 	for i := range fs {
@@ -230,7 +229,7 @@ func (s *Service) Block(ctx context.Context, caller UserID, username string) (Bl
 	if err != nil {
 		return BlockedUser{}, err
 	}
-	b := BlockedUser{User: them, BlockedAt: at}
+	b := BlockedUser{User: them, BlockedAt: TimeOf(at)}
 	s.publish(ctx, UserTopic(caller), Event{Type: EvBlockAdded, Data: raw(b)})
 	if sev.Friends {
 		s.unfriended(ctx, caller, them.ID)

@@ -1,7 +1,5 @@
 package chat
 
-import "time"
-
 // loginLimits are the buckets of wrong passwords (decision 0024). A login
 // reserves a token in each bucket that applies before its password is
 // checked and gives them all back when the password was right, so however
@@ -23,12 +21,12 @@ type loginLimits struct {
 	pair, addr, user RateLimiter
 }
 
-func newLoginLimits(c Config, l Limits, now func() time.Time) loginLimits {
+func newLoginLimits(c Config, l Limits) loginLimits {
 	per := func(n int) float64 { return float64(n) / l.LoginWindow.Seconds() }
 	return loginLimits{
-		pair: c.limiter("login-pair", per(l.LoginFailures), l.LoginFailures, now),
-		addr: c.limiter("login-addr", per(l.LoginAddressFailures), l.LoginAddressFailures, now),
-		user: c.limiter("login-user", per(l.LoginUserFailures), l.LoginUserFailures, now),
+		pair: c.RateLimiters("login-pair", per(l.LoginFailures), l.LoginFailures),
+		addr: c.RateLimiters("login-addr", per(l.LoginAddressFailures), l.LoginAddressFailures),
+		user: c.RateLimiters("login-user", per(l.LoginUserFailures), l.LoginUserFailures),
 	}
 }
 

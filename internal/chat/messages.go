@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"slices"
 	"sort"
 )
 
@@ -21,47 +22,91 @@ type SendRequest struct {
 // acknowledgement: it is durable when Send returns. A repeated client_id gets
 // the original message back and publishes nothing new.
 func (s *Service) Send(ctx context.Context, caller UserID, r SendRequest) (Message, error) {
+	return s.QueueSend(ctx, caller, r, nil)()
+}
+
+// Pipelined is what the sends one sender queues behind each other need from
+// each other: each one's membership is read before the ones ahead of it
+// commit, so the read position it moves its sender from is the one the send
+// ahead of it in the room left, which only this knows. The waits of its
+// sends are called one at a time, in the order queued. Empty it whenever no
+// send is queued: then a membership read is current again.
+type Pipelined struct{ left map[RoomID]int64 }
+
+func (p *Pipelined) Reset() { clear(p.left) }
+
+// QueueSend is Send in two steps: it checks the send and queues it for the
+// store, then returns the wait for the outcome, which publishes it. Sends
+// queued one after another are stored in that order and may share a commit
+// (Store.QueueAppend); their waits must be called in the same order, so
+// that their events go out in seq order too, and the sends share p (nil for
+// a send alone).
+func (s *Service) QueueSend(ctx context.Context, caller UserID, r SendRequest, p *Pipelined) func() (Message, error) {
+	queued, err := s.queueSend(ctx, caller, r, p)
+	if err != nil {
+		return func() (Message, error) { return Message{}, err }
+	}
+	return queued
+}
+
+func (s *Service) queueSend(ctx context.Context, caller UserID, r SendRequest, p *Pipelined) (func() (Message, error), error) {
+	r.Text = stripInvisible(r.Text)
 	if err := s.validateSendText(r); err != nil {
-		return Message{}, err
+		return nil, err
 	}
 	if err := validateClientID(r.ClientID); err != nil {
-		return Message{}, err
+		return nil, err
 	}
 	if r.ReplyTo < 0 {
-		return Message{}, Errorf(Invalid, "reply_to must be a seq")
+		return nil, Errorf(Invalid, "reply_to must be a seq")
 	}
 	me, err := s.member(ctx, r.RoomID, caller)
 	if err != nil {
-		return Message{}, err
+		return nil, err
 	}
 	if me.Blocked {
-		return Message{}, errUnreachable()
+		return nil, errUnreachable()
 	}
 	if !s.sends.Allow(string(caller)) {
-		return Message{}, Errorf(RateLimited, "sending too fast, slow down")
+		return nil, Errorf(RateLimited, "sending too fast, slow down")
 	}
 	if r.ReplyTo > 0 {
 		if _, err := s.store.Message(ctx, r.RoomID, r.ReplyTo); ErrorCode(err) == NotFound {
-			return Message{}, Errorf(Invalid, "reply_to: no message %d in this room", r.ReplyTo)
+			return nil, Errorf(Invalid, "reply_to: no message %d in this room", r.ReplyTo)
 		} else if err != nil {
-			return Message{}, err
+			return nil, err
 		}
 	}
 	mentions, err := s.resolveMentions(ctx, r.RoomID, caller, r.Text)
 	if err != nil {
-		return Message{}, err
+		return nil, err
 	}
 	atts, err := s.sendAttachments(ctx, caller, r)
 	if err != nil {
-		return Message{}, err
+		return nil, err
 	}
-	msg, dup, err := s.store.AppendMessage(ctx, NewMessage{
+	wait := s.store.QueueAppend(ctx, NewMessage{
 		ID: newID(), RoomID: r.RoomID, SenderID: caller, ClientID: r.ClientID,
 		Kind: Text, Text: r.Text, ReplyTo: r.ReplyTo, CreatedAt: s.nowUTC(), Mentions: mentions, Attachments: atts,
 	})
-	if err != nil {
-		return Message{}, err
-	}
+	return func() (Message, error) {
+		msg, dup, err := wait()
+		if err != nil {
+			return Message{}, err
+		}
+		if p != nil && !dup && msg.RoomID == r.RoomID {
+			if p.left == nil {
+				p.left = make(map[RoomID]int64)
+			}
+			me.LastReadSeq = max(me.LastReadSeq, p.left[r.RoomID])
+			p.left[r.RoomID] = msg.Seq
+		}
+		return s.sent(ctx, caller, r, me, msg, dup)
+	}, nil
+}
+
+// sent publishes a stored message, or a resent one again.
+func (s *Service) sent(ctx context.Context, caller UserID, r SendRequest, me Member, msg Message, dup bool) (Message, error) {
 	if dup {
 		if msg.RoomID != r.RoomID {
 			return Message{}, Errorf(Conflict, "client_id %q was already used for a message in another room", r.ClientID)
@@ -96,13 +141,22 @@ func (s *Service) History(ctx context.Context, caller UserID, room RoomID, p Pag
 	if p.Limit < 1 || p.Limit > 100 {
 		return nil, Errorf(Invalid, "limit must be 1 to 100")
 	}
-	if p.Before < 0 || p.After < 0 {
-		return nil, Errorf(Invalid, "before and after must not be negative")
+	if p.Before < 0 || p.After < 0 || p.Around < 0 {
+		return nil, Errorf(Invalid, "before, after and around must not be negative")
+	}
+	if p.Around > 0 && (p.Before > 0 || p.After > 0) {
+		return nil, Errorf(Invalid, "around cannot be combined with before or after")
 	}
 	if _, err := s.member(ctx, room, caller); err != nil {
 		return nil, err
 	}
-	msgs, err := s.store.Messages(ctx, room, p)
+	var msgs []Message
+	var err error
+	if p.Around > 0 {
+		msgs, err = s.around(ctx, room, p)
+	} else {
+		msgs, err = s.store.Messages(ctx, room, p)
+	}
 	if err != nil || len(msgs) == 0 {
 		return msgs, err
 	}
@@ -120,6 +174,31 @@ func (s *Service) History(ctx context.Context, caller UserID, room RoomID, p Pag
 	return msgs, nil
 }
 
+// around returns the p.Limit messages centred on p.Around: half of them up to
+// and including it, half after it, and more on one side where the other runs
+// out (the start or the end of the room), in p's order.
+func (s *Service) around(ctx context.Context, room RoomID, p Page) ([]Message, error) {
+	older, err := s.store.Messages(ctx, room, Page{Before: p.Around + 1, Limit: p.Limit})
+	if err != nil {
+		return nil, err
+	}
+	newer, err := s.store.Messages(ctx, room, Page{After: p.Around, Limit: p.Limit, Asc: true})
+	if err != nil {
+		return nil, err
+	}
+	o := min(len(older), p.Limit-min(len(newer), p.Limit/2))
+	n := min(len(newer), p.Limit-o)
+	out := make([]Message, 0, o+n)
+	for i := o - 1; i >= 0; i-- {
+		out = append(out, older[i])
+	}
+	out = append(out, newer[:n]...)
+	if !p.Asc {
+		slices.Reverse(out)
+	}
+	return out, nil
+}
+
 // unreadAt counts members whose read position is below seq; hist is sorted by Seq.
 func unreadAt(hist []ReadCount, seq int64) int {
 	i := sort.Search(len(hist), func(i int) bool { return hist[i].Seq >= seq })
@@ -132,6 +211,7 @@ func unreadAt(hist []ReadCount, seq int64) int {
 
 // Edit replaces the text of the caller's own message.
 func (s *Service) Edit(ctx context.Context, caller UserID, room RoomID, seq int64, text string) (Message, error) {
+	text = stripInvisible(text)
 	if err := validateMessageText(text, s.limits.MaxMessageLen); err != nil {
 		return Message{}, err
 	}

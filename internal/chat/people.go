@@ -38,12 +38,12 @@ const (
 func newPeopleState(s *Service, c Config) *peopleState {
 	l := s.limits
 	p := &peopleState{
-		searches:   c.limiter("user-search", l.SearchesPerSecond, l.SearchBurst, s.now),
-		profiles:   c.limiter("profile", profilesPerSecond, profileBurst, s.now),
-		requests:   c.limiter("friend-request", requestsPerSecond, requestBurst, s.now),
-		typingUser: c.limiter("typing-user", typingUserRate, typingUserBurst, s.now),
-		typingRoom: c.limiter("typing-room", l.BigRoomTypingRate, max(1, int(3*l.BigRoomTypingRate)), s.now),
-		roomOnline: c.limiter("room-presence", 1/l.RoomPresenceWindow.Seconds(), 1, s.now),
+		searches:   c.RateLimiters("user-search", l.SearchesPerSecond, l.SearchBurst),
+		profiles:   c.RateLimiters("profile", profilesPerSecond, profileBurst),
+		requests:   c.RateLimiters("friend-request", requestsPerSecond, requestBurst),
+		typingUser: c.RateLimiters("typing-user", typingUserRate, typingUserBurst),
+		typingRoom: c.RateLimiters("typing-room", l.BigRoomTypingRate, max(1, int(3*l.BigRoomTypingRate))),
+		roomOnline: c.RateLimiters("room-presence", 1/l.RoomPresenceWindow.Seconds(), 1),
 		typing:     newTypingThrottle(l.TypingInterval, l.TypingTTL),
 	}
 	p.online = newRoomCoalescer(l.RoomPresenceWindow, s.flushRoomPresence)
@@ -54,6 +54,22 @@ func newPeopleState(s *Service, c Config) *peopleState {
 }
 
 func (p *peopleState) stop() { p.online.stop() }
+
+// UserByUsername is a user's public profile, looked up for caller. It
+// shares the search budget: probing usernames one by one is a search.
+func (s *Service) UserByUsername(ctx context.Context, caller UserID, username string) (User, error) {
+	if err := validateString("username", username); err != nil {
+		return User{}, err
+	}
+	if !s.people.searches.Allow(string(caller)) {
+		return User{}, Errorf(RateLimited, "looking up users too fast, slow down")
+	}
+	u, _, err := s.store.UserByUsername(ctx, strings.ToLower(username))
+	if ErrorCode(err) == NotFound {
+		return User{}, Errorf(NotFound, "no user %q", username)
+	}
+	return u, err
+}
 
 // errBlocked is the one answer to anything a block forbids. It does not say
 // who blocked whom, so being blocked reads like any other refusal.

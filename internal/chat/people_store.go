@@ -94,22 +94,22 @@ type UserHit struct {
 // friendship began, and the friend's presence.
 type Friend struct {
 	User
-	Since    time.Time  `json:"since"`
-	Online   bool       `json:"online"`
-	LastSeen *time.Time `json:"last_seen,omitempty"`
+	Since    Time  `json:"since"`
+	Online   bool  `json:"online"`
+	LastSeen *Time `json:"last_seen,omitempty"`
 }
 
 // FriendRequest is a pending request from one user to another.
 type FriendRequest struct {
-	From      User      `json:"from"`
-	To        User      `json:"to"`
-	CreatedAt time.Time `json:"created_at"`
+	From      User `json:"from"`
+	To        User `json:"to"`
+	CreatedAt Time `json:"created_at"`
 }
 
 // BlockedUser is one entry of the caller's block list.
 type BlockedUser struct {
 	User
-	BlockedAt time.Time `json:"blocked_at"`
+	BlockedAt Time `json:"blocked_at"`
 }
 
 // Severed is what a block ended, as seen from the blocker.

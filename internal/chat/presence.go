@@ -18,6 +18,13 @@ type Presence interface {
 	// Status returns the presence of each user (missing users are offline
 	// with a zero LastSeen).
 	Status(ctx context.Context, users []UserID) (map[UserID]PresenceStatus, error)
+	// Focus records that connection conn of user (a name unique in the
+	// cluster) reported focus good until until, or with a zero until that
+	// it lost focus or closed.
+	Focus(ctx context.Context, user UserID, conn string, until time.Time) error
+	// Active reports which of users have a connection whose focus report
+	// is good now (missing users are not active).
+	Active(ctx context.Context, users []UserID) (map[UserID]bool, error)
 	// OnExpired registers fn, called with the users that went offline because
 	// the node holding their connections died. Exactly one live node calls it
 	// for each expired node.
@@ -28,18 +35,20 @@ type Presence interface {
 }
 
 // PresenceStatus is one user's presence.
+// It is never sent as it is: clients get PresenceData, and member and
+// friend lists their own fields.
 type PresenceStatus struct {
-	Online   bool      `json:"online"`
-	LastSeen time.Time `json:"last_seen,omitzero"`
+	Online   bool
+	LastSeen time.Time
 }
 
 // seenAt is LastSeen as the API gives times, in UTC to the millisecond, or
 // nil when never recorded: backends report an online user as seen at the
 // moment they are asked, to the nanosecond.
-func (p PresenceStatus) seenAt() *time.Time {
+func (p PresenceStatus) seenAt() *Time {
 	if p.LastSeen.IsZero() {
 		return nil
 	}
-	t := p.LastSeen.UTC().Truncate(time.Millisecond)
+	t := TimeOf(p.LastSeen)
 	return &t
 }

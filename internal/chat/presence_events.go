@@ -14,7 +14,7 @@ type PresenceData struct {
 	Online bool   `json:"online"`
 	// LastSeen is now for a user coming online, and the moment the last
 	// connection ended (or the dead node's lease ran out) for one going offline.
-	LastSeen time.Time `json:"last_seen"`
+	LastSeen Time `json:"last_seen"`
 }
 
 // RoomPresenceData is the payload of EvRoomPresence and of the room presence
@@ -31,9 +31,8 @@ type RoomPresenceData struct {
 // never costs a 15,000-member room one event per member who comes and goes.
 func (s *Service) publishPresence(ctx context.Context, d PresenceData, rooms []RoomSize) {
 	contacts, err := s.store.Contacts(ctx, d.UserID)
-	if err != nil {
+	if s.outages.Observe("presence contacts", err, "user", d.UserID); err != nil {
 		// Without the block list the audience cannot be told apart: say nothing.
-		s.log.Warn("presence contacts", "user", d.UserID, "err", err)
 		return
 	}
 	data := raw(d)
@@ -55,8 +54,7 @@ func (s *Service) presenceExpired(users []UserID) {
 	ctx, cancel := backgroundCtx(time.Minute)
 	defer cancel()
 	st, err := s.presence.Status(ctx, users)
-	if err != nil {
-		s.log.Warn("presence status after expiry", "err", err)
+	if s.outages.Observe("presence status", err); err != nil {
 		st = nil
 	}
 	for _, u := range users {
@@ -68,11 +66,10 @@ func (s *Service) presenceExpired(users []UserID) {
 			p.LastSeen = s.nowUTC()
 		}
 		rooms, err := s.store.RoomSizes(ctx, u)
-		if err != nil {
-			s.log.Warn("presence rooms after expiry", "user", u, "err", err)
+		if s.outages.Observe("presence rooms", err, "user", u); err != nil {
 			continue
 		}
-		s.publishPresence(ctx, PresenceData{UserID: u, Online: false, LastSeen: p.LastSeen.UTC()}, rooms)
+		s.publishPresence(ctx, PresenceData{UserID: u, Online: false, LastSeen: TimeOf(p.LastSeen)}, rooms)
 	}
 }
 
@@ -117,8 +114,7 @@ func (s *Service) flushRoomPresence(room RoomID) {
 	ctx, cancel := backgroundCtx(10 * time.Second)
 	defer cancel()
 	n, err := s.onlineCount(ctx, room)
-	if err != nil {
-		s.log.Warn("room presence", "room", room, "err", err)
+	if s.outages.Observe("room presence", err, "room", room); err != nil {
 		return
 	}
 	s.publish(ctx, RoomTopic(room), Event{Type: EvRoomPresence, Room: room, Data: raw(RoomPresenceData{RoomID: room, Online: n})})

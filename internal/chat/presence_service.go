@@ -10,8 +10,7 @@ func (s *Service) Connected(ctx context.Context, user UserID, rooms []RoomSummar
 		return
 	}
 	came, err := s.presence.Connected(ctx, user)
-	if err != nil {
-		s.log.Warn("presence connect", "user", user, "err", err)
+	if s.outages.Observe("presence connect", err, "user", user); err != nil {
 		return
 	}
 	if !came {
@@ -24,7 +23,7 @@ func (s *Service) Connected(ctx context.Context, user UserID, rooms []RoomSummar
 			sizes[i].Peer = r.Peer.ID
 		}
 	}
-	s.publishPresence(ctx, PresenceData{UserID: user, Online: true, LastSeen: s.nowUTC()}, sizes)
+	s.publishPresence(ctx, PresenceData{UserID: user, Online: true, LastSeen: TimeOf(s.nowUTC())}, sizes)
 }
 
 // Disconnected records that one of user's live connections ended.
@@ -33,19 +32,17 @@ func (s *Service) Disconnected(ctx context.Context, user UserID) {
 		return
 	}
 	went, err := s.presence.Disconnected(ctx, user)
-	if err != nil {
-		s.log.Warn("presence disconnect", "user", user, "err", err)
+	if s.outages.Observe("presence disconnect", err, "user", user); err != nil {
 		return
 	}
 	if !went {
 		return
 	}
 	rooms, err := s.store.RoomSizes(ctx, user)
-	if err != nil {
-		s.log.Warn("presence rooms", "user", user, "err", err)
+	if s.outages.Observe("presence rooms", err, "user", user); err != nil {
 		return
 	}
-	s.publishPresence(ctx, PresenceData{UserID: user, Online: false, LastSeen: s.nowUTC()}, rooms)
+	s.publishPresence(ctx, PresenceData{UserID: user, Online: false, LastSeen: TimeOf(s.nowUTC())}, rooms)
 }
 
 // withPresence fills the presence of each member. Presence is advisory: if
@@ -59,8 +56,7 @@ func (s *Service) withPresence(ctx context.Context, ms []Member) []Member {
 		ids[i] = m.UserID
 	}
 	st, err := s.presence.Status(ctx, ids)
-	if err != nil {
-		s.log.Warn("presence status", "err", err)
+	if s.outages.Observe("presence status", err); err != nil {
 		return ms
 	}
 	for i := range ms {

@@ -13,6 +13,19 @@ type ReactionCount struct {
 	Me    bool   `json:"me"` // the viewer is among those who added it
 }
 
+// Reactors is one emoji on a message and who added it, earliest first:
+// Users names at most MaxReactorsListed of the Count, so a reaction every
+// member of a big room added answers in bounded size.
+type Reactors struct {
+	Emoji string   `json:"emoji"`
+	Count int      `json:"count"`
+	Users []UserID `json:"users"`
+}
+
+// MaxReactorsListed is how many people Reactors names per emoji; the rest
+// are in Count ("and 1,203 others").
+const MaxReactorsListed = 100
+
 // ReactRequest adds (On) or removes the caller's emoji on a message. It is
 // also the data of a WebSocket react frame, which must carry every field.
 type ReactRequest struct {
@@ -92,4 +105,17 @@ func (s *Service) withReactions(ctx context.Context, room RoomID, viewer UserID,
 		msgs[i].Reactions = got[msgs[i].Seq]
 	}
 	return nil
+}
+
+// Reactors lists who added each emoji on a message (the "who reacted" of a
+// long press or a hover), in the order the emojis were first added. Members
+// only, as the message itself is.
+func (s *Service) Reactors(ctx context.Context, caller UserID, room RoomID, seq int64) ([]Reactors, error) {
+	if _, err := s.member(ctx, room, caller); err != nil {
+		return nil, err
+	}
+	if _, err := s.message(ctx, room, seq); err != nil {
+		return nil, err
+	}
+	return s.store.Reactors(ctx, room, seq, MaxReactorsListed)
 }

@@ -29,6 +29,9 @@ func (s *Service) MarkRead(ctx context.Context, caller UserID, room RoomID, seq 
 	if pos.Mentions, pos.LastSeq, err = s.store.UnreadMentions(ctx, room, caller, after, math.MaxInt64); err != nil {
 		return ReadPosition{}, err
 	}
+	if pos.Unread, err = s.store.Unread(ctx, room, after, pos.LastSeq); err != nil {
+		return ReadPosition{}, err
+	}
 	if after != before {
 		s.publish(ctx, UserTopic(caller), Event{Type: EvRead, Room: room, Data: raw(pos)})
 		s.receipts.touch(room, before, after)
@@ -48,8 +51,7 @@ func (s *Service) flushReceipts(room RoomID, seqs []int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	got, err := s.store.ReadCounts(ctx, room, seqs)
-	if err != nil {
-		s.log.Warn("receipts flush", "room", room, "err", err)
+	if s.outages.Observe("receipts flush", err, "room", room); err != nil {
 		return
 	}
 	// Absolute counts, zero included, make the event idempotent: a client can

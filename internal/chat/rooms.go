@@ -236,7 +236,10 @@ func (s *Service) summary(ctx context.Context, room Room, user UserID) (RoomSumm
 	if err != nil {
 		return RoomSummary{}, err
 	}
-	sum := RoomSummary{Room: room, Role: m.Role, LastReadSeq: m.LastReadSeq, Unread: max(room.LastSeq-m.LastReadSeq, 0)}
+	sum := RoomSummary{Room: room, Role: m.Role, LastReadSeq: m.LastReadSeq, NotifyLevel: m.NotifyLevel.Or(room.Kind)}
+	if sum.Unread, err = s.store.Unread(ctx, room.ID, m.LastReadSeq, room.LastSeq); err != nil {
+		return RoomSummary{}, err
+	}
 	if sum.Mentions, _, err = s.store.UnreadMentions(ctx, room.ID, user, m.LastReadSeq, room.LastSeq); err != nil {
 		return RoomSummary{}, err
 	}
@@ -398,7 +401,7 @@ func (s *Service) handOver(ctx context.Context, id RoomID, from UserID) {
 		m := &members[i]
 		better := heir == nil ||
 			(m.Role == RoleAdmin && heir.Role != RoleAdmin) ||
-			(m.Role == heir.Role && m.JoinedAt.Before(heir.JoinedAt))
+			(m.Role == heir.Role && m.JoinedAt.Before(heir.JoinedAt.Time))
 		if better {
 			heir = m
 		}
@@ -497,9 +500,11 @@ func (s *Service) UpdateRoom(ctx context.Context, caller UserID, id RoomID, u Ro
 		u.Name = &name
 	}
 	if u.Announcement != nil {
-		if err := validateText("announcement", *u.Announcement, s.limits.MaxAnnouncementLen); err != nil {
+		a := stripInvisible(*u.Announcement)
+		if err := validateText("announcement", a, s.limits.MaxAnnouncementLen); err != nil {
 			return RoomSummary{}, err
 		}
+		u.Announcement = &a
 	}
 	_, room, err := s.manager(ctx, id, caller)
 	if err != nil {

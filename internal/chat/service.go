@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"parley/internal/outage"
 )
 
 // Limits bound everything a client can make the server do. Zero values are
@@ -35,6 +37,10 @@ type Limits struct {
 	BigRoomTypingRate  float64       // typing events per second relayed into one big room, all members together
 	SearchesPerSecond  float64       // user searches per user
 	SearchBurst        int           //
+	// Message search (message_search.go).
+	MessageSearchesPerSecond float64       // message searches per user
+	MessageSearchBurst       int           //
+	SearchTimeout            time.Duration // a message search running longer ends with TimedOut
 	// Attachments.
 	MaxUploadBytes   int64         // largest file or avatar upload
 	UploadsPerSecond float64       // sustained uploads per user (files and avatars)
@@ -42,6 +48,7 @@ type Limits struct {
 	MaxAttachments   int           // attachments on one message
 	MaxImagePixels   int           // width × height of an image decoded for a thumbnail or avatar
 	AttachmentGrace  time.Duration // an upload nothing refers to is deleted this long after it was made
+	StorageQuota     int64         // bytes one user's files and avatars take at most, uploads in progress included
 	// Consent (consent.go, links.go): rates per user, shared by every node.
 	RoomCreatesPerSecond float64 // group rooms created
 	RoomCreateBurst      int     //
@@ -53,6 +60,10 @@ type Limits struct {
 	JoinBurst            int     //
 	MaxPendingInvites    int     // pending invites one user holds; the oldest beyond are dropped
 	MaxLinksPerRoom      int     // invite links one room keeps
+	// Pins (pins.go).
+	MaxPinsPerRoom int     // pinned messages one room keeps
+	PinsPerSecond  float64 // sustained pins and unpins per user
+	PinBurst       int     //
 	// Accounts and sessions (accounts.go, login_limits.go, sessions.go;
 	// decision 0024).
 	LoginFailures        int           // wrong passwords per username and address per LoginWindow
@@ -69,6 +80,8 @@ type Limits struct {
 	SessionIdleTimeout   time.Duration // a session unused this long ends
 	MaxSessionsPerUser   int           // a login past this many sessions ends the user's least recently used one
 	TicketTTL            time.Duration // a WebSocket ticket is good this long, once
+	// Notifications (notify.go).
+	FocusTTL time.Duration // a connection's focus report makes its user active this long
 }
 
 func DefaultLimits() Limits {
@@ -84,23 +97,27 @@ func DefaultLimits() Limits {
 		SessionTTL:         30 * 24 * time.Hour,
 		ReceiptWindow:      250 * time.Millisecond,
 
-		MaxMentions:        50,
-		MaxReactionEmojis:  50,
-		ReactionsPerSecond: 10,
-		ReactionBurst:      30,
-		PresenceRoomLimit:  100,
-		RoomPresenceWindow: 3 * time.Second,
-		TypingInterval:     3 * time.Second,
-		TypingTTL:          6 * time.Second,
-		BigRoomTypingRate:  1,
-		SearchesPerSecond:  2,
-		SearchBurst:        10,
-		MaxUploadBytes:     25 << 20,
-		UploadsPerSecond:   1,
-		UploadBurst:        20,
-		MaxAttachments:     10,
-		MaxImagePixels:     40_000_000,
-		AttachmentGrace:    time.Hour,
+		MaxMentions:              50,
+		MaxReactionEmojis:        50,
+		ReactionsPerSecond:       10,
+		ReactionBurst:            30,
+		PresenceRoomLimit:        100,
+		RoomPresenceWindow:       3 * time.Second,
+		TypingInterval:           3 * time.Second,
+		TypingTTL:                6 * time.Second,
+		BigRoomTypingRate:        1,
+		SearchesPerSecond:        2,
+		SearchBurst:              10,
+		MessageSearchesPerSecond: 2,
+		MessageSearchBurst:       10,
+		SearchTimeout:            3 * time.Second,
+		MaxUploadBytes:           25 << 20,
+		UploadsPerSecond:         1,
+		UploadBurst:              20,
+		MaxAttachments:           10,
+		MaxImagePixels:           40_000_000,
+		AttachmentGrace:          time.Hour,
+		StorageQuota:             1 << 30,
 
 		RoomCreatesPerSecond: 10.0 / 60,
 		RoomCreateBurst:      20,
@@ -112,6 +129,9 @@ func DefaultLimits() Limits {
 		JoinBurst:            20,
 		MaxPendingInvites:    100,
 		MaxLinksPerRoom:      50,
+		MaxPinsPerRoom:       50,
+		PinsPerSecond:        1,
+		PinBurst:             20,
 		LoginFailures:        10,
 		LoginAddressFailures: 100,
 		LoginUserFailures:    25,
@@ -126,10 +146,13 @@ func DefaultLimits() Limits {
 		SessionIdleTimeout:   14 * 24 * time.Hour,
 		MaxSessionsPerUser:   100,
 		TicketTTL:            30 * time.Second,
+		FocusTTL:             time.Minute,
 	}
 }
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults returns l with every zero or negative setting replaced by
+// its default.
+func (l Limits) WithDefaults() Limits {
 	d := DefaultLimits()
 	orDefault(&l.MaxMessageLen, d.MaxMessageLen)
 	orDefault(&l.MaxRoomNameLen, d.MaxRoomNameLen)
@@ -144,6 +167,9 @@ func (l Limits) withDefaults() Limits {
 	orDefault(&l.ReactionBurst, d.ReactionBurst)
 	orDefault(&l.PresenceRoomLimit, d.PresenceRoomLimit)
 	orDefault(&l.SearchBurst, d.SearchBurst)
+	orDefault(&l.MessageSearchesPerSecond, d.MessageSearchesPerSecond)
+	orDefault(&l.MessageSearchBurst, d.MessageSearchBurst)
+	orDefault(&l.SearchTimeout, d.SearchTimeout)
 	orDefault(&l.MessagesPerSecond, d.MessagesPerSecond)
 	orDefault(&l.LoginWindow, d.LoginWindow)
 	orDefault(&l.SessionTTL, d.SessionTTL)
@@ -160,6 +186,7 @@ func (l Limits) withDefaults() Limits {
 	orDefault(&l.MaxAttachments, d.MaxAttachments)
 	orDefault(&l.MaxImagePixels, d.MaxImagePixels)
 	orDefault(&l.AttachmentGrace, d.AttachmentGrace)
+	orDefault(&l.StorageQuota, d.StorageQuota)
 	orDefault(&l.RoomCreatesPerSecond, d.RoomCreatesPerSecond)
 	orDefault(&l.RoomCreateBurst, d.RoomCreateBurst)
 	orDefault(&l.InvitesPerSecond, d.InvitesPerSecond)
@@ -170,6 +197,9 @@ func (l Limits) withDefaults() Limits {
 	orDefault(&l.JoinBurst, d.JoinBurst)
 	orDefault(&l.MaxPendingInvites, d.MaxPendingInvites)
 	orDefault(&l.MaxLinksPerRoom, d.MaxLinksPerRoom)
+	orDefault(&l.MaxPinsPerRoom, d.MaxPinsPerRoom)
+	orDefault(&l.PinsPerSecond, d.PinsPerSecond)
+	orDefault(&l.PinBurst, d.PinBurst)
 	orDefault(&l.LoginAddressFailures, d.LoginAddressFailures)
 	orDefault(&l.LoginUserFailures, d.LoginUserFailures)
 	orDefault(&l.SignupsPerAddress, d.SignupsPerAddress)
@@ -182,6 +212,7 @@ func (l Limits) withDefaults() Limits {
 	orDefault(&l.SessionIdleTimeout, d.SessionIdleTimeout)
 	orDefault(&l.MaxSessionsPerUser, d.MaxSessionsPerUser)
 	orDefault(&l.TicketTTL, d.TicketTTL)
+	orDefault(&l.FocusTTL, d.FocusTTL)
 	return l
 }
 
@@ -196,9 +227,13 @@ func orDefault[T int | int64 | float64 | time.Duration](v *T, def T) {
 // role here, so no transport can bypass them. It publishes an event for every
 // change after the change is durable.
 type Service struct {
-	store    Store
-	bus      Bus
-	log      *slog.Logger
+	store Store
+	bus   Bus
+	log   *slog.Logger
+	// outages logs the background operations that fail by the thousand
+	// while PostgreSQL or Redis is down: once when one starts failing, once
+	// with the count when it recovers.
+	outages  *outage.Set
 	limits   Limits
 	now      func() time.Time
 	sends    RateLimiter
@@ -208,9 +243,14 @@ type Service struct {
 	reactions RateLimiter
 	people    *peopleState // presence_events.go, typing.go, search.go
 	blobs     Blobs
+	images    Images
 	uploads   RateLimiter
 	decodes   chan struct{} // a slot per image being decoded
 	consent   *consentState // consent.go, links.go
+
+	messageSearches RateLimiter  // message_search.go
+	notify          *notifyState // notify.go
+	pins            RateLimiter  // pins.go
 }
 
 type Config struct {
@@ -219,9 +259,16 @@ type Config struct {
 	Log    *slog.Logger
 	Limits Limits
 	Now    func() time.Time // for tests; time.Now by default
-	// RateLimiters makes limits shared by every node (Redis). Nil keeps
-	// them in this process, which is exact for a single node.
+	// RateLimiters makes the token buckets of each named limit: in this
+	// process (internal/ratelimit) or shared by every node (internal/redis).
+	// Required.
 	RateLimiters func(name string, perSecond float64, burst int) RateLimiter
+	// Passwords hashes and checks passwords (internal/password). Required
+	// by NewAccounts.
+	Passwords Passwords
+	// Images is the image pipeline of uploads and avatars (internal/media).
+	// Required with Blobs.
+	Images Images
 	// Presence tracks who is online (in-process or Redis); nil = nobody is
 	// ever reported online.
 	Presence Presence
@@ -244,29 +291,46 @@ type RateLimiter interface {
 	Exhausted(key string) bool
 }
 
-func (c Config) limiter(name string, perSecond float64, burst int, now func() time.Time) RateLimiter {
-	if c.RateLimiters != nil {
-		return c.RateLimiters(name, perSecond, burst)
+// Passwords hashes and checks passwords with bounded work: past its capacity
+// a call fails with Unavailable (503 and Retry-After) instead of queueing
+// without end. Logins check in a pool of their own (VerifyLogin), so a
+// signup flood never queues a login (decision 0024).
+type Passwords interface {
+	Hash(ctx context.Context, password string) (string, error)
+	Verify(ctx context.Context, password, encoded string) (bool, error)
+	VerifyLogin(ctx context.Context, password, encoded string) (bool, error)
+}
+
+// mustHave panics on a Config missing a part the constructor needs: a node
+// wired without its rate limits must not start.
+func (c Config) mustHave(what string, ok bool) {
+	if !ok {
+		panic("chat: Config." + what + " is required")
 	}
-	return newKeyedLimiter(perSecond, burst, now)
 }
 
 func NewService(c Config) *Service {
-	s := &Service{store: c.Store, bus: c.Bus, log: c.Log, limits: c.Limits.withDefaults(), now: c.Now, presence: c.Presence}
+	c.mustHave("RateLimiters", c.RateLimiters != nil)
+	c.mustHave("Images", c.Blobs == nil || c.Images != nil)
+	s := &Service{store: c.Store, bus: c.Bus, log: c.Log, limits: c.Limits.WithDefaults(), now: c.Now, presence: c.Presence}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.outages = outage.NewSet(s.log)
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.sends = c.limiter("sends", s.limits.MessagesPerSecond, s.limits.MessageBurst, s.now)
+	s.sends = c.RateLimiters("sends", s.limits.MessagesPerSecond, s.limits.MessageBurst)
 	s.receipts = newReceiptCoalescer(s.limits.ReceiptWindow, s.flushReceipts)
-	s.reactions = c.limiter("reactions", s.limits.ReactionsPerSecond, s.limits.ReactionBurst, s.now)
+	s.reactions = c.RateLimiters("reactions", s.limits.ReactionsPerSecond, s.limits.ReactionBurst)
 	s.people = newPeopleState(s, c)
-	s.blobs = c.Blobs
-	s.uploads = c.limiter("uploads", s.limits.UploadsPerSecond, s.limits.UploadBurst, s.now)
+	s.blobs, s.images = c.Blobs, c.Images
+	s.uploads = c.RateLimiters("uploads", s.limits.UploadsPerSecond, s.limits.UploadBurst)
 	s.decodes = make(chan struct{}, runtime.GOMAXPROCS(0))
 	s.consent = newConsentState(s, c)
+	s.messageSearches = c.RateLimiters("message-search", s.limits.MessageSearchesPerSecond, s.limits.MessageSearchBurst)
+	s.notify = newNotifyState(c)
+	s.pins = c.RateLimiters("pins", s.limits.PinsPerSecond, s.limits.PinBurst)
 	return s
 }
 
@@ -283,9 +347,8 @@ func (s *Service) Close() {
 func (s *Service) publish(ctx context.Context, topic string, ev Event) {
 	// The change is already durable: a lost event is repaired by resume (clients)
 	// and by seq backfill (hubs), so a bus error is logged, not returned.
-	if err := s.bus.Publish(context.WithoutCancel(ctx), topic, ev); err != nil {
-		s.log.Warn("publish failed", "topic", topic, "type", ev.Type, "err", err)
-	}
+	err := s.bus.Publish(context.WithoutCancel(ctx), topic, ev)
+	s.outages.Observe("publish", err, "topic", topic, "type", ev.Type)
 }
 
 func (s *Service) nowUTC() time.Time { return s.now().UTC().Truncate(time.Millisecond) }

@@ -7,13 +7,13 @@ import (
 
 // SessionInfo is a session as its owner sees it in the sessions list.
 type SessionInfo struct {
-	ID         string    `json:"id"`
-	UserAgent  string    `json:"user_agent"`
-	Address    string    `json:"address"`
-	CreatedAt  time.Time `json:"created_at"`
-	LastSeenAt time.Time `json:"last_seen_at"`
-	ExpiresAt  time.Time `json:"expires_at"`
-	Current    bool      `json:"current"` // the session of the request that listed them
+	ID         string `json:"id"`
+	UserAgent  string `json:"user_agent"`
+	Address    string `json:"address"`
+	CreatedAt  Time   `json:"created_at"`
+	LastSeenAt Time   `json:"last_seen_at"`
+	ExpiresAt  Time   `json:"expires_at"`
+	Current    bool   `json:"current"` // the session of the request that listed them
 }
 
 // Sessions lists the caller's sessions, most recently used first. Sessions
@@ -30,8 +30,8 @@ func (a *Accounts) Sessions(ctx context.Context, s Session) ([]SessionInfo, erro
 			continue
 		}
 		out = append(out, SessionInfo{
-			ID: x.ID, UserAgent: x.UserAgent, Address: x.Addr, CreatedAt: x.CreatedAt,
-			LastSeenAt: x.LastSeenAt, ExpiresAt: x.ExpiresAt, Current: x.ID == s.ID,
+			ID: x.ID, UserAgent: x.UserAgent, Address: x.Addr, CreatedAt: TimeOf(x.CreatedAt),
+			LastSeenAt: TimeOf(x.LastSeenAt), ExpiresAt: TimeOf(x.ExpiresAt), Current: x.ID == s.ID,
 		})
 	}
 	return out, nil
@@ -84,7 +84,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, s Session, r ChangePasswo
 	if !ok {
 		return Errorf(RateLimited, "too many wrong passwords, try again later")
 	}
-	ok, err = a.others.verify(ctx, r.CurrentPassword, hash)
+	ok, err = a.passwords.Verify(ctx, r.CurrentPassword, hash)
 	if err != nil {
 		res.refund()
 		return err
@@ -95,7 +95,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, s Session, r ChangePasswo
 		return Errorf(Forbidden, "the current password is wrong")
 	}
 	res.refund()
-	newHash, err := a.others.hash(ctx, r.NewPassword)
+	newHash, err := a.passwords.Hash(ctx, r.NewPassword)
 	if err != nil {
 		return err
 	}
@@ -128,9 +128,8 @@ func (a *Accounts) touch(ctx context.Context, s Session, now time.Time) {
 	if now.Sub(s.LastSeenAt) < every || !a.claimTouch(string(s.TokenHash), now, every) {
 		return
 	}
-	if err := a.store.TouchSession(context.WithoutCancel(ctx), s.TokenHash, now.UTC().Truncate(time.Millisecond)); err != nil {
-		a.log.Warn("touch session", "err", err)
-	}
+	err := a.store.TouchSession(context.WithoutCancel(ctx), s.TokenHash, now.UTC().Truncate(time.Millisecond))
+	a.outages.Observe("touch session", err)
 }
 
 // claimTouch reports whether this node should write the last-seen of the session key names now.
@@ -163,11 +162,30 @@ func (a *Accounts) TouchLive(ctx context.Context, tokenHashes [][]byte) {
 		if !a.claimTouch(string(h), now, every) {
 			continue
 		}
-		if err := a.store.TouchSession(ctx, h, now.UTC().Truncate(time.Millisecond)); err != nil {
-			a.log.Warn("touch live session", "err", err)
+		err := a.store.TouchSession(ctx, h, now.UTC().Truncate(time.Millisecond))
+		if a.outages.Observe("touch session", err); err != nil {
 			return
 		}
 	}
+}
+
+// EndedSessions reports which of the sessions (by token hash) of live
+// connections are gone from the store or past their end. A store that
+// cannot answer ends nothing: an outage must not log everyone out.
+func (a *Accounts) EndedSessions(ctx context.Context, tokenHashes [][]byte) map[string]bool {
+	ended := make(map[string]bool)
+	for _, h := range tokenHashes {
+		_, err := a.sessionByHash(ctx, h)
+		switch ErrorCode(err) {
+		case "":
+		case Unauthorized:
+			ended[string(h)] = true
+		default:
+			a.log.Warn("check live session", "err", err)
+			return ended
+		}
+	}
+	return ended
 }
 
 // TouchEvery is how often live connections should be reported to TouchLive.

@@ -10,6 +10,8 @@ import (
 
 	"parley/internal/chat"
 	"parley/internal/inmem"
+	"parley/internal/password"
+	"parley/internal/ratelimit"
 	"parley/internal/sqlite"
 )
 
@@ -37,7 +39,8 @@ func TestLastSeenIsWrittenAtMostOncePerInterval(t *testing.T) {
 	start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	clock.Store(start.UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
-	accounts := chat.NewAccounts(chat.Config{Store: counted, Bus: inmem.NewBus(), Now: now})
+	accounts := chat.NewAccounts(chat.Config{Store: counted, Bus: inmem.NewBus(), Now: now,
+		RateLimiters: ratelimit.Local(now), Passwords: password.New(chat.Limits{})})
 	u, err := store.CreateUser(t.Context(), chat.NewUser{ID: "u1", Username: "alice", DisplayName: "a", PasswordHash: "x", CreatedAt: start})
 	if err != nil {
 		t.Fatal(err)

@@ -63,11 +63,17 @@ type Store interface {
 	// Messages applies Limit in the requested order: newest first keeps the
 	// Limit newest of the range, Asc the Limit oldest; Limit <= 0 is unlimited.
 	AppendMessage(ctx context.Context, m NewMessage) (msg Message, dup bool, err error)
+	// QueueAppend is AppendMessage in two steps: it queues m and returns the
+	// wait for the outcome, which must be called. Messages queued one after
+	// another by one goroutine are stored in that order and may share a
+	// commit, so a connection that sends without waiting for acks gets its
+	// seqs in the order it sent, at the cost of one commit for many.
+	QueueAppend(ctx context.Context, m NewMessage) func() (msg Message, dup bool, err error)
 	Messages(ctx context.Context, room RoomID, p Page) ([]Message, error)
 	Message(ctx context.Context, room RoomID, seq int64) (Message, error)
 	// EditMessage replaces the text and the mentions and sets EditedAt;
-	// DeleteMessage empties the text, drops the mentions, reactions and
-	// attachments and sets Deleted. Both return the updated message.
+	// DeleteMessage empties the text, drops the mentions, reactions,
+	// attachments and pin and sets Deleted. Both return the updated message.
 	EditMessage(ctx context.Context, room RoomID, seq int64, text string, at time.Time, mentions []UserID) (Message, error)
 	DeleteMessage(ctx context.Context, room RoomID, seq int64, at time.Time) (Message, error)
 
@@ -78,12 +84,21 @@ type Store interface {
 	// ReadCounts returns the histogram of read positions, restricted to seqs when
 	// seqs is non-empty (entries with a zero count are omitted).
 	ReadCounts(ctx context.Context, room RoomID, seqs []int64) ([]ReadCount, error)
+	// Unread counts the messages of room with after < seq <= through that are
+	// not system lines, through being one of the room's seqs: a member's
+	// unread count from their read position (docs/protocol.md, "Unread").
+	// Two primary-key lookups, however many messages lie between.
+	Unread(ctx context.Context, room RoomID, after, through int64) (int64, error)
 
 	ExtrasStore
 	SessionStore // sessions beyond create/get/delete, WebSocket tickets (session_store.go)
 	PeopleStore  // profiles, search, friends, blocks (people_store.go)
 	ConsentStore // settings, invites, the directory, links (consent_store.go)
 	AttachmentStore
+	MessageSearchStore // message search (message_search.go)
+	PushStore          // VAPID keys and push subscriptions (push_store.go)
+	NotifyStore        // notification levels and settings (notify.go)
+	PinStore           // pinned messages (pins.go)
 
 	Ping(ctx context.Context) error
 	Close() error

@@ -13,10 +13,10 @@ type (
 )
 
 type User struct {
-	ID          UserID    `json:"id"`
-	Username    string    `json:"username"`
-	DisplayName string    `json:"display_name"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          UserID `json:"id"`
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	CreatedAt   Time   `json:"created_at"`
 	// StatusMessage is the user's one-line status ("in a meeting"); empty for none.
 	StatusMessage string `json:"status_message"`
 	// AvatarURL is where the avatar is downloaded; empty for none.
@@ -57,15 +57,18 @@ const (
 func (r Role) CanManage() bool { return r == RoleOwner || r == RoleAdmin }
 
 type Room struct {
-	ID           RoomID    `json:"id"`
-	Kind         RoomKind  `json:"kind"`
-	Name         string    `json:"name"`
-	Announcement string    `json:"announcement"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID           RoomID   `json:"id"`
+	Kind         RoomKind `json:"kind"`
+	Name         string   `json:"name"`
+	Announcement string   `json:"announcement"`
+	// AnnouncementTruncated is set in ready, where Announcement is cut to
+	// PreviewLen characters (ReadyRooms): GET /api/v1/rooms/{room} has it whole.
+	AnnouncementTruncated bool `json:"announcement_truncated,omitempty"`
+	CreatedAt             Time `json:"created_at"`
 	// LastSeq is the seq of the newest message; messages are 1..LastSeq with no gaps.
-	LastSeq       int64     `json:"last_seq"`
-	LastMessageAt time.Time `json:"last_message_at"`
-	MemberCount   int       `json:"member_count"`
+	LastSeq       int64 `json:"last_seq"`
+	LastMessageAt Time  `json:"last_message_at"`
+	MemberCount   int   `json:"member_count"`
 	// Visibility says whether the room is listed in the directory and open
 	// to anyone who asks to join (public); direct rooms are always private.
 	Visibility Visibility `json:"visibility"`
@@ -84,16 +87,16 @@ const (
 )
 
 type Member struct {
-	RoomID      RoomID    `json:"room_id"`
-	UserID      UserID    `json:"user_id"`
-	Username    string    `json:"username"`
-	DisplayName string    `json:"display_name"`
-	Role        Role      `json:"role"`
-	LastReadSeq int64     `json:"last_read_seq"`
-	JoinedAt    time.Time `json:"joined_at"`
+	RoomID      RoomID `json:"room_id"`
+	UserID      UserID `json:"user_id"`
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Role        Role   `json:"role"`
+	LastReadSeq int64  `json:"last_read_seq"`
+	JoinedAt    Time   `json:"joined_at"`
 	// Online and LastSeen are the member's presence, filled in member lists.
-	Online   bool       `json:"online"`
-	LastSeen *time.Time `json:"last_seen,omitempty"`
+	Online   bool  `json:"online"`
+	LastSeen *Time `json:"last_seen,omitempty"`
 	// StatusMessage is the member's profile status, as in User.
 	StatusMessage string `json:"status_message"`
 	// Blocked is set on a direct-room membership whose peer has blocked this
@@ -105,6 +108,9 @@ type Member struct {
 	// not joined (a message request): the member's sends refresh the
 	// request's preview. Read with the membership every send loads anyway.
 	Lone bool `json:"-"`
+	// NotifyLevel is the level the member chose, "" for the room kind's
+	// default (NotifyLevel.Or).
+	NotifyLevel NotifyLevel `json:"-"`
 }
 
 // RoomSummary is one entry of a user's room list: the room as that user sees it.
@@ -120,6 +126,8 @@ type RoomSummary struct {
 	// Mentions is how many messages after LastReadSeq, up to LastSeq, mention
 	// this user (docs/protocol.md, "Mentions").
 	Mentions int64 `json:"mentions"`
+	// NotifyLevel is what in the room notifies this user, defaults applied.
+	NotifyLevel NotifyLevel `json:"notify_level"`
 }
 
 type MessageKind string
@@ -140,8 +148,8 @@ type Message struct {
 	// ReplyTo is the seq of the quoted message in the same room, 0 for none.
 	ReplyTo   int64        `json:"reply_to,omitempty"`
 	System    *SystemEvent `json:"system,omitempty"`
-	CreatedAt time.Time    `json:"created_at"`
-	EditedAt  *time.Time   `json:"edited_at,omitempty"`
+	CreatedAt Time         `json:"created_at"`
+	EditedAt  *Time        `json:"edited_at,omitempty"`
 	// Deleted messages keep their seq slot as a tombstone with empty text.
 	Deleted bool `json:"deleted,omitempty"`
 	// Unread is how many members have not read this message yet
@@ -156,6 +164,11 @@ type Message struct {
 	Reactions []ReactionCount `json:"reactions,omitempty"`
 	// Attachments are the files sent with the message, in the sender's order.
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// Truncated marks a preview (a room's last message in ready,
+	// ReadyRooms): its text or a system line's text cut to PreviewLen
+	// characters, or some of its attachments or named people left out. The
+	// room's history has it whole.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 type SystemType string
@@ -183,6 +196,8 @@ type SystemEvent struct {
 	// Visibility is the room's new visibility (visibility_changed), or a
 	// public room's at creation (room_created).
 	Visibility Visibility `json:"visibility,omitempty"`
+	// Seq is the pinned or unpinned message (message_pinned, message_unpinned).
+	Seq int64 `json:"seq,omitempty"`
 }
 
 // EncodeSystemEvent is the JSON a store keeps for a system message. A string
@@ -210,6 +225,9 @@ type Page struct {
 	// Asc returns oldest first. The default is newest first, which is how a
 	// client scrolls back.
 	Asc bool
+	// Around asks the service (never a store) for the Limit messages centred
+	// on this seq, instead of Before and After: a message opened in context.
+	Around int64
 }
 
 // ReadCount is how many members have last_read_seq == Seq. The histogram of a
@@ -227,8 +245,10 @@ type ReadPosition struct {
 	LastReadSeq int64  `json:"last_read_seq"`
 
 	// Mentions is how many messages after LastReadSeq, up to LastSeq (the
-	// room's last seq when it was counted), mention the member.
+	// room's last seq when it was counted), mention the member. Unread is
+	// how many in that range are not system lines (RoomSummary.Unread then).
 	Mentions int64 `json:"mentions"`
+	Unread   int64 `json:"unread"`
 	LastSeq  int64 `json:"last_seq"`
 }
 

@@ -6,12 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
+	"math"
 	"slices"
+	"strconv"
 	"time"
-
-	"parley/internal/media"
 )
 
 // Upload stores a file from a client: streamed to the blob store while its
@@ -28,7 +29,7 @@ func (s *Service) Upload(ctx context.Context, caller UserID, name string, body i
 	if !s.uploads.Allow(string(caller)) {
 		return Attachment{}, Errorf(RateLimited, "uploading too fast, slow down")
 	}
-	a := Attachment{ID: newID(), UploaderID: caller, Kind: KindFile, Name: cleanFileName(name), CreatedAt: s.nowUTC()}
+	a := Attachment{ID: newID(), UploaderID: caller, Kind: KindFile, Name: cleanFileName(name), CreatedAt: TimeOf(s.nowUTC())}
 	if err := s.store.CreateAttachment(ctx, a); err != nil {
 		return Attachment{}, err
 	}
@@ -42,7 +43,7 @@ func (s *Service) Upload(ctx context.Context, caller UserID, name string, body i
 }
 
 func (s *Service) storeUpload(ctx context.Context, a *Attachment, body io.Reader) error {
-	head := make([]byte, media.SniffLen)
+	head := make([]byte, sniffLen)
 	n, err := io.ReadFull(body, head)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return readError(err)
@@ -51,9 +52,10 @@ func (s *Service) storeUpload(ctx context.Context, a *Attachment, body io.Reader
 		return Errorf(Invalid, "the file is empty")
 	}
 	head = head[:n]
-	a.ContentType = media.Sniff(head)
+	a.ContentType = s.images.Sniff(head)
 	sum := sha256.New()
-	in := &countingReader{r: io.MultiReader(bytes.NewReader(head), body), limit: s.limits.MaxUploadBytes, sum: sum}
+	quota := &quotaReader{ctx: ctx, s: s, id: a.ID, r: io.MultiReader(bytes.NewReader(head), body)}
+	in := &countingReader{r: quota, limit: s.limits.MaxUploadBytes, sum: sum}
 	if err := s.blobs.Put(ctx, blobKey(a.ID), a.ContentType, in); err != nil {
 		if in.over {
 			return s.tooLarge()
@@ -61,12 +63,72 @@ func (s *Service) storeUpload(ctx context.Context, a *Attachment, body io.Reader
 		return readError(err)
 	}
 	a.Size, a.SHA256 = in.n, hex.EncodeToString(sum.Sum(nil))
-	if media.IsImage(a.ContentType) {
+	if s.images.IsImage(a.ContentType) {
 		if err := s.thumbnail(ctx, a); err != nil {
 			return err
 		}
 	}
 	return s.store.CompleteAttachment(ctx, *a)
+}
+
+// Reservations ahead of the bytes read grow with the file, from
+// minReserve to maxReserve: a few store round trips for the largest upload,
+// and at most about twice a small file's size held while it is written.
+const (
+	minReserve = 64 << 10
+	maxReserve = 8 << 20
+)
+
+// quotaReader passes on no byte that is not reserved in the store first
+// (ReserveStorage), so that uploads running at once cannot take a user past
+// their quota between them: storage is reserved, then written. What an
+// upload reserved beyond its size is given back when it completes, and all
+// of it when it fails (its row is deleted).
+type quotaReader struct {
+	ctx     context.Context
+	s       *Service
+	id      string
+	r       io.Reader
+	granted int64 // reserved and not yet passed on
+	passed  int64
+}
+
+func (q *quotaReader) Read(p []byte) (int, error) {
+	n, err := q.r.Read(p)
+	if need := int64(n) - q.granted; need > 0 {
+		want := max(need, min(max(q.passed, minReserve), maxReserve))
+		got, rerr := q.s.store.ReserveStorage(q.ctx, q.id, want, q.s.limits.StorageQuota)
+		if rerr != nil {
+			return 0, rerr
+		}
+		q.granted += got
+		if q.granted < int64(n) {
+			return 0, q.s.quotaExceeded()
+		}
+	}
+	q.granted -= int64(n)
+	q.passed += int64(n)
+	return n, err
+}
+
+func (s *Service) quotaExceeded() error {
+	return Errorf(QuotaExceeded, "storage quota of %s reached: delete messages with files you no longer need to free space",
+		FormatBytes(s.limits.StorageQuota))
+}
+
+// FormatBytes writes a size in binary units as people read them: "812
+// bytes", "25 MiB", "1.5 GiB".
+func FormatBytes(n int64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	v, unit := float64(n)/1024, 0
+	units := []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
+	for v >= 1024 && unit < len(units)-1 {
+		v /= 1024
+		unit++
+	}
+	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) + " " + units[unit]
 }
 
 func (s *Service) tooLarge() error {
@@ -127,7 +189,7 @@ func (s *Service) thumbnail(ctx context.Context, a *Attachment) error {
 	src := &errReader{r: b}
 	// DecodeConfig reads the header; what it read is replayed to Decode.
 	var header bytes.Buffer
-	cfg, err := media.DecodeConfig(a.ContentType, io.TeeReader(src, &header))
+	cfg, err := s.images.DecodeConfig(a.ContentType, io.TeeReader(src, &header))
 	if src.err != nil {
 		return src.err
 	}
@@ -137,17 +199,22 @@ func (s *Service) thumbnail(ctx context.Context, a *Attachment) error {
 	if err := s.checkPixels(cfg.Width, cfg.Height); err != nil {
 		return err
 	}
+	freeMemory, err := s.images.Reserve(ctx, a.ContentType, header.Bytes(), cfg)
+	if err != nil {
+		return err
+	}
+	defer freeMemory()
 	// The header holds a JPEG's EXIF: DecodeConfig read through it to the
 	// frame. Read before Decode drains the buffer.
-	o := orientation(a.ContentType, header.Bytes())
-	img, err := media.Decode(a.ContentType, io.MultiReader(&header, src))
+	o := s.images.Orientation(a.ContentType, header.Bytes())
+	img, err := s.images.Decode(a.ContentType, io.MultiReader(&header, src))
 	if src.err != nil {
 		return src.err
 	}
 	if err != nil {
 		return Wrap(Invalid, err, "the image could not be decoded")
 	}
-	th, err := media.Thumbnail(img, ThumbnailSize, o)
+	th, err := s.images.Thumbnail(img, ThumbnailSize, o)
 	if err != nil {
 		return Wrap(Invalid, err, "the image could not be decoded")
 	}
@@ -156,19 +223,11 @@ func (s *Service) thumbnail(ctx context.Context, a *Attachment) error {
 	}
 	// Upright dimensions, as browsers show the original.
 	a.Width, a.Height = img.Bounds().Dx(), img.Bounds().Dy()
-	if media.Swaps(o) {
+	if quarterTurn(o) {
 		a.Width, a.Height = a.Height, a.Width
 	}
 	a.ThumbType = th.ContentType
 	return nil
-}
-
-// orientation is the EXIF orientation of a JPEG (1 for other formats).
-func orientation(contentType string, head []byte) int {
-	if contentType != media.JPEG {
-		return 1
-	}
-	return media.JPEGOrientation(head)
 }
 
 func (s *Service) checkPixels(w, h int) error {

@@ -96,9 +96,11 @@ func validateClientID(s string) error {
 	return nil
 }
 
-// validateRoomName: one line of 1 to max characters, surrounding space trimmed.
+// validateRoomName: one line of 1 to max characters, surrounding space and
+// invisible format characters removed (so are they from display names and
+// status messages: invisible.go).
 func validateRoomName(s string, max int) (string, error) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(stripInvisible(s))
 	if s == "" {
 		return "", Errorf(Invalid, "name is empty")
 	}
@@ -108,7 +110,7 @@ func validateRoomName(s string, max int) (string, error) {
 // validateDisplayName: one line of 1–64 characters, surrounding space
 // trimmed. Signup and profile changes both take a display name through it.
 func validateDisplayName(s string) (string, error) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(stripInvisible(s))
 	if s == "" {
 		return "", Errorf(Invalid, "display_name is empty")
 	}
@@ -117,6 +119,6 @@ func validateDisplayName(s string) (string, error) {
 
 // validateStatusMessage: one line of at most 140 characters; empty clears it.
 func validateStatusMessage(s string) (string, error) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(stripInvisible(s))
 	return s, validateOneLine("status_message", s, maxStatusLen)
 }

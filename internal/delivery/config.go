@@ -16,25 +16,34 @@ type Config struct {
 	// node feed 15,000 watchers of a busy room. 0 = every event at once.
 	FanoutWindow     time.Duration
 	FanoutBatchConns int
-	MaxFrameBytes    int // a batch is cut before it grows past this (one WebSocket message)
-	Metrics          Metrics
-	Clock            Clock // time.Now and time.AfterFunc by default; tests pass a fake
+	// CountWindow is how often, at most, a big room's counts (receipts, the
+	// online count) go out. Counts are absolute, so those that change inside
+	// the window are merged and only the newest value of each is sent: at a
+	// few messages a second every watcher would otherwise parse a receipts
+	// event per message. 0 = 1 s.
+	CountWindow   time.Duration
+	MaxFrameBytes int // a batch is cut before it grows past this (one WebSocket message)
+	Metrics       Metrics
+	Clock         Clock // time.Now and time.AfterFunc by default; tests pass a fake
 }
 
 // Metrics are the counters delivery keeps.
 type Metrics interface {
-	Connected(delta int64) // recipients attached
-	Backfilled(n int)      // messages read from the store to fill a gap
+	Connected(rc Recipient, delta int64) // rc attached (1) or detached (-1)
+	Backfilled(n int)                    // messages read from the store to fill a gap
 }
 
 type noMetrics struct{}
 
-func (noMetrics) Connected(int64) {}
-func (noMetrics) Backfilled(int)  {}
+func (noMetrics) Connected(Recipient, int64) {}
+func (noMetrics) Backfilled(int)             {}
 
 func (c Config) withDefaults() Config {
 	if c.FanoutBatchConns <= 0 {
 		c.FanoutBatchConns = 64
+	}
+	if c.CountWindow <= 0 {
+		c.CountWindow = time.Second
 	}
 	if c.MaxFrameBytes <= 0 {
 		c.MaxFrameBytes = 64 << 10

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"parley/internal/chat"
+	"parley/internal/outage"
 )
 
 // Hub routes bus events to the recipients on this node. It subscribes to the
@@ -24,6 +25,7 @@ type Hub struct {
 	bus      chat.Bus
 	backfill Backfill
 	log      *slog.Logger
+	outages  *outage.Set // backfills and resyncs fail by the thousand while the store is down
 	cfg      Config
 
 	mu      sync.Mutex // the directory: the maps below
@@ -45,7 +47,10 @@ func (u *userEntry) members() []*member {
 }
 
 func NewHub(bus chat.Bus, backfill Backfill, log *slog.Logger, cfg Config) *Hub {
-	return &Hub{bus: bus, backfill: backfill, log: log, cfg: cfg.withDefaults(),
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Hub{bus: bus, backfill: backfill, log: log, outages: outage.NewSet(log), cfg: cfg.withDefaults(),
 		users: make(map[chat.UserID]*userEntry), rooms: make(map[chat.RoomID]*room), members: make(map[Recipient]*member)}
 }
 
@@ -67,7 +72,7 @@ func (h *Hub) Attach(ctx context.Context, rc Recipient, load func() ([]chat.Room
 	next := append(slices.Clone(u.members()), m)
 	u.list.Store(&next)
 	h.mu.Unlock()
-	h.cfg.Metrics.Connected(1)
+	h.cfg.Metrics.Connected(rc, 1)
 	return load()
 }
 
@@ -124,7 +129,7 @@ func (h *Hub) Detach(rc Recipient) {
 		}
 	}
 	h.mu.Unlock()
-	h.cfg.Metrics.Connected(-1)
+	h.cfg.Metrics.Connected(rc, -1)
 	for _, r := range m.joined() {
 		r.mu.Lock()
 		if ms, ok := r.members[m.User()]; ok {
@@ -224,8 +229,7 @@ func (h *Hub) Resync(ctx context.Context, rooms func(ctx context.Context, user c
 	}
 	for user, ms := range users {
 		list, err := rooms(ctx, user)
-		if err != nil {
-			h.log.Warn("resync rooms", "user", user, "err", err)
+		if h.outages.Observe("resync rooms", err, "user", user); err != nil {
 			continue
 		}
 		have := map[chat.RoomID]bool{}

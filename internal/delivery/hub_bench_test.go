@@ -73,7 +73,7 @@ func BenchmarkHubBatchedBroadcast(b *testing.B) {
 	for b.Loop() {
 		r.mu.Lock()
 		for range perWindow {
-			h.emit(r, frame, false)
+			h.emit(r, frame)
 		}
 		h.flushLocked(r)
 		r.mu.Unlock()

@@ -2,7 +2,10 @@ package delivery
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -238,15 +241,15 @@ func TestBigRoomBatchesPerWindow(t *testing.T) {
 	wantSeqs(t, "carol, added at 6", carol, 6, 7)
 }
 
-// In a big room a count waits for a window that carries a message: alone it
-// is due lazyWindows windows later; a message brings the flush forward, and
-// both go out in one payload per recipient.
+// A big room's lone count goes out by itself lazyWindows windows after its
+// turn; once a count has gone out, the next ones wait for the next turn and
+// then ride with a window carrying a message.
 func TestBigRoomCountsRideWithTheNextMessage(t *testing.T) {
 	const window = 50 * time.Millisecond
-	x := newHarness(t, Config{FanoutWindow: window, FanoutBatchConns: 2})
+	x := newHarness(t, Config{FanoutWindow: window, FanoutBatchConns: 2, CountWindow: time.Second})
 	x.connect("alice", 1)
 	bob := x.connect("bob", 1)
-	receipts := chat.Event{Type: chat.EvReceipts, Room: "room", Data: []byte(`{"room_id":"room","counts":[]}`)}
+	receipts := chat.Event{Type: chat.EvReceipts, Room: "room", Data: []byte(`{"room_id":"room","counts":[{"seq":1,"count":2}]}`)}
 	x.bus.Publish(context.Background(), chat.RoomTopic("room"), receipts)
 	x.clock.Advance((lazyWindows - 1) * window)
 	if n := bob.payloadCount(); n != 0 {
@@ -260,11 +263,104 @@ func TestBigRoomCountsRideWithTheNextMessage(t *testing.T) {
 	x.bus.Publish(context.Background(), chat.RoomTopic("room"), receipts)
 	x.bus.publish(x.st, 2)
 	x.clock.Advance(window)
-	if n := bob.payloadCount(); n != 2 {
-		t.Fatalf("count and message took %d payloads, want 1", n-1)
+	if frames := bob.frames(); len(frames) != 2 || !strings.Contains(frames[1], `"message"`) {
+		t.Fatalf("a count went out before its turn: bob got frames %v", frames)
 	}
-	if frames := bob.frames(); len(frames) != 3 {
+	x.clock.Advance(time.Second - 2*window) // the count's turn has come
+	x.bus.publish(x.st, 3)
+	x.clock.Advance(window)
+	if n := bob.payloadCount(); n != 3 {
+		t.Fatalf("count and message took %d payloads, want 1", n-2)
+	}
+	if frames := bob.frames(); len(frames) != 4 {
 		t.Fatalf("bob got frames %v", frames)
+	}
+}
+
+// histogram applies the receipts events rc received, as a client does.
+func (f *fakeRecipient) histogram() (h map[int64]int, receipts int) {
+	h = make(map[int64]int)
+	for _, line := range f.frames() {
+		var ev struct {
+			Type string            `json:"type"`
+			Data chat.ReceiptsData `json:"data"`
+		}
+		if json.Unmarshal([]byte(line), &ev) != nil || ev.Type != string(chat.EvReceipts) {
+			continue
+		}
+		receipts++
+		for _, c := range ev.Data.Counts {
+			if c.Count == 0 {
+				delete(h, c.Seq)
+			} else {
+				h[c.Seq] = c.Count
+			}
+		}
+	}
+	return h, receipts
+}
+
+// At 4 messages a second into a big room, each followed by the receipts its
+// send caused (the sender's position moves to it), a watcher gets one
+// receipts event a second instead of one per message, no window of its own,
+// and the read-position histogram it ends with is exact.
+func TestBigRoomCountsAtALowRateStayExact(t *testing.T) {
+	const window = 50 * time.Millisecond
+	x := newHarness(t, Config{FanoutWindow: window, FanoutBatchConns: 2, CountWindow: time.Second})
+	x.connect("alice", 1)
+	bob := x.connect("bob", 1)
+	// Ten senders, all at seq 1 to begin with.
+	pos := map[int]int64{}
+	truth := map[int64]int{1: 10}
+	const msgs = 40 // 10 s at 4 a second
+	for seq := int64(2); seq < 2+msgs; seq++ {
+		x.bus.publish(x.st, seq)
+		sender := int(seq % 10)
+		old := max(pos[sender], 1)
+		pos[sender] = seq
+		truth[old]--
+		truth[seq]++
+		counts := []chat.ReadCount{{Seq: old, Count: truth[old]}, {Seq: seq, Count: truth[seq]}}
+		if truth[old] == 0 {
+			delete(truth, old)
+		}
+		x.bus.Publish(context.Background(), chat.RoomTopic("room"), chat.Event{Type: chat.EvReceipts, Room: "room",
+			Data: mustJSON(chat.ReceiptsData{RoomID: "room", Counts: counts})})
+		x.clock.Advance(250 * time.Millisecond)
+	}
+	payloadsWhileSending := bob.payloadCount()
+	x.clock.Advance(2 * time.Second) // quiet
+	got, receipts := bob.histogram()
+	if !maps.Equal(got, truth) {
+		t.Fatalf("bob's histogram once quiet %v, want %v", got, truth)
+	}
+	if receipts > 11 {
+		t.Fatalf("bob got %d receipts events for %d messages in 10 s, want at most one a second", receipts, msgs)
+	}
+	if payloadsWhileSending != msgs {
+		t.Fatalf("bob got %d payloads while %d messages were sent, one window apart: counts took windows of their own", payloadsWhileSending, msgs)
+	}
+}
+
+// A room that stops being big sends the counts it held before newer ones,
+// which would otherwise be overwritten by older values.
+func TestHeldCountsGoBeforeNewerOnesWhenTheRoomShrinks(t *testing.T) {
+	const window = 50 * time.Millisecond
+	x := newHarness(t, Config{FanoutWindow: window, FanoutBatchConns: 2, CountWindow: time.Second})
+	alice := x.connect("alice", 1)
+	bob := x.connect("bob", 1)
+	receipts := func(count int) chat.Event {
+		return chat.Event{Type: chat.EvReceipts, Room: "room",
+			Data: mustJSON(chat.ReceiptsData{RoomID: "room", Counts: []chat.ReadCount{{Seq: 1, Count: count}}})}
+	}
+	x.bus.Publish(context.Background(), chat.RoomTopic("room"), receipts(5))
+	x.clock.Advance(lazyWindows * window) // the first goes out at its turn
+	x.bus.Publish(context.Background(), chat.RoomTopic("room"), receipts(4))
+	x.h.Detach(alice)
+	x.bus.Publish(context.Background(), chat.RoomTopic("room"), receipts(3))
+	x.clock.Advance(2 * time.Second)
+	if got, _ := bob.histogram(); got[1] != 3 {
+		t.Fatalf("bob ends with %d members at seq 1, want 3 (frames %v)", got[1], bob.frames())
 	}
 }
 

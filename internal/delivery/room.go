@@ -31,13 +31,17 @@ type room struct {
 	// up to cfg.FanoutWindow in pending (frames joined by newlines) and go out
 	// as one payload, so each connection gets one write per window instead of
 	// one per event. Membership changes flush first: a batch always goes to
-	// the members of the seq range it covers. Counts (receipts, the online
-	// count) are lazy: they wait up to lazyWindows windows for a window that
-	// has a message to ride with, since every window that goes out is a
-	// write to every connection.
+	// the members of the seq range it covers.
 	pending  []byte
 	pendingN int       // events in pending
 	flushAt  time.Time // when the scheduled flush is due; zero: none is
+
+	// Counts of a big room (see holdCount) waiting for their turn: receipts
+	// entries merged by seq, and the newest online count.
+	heldReceipts map[int64]int
+	heldOnline   []byte
+	countsOut    time.Time // when held counts last went out
+	countsAt     time.Time // when the held counts' backstop fires; zero: none is
 
 	// ahead holds messages that arrived before a lower seq: concurrent
 	// senders publish after their commits in any order, and a broker can
@@ -176,8 +180,7 @@ func (h *Hub) joinRoom(ctx context.Context, id chat.RoomID, seq int64, ms []*mem
 		// The room is ahead of the snapshot: the joining connections get
 		// what they would otherwise miss, then join at that point.
 		msgs, err := h.backfill(ctx, id, seq, delivered)
-		if err != nil {
-			h.log.Warn("backfill for joining connection", "room", id, "err", err)
+		if h.outages.Observe("backfill", err, "room", id); err != nil {
 			h.refuseJoin(joining)
 			return
 		}
@@ -214,8 +217,7 @@ func (h *Hub) advance(ctx context.Context, r *room, upTo int64) error {
 		return nil
 	}
 	msgs, err := h.backfill(ctx, r.id, from, upTo)
-	if err != nil {
-		h.log.Warn("backfill", "room", r.id, "err", err)
+	if h.outages.Observe("backfill", err, "room", r.id); err != nil {
 		return err
 	}
 	r.mu.Lock()
@@ -243,7 +245,10 @@ func (h *Hub) onRoomEvent(r *room, ev chat.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if ev.Type != chat.EvMessage {
-		h.emit(r, EventFrame(ev), ev.Type == chat.EvReceipts || ev.Type == chat.EvRoomPresence)
+		if (ev.Type == chat.EvReceipts || ev.Type == chat.EvRoomPresence) && h.batched(r) && h.holdCount(r, ev) {
+			return
+		}
+		h.emit(r, EventFrame(ev))
 		return
 	}
 	if ev.Seq <= r.delivered {
@@ -350,7 +355,7 @@ func (h *Hub) deliverLocked(r *room, ev chat.Event) {
 	if len(ev.Removed) > 0 {
 		h.fanOut(r, EventFrame(ev), 1) // the leavers get their own removal, at once
 	} else {
-		h.emit(r, EventFrame(ev), false)
+		h.emit(r, EventFrame(ev))
 	}
 	for _, u := range ev.Removed {
 		r.removedAt[u] = ev.Seq

@@ -55,12 +55,14 @@ type node struct {
 	log  *os.File
 }
 
-func startNode(t testing.TB, name, dsn, redisURL string) *node {
+// startNode starts a node; extra are flags added to the drills' own.
+func startNode(t testing.TB, name, dsn, redisURL string, extra ...string) *node {
 	t.Helper()
 	n := &node{name: name, addr: "127.0.0.1:" + strconv.Itoa(freePort(t))}
 	n.args = []string{"serve", "--addr", n.addr, "--db", dsn, "--redis", redisURL, "--log-format", "json",
 		"--log-level", "warn", "--messages-per-second", "1000", "--message-burst", "1000",
 		"--receipt-window", "100ms", "--shutdown-timeout", "10s", "--presence-lease", "2s", "--blob-url", blobDir}
+	n.args = append(n.args, extra...)
 	n.start(t)
 	return n
 }
@@ -77,8 +79,15 @@ func (n *node) start(t testing.TB) {
 	if err := n.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Runs after the kill below, so the log is complete; a passing drill
+	// prints nothing.
+	t.Cleanup(func() {
+		if out, err := os.ReadFile(f.Name()); t.Failed() && err == nil && len(out) > 0 {
+			t.Logf("log of node %s (%s):\n%s", n.name, n.addr, out)
+		}
+	})
 	t.Cleanup(func() { n.kill() })
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		resp, err := http.Get("http://" + n.addr + "/readyz")
 		if err == nil {
@@ -88,8 +97,7 @@ func (n *node) start(t testing.TB) {
 			}
 		}
 		if time.Now().After(deadline) {
-			out, _ := os.ReadFile(f.Name())
-			t.Fatalf("node %s not ready: %v\n%s", n.name, err, out)
+			t.Fatalf("node %s not ready: %v (its log follows)", n.name, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -44,10 +44,19 @@ const (
 )
 
 func setup(t *testing.T, name string) *drill {
-	d := &drill{t: t, pg: startPostgres(t), redis: startRedis(t)}
+	rd := startRedis(t)
+	d := setupOn(t, name, rd.URL())
+	d.redis = rd
+	return d
+}
+
+// setupOn starts the drill's nodes on the Redis (or Redis Cluster) at
+// redisURL.
+func setupOn(t *testing.T, name, redisURL string) *drill {
+	d := &drill{t: t, pg: startPostgres(t)}
 	dsn := d.pg.database(t, name)
 	for i := range nodeCount {
-		d.nodes = append(d.nodes, startNode(t, fmt.Sprintf("node%d", i), dsn, d.redis.URL()))
+		d.nodes = append(d.nodes, startNode(t, fmt.Sprintf("node%d", i), dsn, redisURL))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -322,7 +331,7 @@ func TestKilledNodeUsersGoOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	testserver.CheckFrames(t, ready)
-	for deadline := time.Now().Add(5 * time.Second); !online(); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); !online(); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the user is not online before the crash")
 		}

@@ -12,71 +12,18 @@ import (
 	"time"
 
 	"parley/client"
-	"parley/internal/testserver"
 )
 
 // TestClusterScriptBehindNginx runs deploy/cluster.sh — what `make cluster`
 // runs — against a private PostgreSQL and Redis: three nodes behind nginx,
 // two users on the balancer chatting live, then a clean stop.
 func TestClusterScriptBehindNginx(t *testing.T) {
-	_, err := exec.LookPath("nginx")
-	if err != nil {
-		if _, serr := os.Stat("/usr/sbin/nginx"); serr == nil {
-			err = nil
-		}
-	}
-	need(t, "nginx", err)
-	_, err = exec.LookPath("psql")
-	need(t, "psql", err)
-	pg, rd := startPostgres(t), startRedis(t)
-	_, here, _, _ := runtime.Caller(0)
-	script := filepath.Join(filepath.Dir(here), "..", "..", "deploy", "cluster.sh")
-	port := freePort(t)
-	runDir := t.TempDir()
-	env := append(os.Environ(),
-		"PARLEY_CLUSTER_PORT="+strconv.Itoa(port),
-		"PARLEY_CLUSTER_BASE="+strconv.Itoa(freePort(t)+100),
-		"PARLEY_CLUSTER_RUN="+runDir,
-		fmt.Sprintf("PARLEY_DB=postgres://postgres@127.0.0.1:%d/parley_cluster?sslmode=disable", pg.port),
-		"PARLEY_REDIS="+rd.URL(),
-	)
-	run := func(arg string) {
-		cmd := exec.Command("bash", script, arg)
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("cluster.sh %s: %v\n%s", arg, err, out)
-		}
-	}
-	run("start")
-	t.Cleanup(func() { run("stop") })
-
+	cl := startCluster(t, 3, startPostgres(t), startRedis(t))
+	port, runDir := cl.port, cl.run
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	base := client.New("http://127.0.0.1:" + strconv.Itoa(port)).WithFrameHook(testserver.FrameChecker(t))
-	var users []*client.Client
-	for _, name := range []string{"ann", "ben"} {
-		if _, err := base.Signup(ctx, name, "password-"+name, ""); err != nil {
-			t.Fatal(err)
-		}
-		c, _, err := base.Login(ctx, name, "password-"+name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		users = append(users, c)
-	}
 	// ben is no friend of ann's: he joins with her invite link (consent).
-	room, err := users[0].CreateRoom(ctx, "lb")
-	if err != nil {
-		t.Fatal(err)
-	}
-	link, err := users[0].CreateLink(ctx, room.ID, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := users[1].JoinLink(ctx, link.Code); err != nil {
-		t.Fatal(err)
-	}
+	users, room := pair(t, cl.base)
 	// Several connections each, spread by nginx's round robin over the nodes.
 	var conns []*client.Conn
 	for range 3 {
@@ -89,11 +36,11 @@ func TestClusterScriptBehindNginx(t *testing.T) {
 			conns = append(conns, c)
 		}
 	}
-	if _, err := conns[0].Send(ctx, room.ID, "hello-lb", "through nginx"); err != nil {
+	if _, err := conns[0].Send(ctx, room, "hello-lb", "through nginx"); err != nil {
 		t.Fatal(err)
 	}
 	for i, c := range conns {
-		timeout := time.After(10 * time.Second)
+		timeout := time.After(time.Minute)
 	wait:
 		for {
 			select {
@@ -108,4 +55,56 @@ func TestClusterScriptBehindNginx(t *testing.T) {
 	}
 	clientAddressesThroughNginx(t, "http://127.0.0.1:"+strconv.Itoa(port))
 	noSecretsInNginxLog(t, "ws://127.0.0.1:"+strconv.Itoa(port), users[0].Token(), filepath.Join(runDir, "nginx-access.log"))
+}
+
+// cluster is deploy/cluster.sh's cluster: nodes behind nginx on loopback.
+type cluster struct {
+	port  int      // nginx's
+	base  string   // http://127.0.0.1:port
+	nodes []string // each node's address, past nginx
+	run   string   // logs, pid files, the nginx config
+}
+
+// startCluster runs deploy/cluster.sh start with n nodes on the private pg
+// and rd, the PARLEY_* variables of env reaching every node, and stops it
+// when the test ends.
+func startCluster(t *testing.T, n int, pg *postgres, rd interface{ URL() string }, env ...string) *cluster {
+	t.Helper()
+	_, err := exec.LookPath("nginx")
+	if err != nil {
+		if _, serr := os.Stat("/usr/sbin/nginx"); serr == nil {
+			err = nil
+		}
+	}
+	need(t, "nginx", err)
+	_, err = exec.LookPath("psql")
+	need(t, "psql", err)
+	_, here, _, _ := runtime.Caller(0)
+	script := filepath.Join(filepath.Dir(here), "..", "..", "deploy", "cluster.sh")
+	cl := &cluster{port: freePort(t), run: t.TempDir()}
+	cl.base = "http://127.0.0.1:" + strconv.Itoa(cl.port)
+	first := freePort(t) + 100
+	for i := range n {
+		cl.nodes = append(cl.nodes, "127.0.0.1:"+strconv.Itoa(first+i))
+	}
+	full := append(os.Environ(),
+		"PARLEY_CLUSTER_NODES="+strconv.Itoa(n),
+		"PARLEY_CLUSTER_PORT="+strconv.Itoa(cl.port),
+		"PARLEY_CLUSTER_BASE="+strconv.Itoa(first),
+		"PARLEY_CLUSTER_RUN="+cl.run,
+		fmt.Sprintf("PARLEY_DB=postgres://postgres@127.0.0.1:%d/parley_cluster?sslmode=disable", pg.port),
+		"PARLEY_REDIS="+rd.URL(),
+	)
+	full = append(full, env...)
+	run := func(arg string) {
+		cmd := exec.Command("bash", script, arg)
+		cmd.Env = full
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("cluster.sh %s: %v\n%s", arg, err, out)
+		}
+	}
+	run("start")
+	t.Cleanup(func() { run("stop") })
+	return cl
 }

@@ -452,10 +452,11 @@ func TestSweeperDeletesUnreferencedAttachments(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds, failing after 10 s.
+// waitFor polls cond until it holds, failing after a minute: for a state no
+// event announces (a swept file, a client's count of sessions).
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

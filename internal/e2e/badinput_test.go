@@ -39,6 +39,20 @@ func rawVia(t testing.TB, hc *http.Client, srv *testserver.Server, token, method
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return doRawVia(t, hc, req)
+}
+
+// doRaw sends req and returns the status and the error.
+func doRaw(t testing.TB, req *http.Request) (int, apiError) {
+	t.Helper()
+	return doRawVia(t, http.DefaultClient, req)
+}
+
+func doRawVia(t testing.TB, hc *http.Client, req *http.Request) (int, apiError) {
+	t.Helper()
 	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -121,12 +135,14 @@ func TestTextMustBeValidUnicode(t *testing.T) {
 	}
 }
 
+// TestBadRESTInput is how the REST transport answers what it cannot decode,
+// and one request per domain error code, to pin the code → status map. The
+// domain's rules themselves are tables in internal/chat (decision 0025).
 func TestBadRESTInput(t *testing.T) {
 	srv := testserver.Start(t)
 	alice, bob := srv.NewUser(t, "alice"), srv.NewUser(t, "bob")
 	room := newRoom(t, alice, "bad", bob)
 	r := "/api/v1/rooms/" + string(room.ID)
-	long := strings.Repeat("x", 4001)
 	cases := []struct {
 		name, token, method, path, body string
 		status                          int
@@ -135,9 +151,6 @@ func TestBadRESTInput(t *testing.T) {
 		{"signup malformed json", "", "POST", "/api/v1/auth/signup", `{"username":`, 400, "invalid"},
 		{"signup not an object", "", "POST", "/api/v1/auth/signup", `["x"]`, 400, "invalid"},
 		{"signup short username", "", "POST", "/api/v1/auth/signup", `{"username":"ab","password":"12345678"}`, 400, "invalid"},
-		{"signup long username", "", "POST", "/api/v1/auth/signup", `{"username":"` + strings.Repeat("a", 33) + `","password":"12345678"}`, 400, "invalid"},
-		{"signup uppercase username", "", "POST", "/api/v1/auth/signup", `{"username":"Alice2","password":"12345678"}`, 400, "invalid"},
-		{"signup short password", "", "POST", "/api/v1/auth/signup", `{"username":"zed","password":"1234567"}`, 400, "invalid"},
 		{"signup wrong type", "", "POST", "/api/v1/auth/signup", `{"username":5,"password":"12345678"}`, 400, "invalid"},
 		{"signup trailing data", "", "POST", "/api/v1/auth/signup", `{"username":"zed","password":"12345678"} {}`, 400, "invalid"},
 		{"signup huge body", "", "POST", "/api/v1/auth/signup", `{"username":"` + strings.Repeat("a", 2<<20) + `"}`, 413, "too_large"},
@@ -146,20 +159,9 @@ func TestBadRESTInput(t *testing.T) {
 		{"bad token", "nope", "GET", "/api/v1/rooms", ``, 401, "unauthorized"},
 		{"unknown route", alice.Token(), "GET", "/api/v1/nothing", ``, 404, "not_found"},
 		{"wrong method", alice.Token(), "PUT", "/api/v1/rooms", ``, 405, "invalid"},
-		{"create room no name", alice.Token(), "POST", "/api/v1/rooms", `{"name":"  "}`, 400, "invalid"},
-		{"create room name too long", alice.Token(), "POST", "/api/v1/rooms", `{"name":"` + strings.Repeat("n", 101) + `"}`, 400, "invalid"},
-		{"create room unknown member", alice.Token(), "POST", "/api/v1/rooms", `{"name":"x","members":["ghost"]}`, 400, "invalid"},
 		{"create room members wrong type", alice.Token(), "POST", "/api/v1/rooms", `{"name":"x","members":"bob"}`, 400, "invalid"},
-		{"direct with self", alice.Token(), "POST", "/api/v1/rooms/direct", `{"username":"alice"}`, 400, "invalid"},
-		{"direct unknown", alice.Token(), "POST", "/api/v1/rooms/direct", `{"username":"ghost"}`, 400, "invalid"},
 		{"unknown room", alice.Token(), "GET", "/api/v1/rooms/nope", ``, 404, "not_found"},
-		{"update nothing", alice.Token(), "PATCH", r, `{}`, 400, "invalid"},
 		{"invite existing", alice.Token(), "POST", r + "/members", `{"members":["bob"]}`, 409, "conflict"},
-		{"set role owner", alice.Token(), "PUT", r + "/members/" + string(bob.ID) + "/role", `{"role":"owner"}`, 400, "invalid"},
-		{"remove self", alice.Token(), "DELETE", r + "/members/" + string(alice.ID), ``, 400, "invalid"},
-		{"send empty", alice.Token(), "POST", r + "/messages", `{"text":"   "}`, 400, "invalid"},
-		{"send too long", alice.Token(), "POST", r + "/messages", `{"text":"` + long + `"}`, 400, "invalid"},
-		{"send bad client_id", alice.Token(), "POST", r + "/messages", `{"text":"x","client_id":"has space"}`, 400, "invalid"},
 		{"send control char", alice.Token(), "POST", r + "/messages", `{"text":"a\u0000b"}`, 400, "invalid"},
 		{"send reply_to negative", alice.Token(), "POST", r + "/messages", `{"text":"x","reply_to":-1}`, 400, "invalid"},
 		{"history bad before", alice.Token(), "GET", r + "/messages?before=x", ``, 400, "invalid"},
@@ -168,12 +170,9 @@ func TestBadRESTInput(t *testing.T) {
 		{"history bad order", alice.Token(), "GET", r + "/messages?order=sideways", ``, 400, "invalid"},
 		{"edit seq 0", alice.Token(), "PATCH", r + "/messages/0", `{"text":"x"}`, 400, "invalid"},
 		{"edit seq junk", alice.Token(), "PATCH", r + "/messages/abc", `{"text":"x"}`, 400, "invalid"},
-		{"edit missing", alice.Token(), "PATCH", r + "/messages/99", `{"text":"x"}`, 404, "not_found"},
-		{"edit system message", alice.Token(), "PATCH", r + "/messages/1", `{"text":"x"}`, 403, "forbidden"},
 		{"read negative", alice.Token(), "POST", r + "/read", `{"seq":-5}`, 400, "invalid"},
 		{"read wrong type", alice.Token(), "POST", r + "/read", `{"seq":"5"}`, 400, "invalid"},
 		{"member renames", bob.Token(), "PATCH", r, `{"name":"mine"}`, 403, "forbidden"},
-		{"member removes owner", bob.Token(), "DELETE", r + "/members/" + string(alice.ID), ``, 403, "forbidden"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -377,6 +376,7 @@ func TestFramesRequireTheirFields(t *testing.T) {
 		{"edit", map[string]any{"room_id": rid, "seq": seq, "text": "edited"}},
 		{"react", map[string]any{"room_id": rid, "seq": seq, "emoji": "👍", "on": true}},
 		{"typing", map[string]any{"room_id": rid, "typing": false}},
+		{"focus", map[string]any{"focused": false}},
 		{"delete", map[string]any{"room_id": rid, "seq": seq}},
 	}
 	if len(frames) != len(required) {
@@ -459,7 +459,7 @@ func TestOversizedFrameClosesOnlyThatConnection(t *testing.T) {
 	room := newRoom(t, alice, "big", bob)
 	ac, bc := alice.Connect(t), bob.Connect(t)
 	ac.WriteRaw([]byte(`{"type":"ping","pad":"` + strings.Repeat("p", 70<<10) + `"}`))
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for ac.Connects() < 2 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}

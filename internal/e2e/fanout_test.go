@@ -67,7 +67,7 @@ func (rc *rawConn) read() {
 // everything it saw there.
 func (rc *rawConn) waitSeq(t testing.TB, room client.RoomID, seq int64) []int64 {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		rc.mu.Lock()
 		got := slices.Clone(rc.seqs[room])

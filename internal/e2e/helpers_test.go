@@ -11,16 +11,18 @@ import (
 	"parley/internal/testserver"
 )
 
+// ctxT bounds a test's requests generously: many tests share one for all
+// their calls, and a busy 2-core machine runs them slowly.
 func ctxT(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-// next waits for the first event matching pred, failing after 10 s.
+// next waits for the first event matching pred, failing after 30 s.
 func next(t testing.TB, c *client.Conn, pred func(client.Event) bool) client.Event {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(30 * time.Second)
 	for {
 		select {
 		case ev, ok := <-c.Events():

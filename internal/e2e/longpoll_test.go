@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"parley/client"
+	"parley/internal/realtime"
 	"parley/internal/testserver"
 )
 
@@ -59,7 +60,7 @@ func TestLongPollClientChatsWithWebSocketClient(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got := collectSeqs(t, lp, room.ID, 200, 20*time.Second)
+	got := collectSeqs(t, lp, room.ID, 200, time.Minute)
 	if want := seqRange(got[0], got[0]+199); !slices.Equal(got, want) {
 		t.Fatalf("long-poll client: %s", diff(got, want))
 	}
@@ -91,12 +92,13 @@ func TestLongPollSurvivesRestartWithoutLoss(t *testing.T) {
 	}
 	send(0, 50)
 	lp.Drop() // the session is abandoned: a new one must resume
+	waitFor(t, "a new session after the drop", func() bool { return lp.Connects() >= 2 })
 	send(50, 100)
 	srv.Stop(t)
 	testserver.StartConfigAt(t, srv) // same address and database
 	last := send(100, 150)
 
-	got := collectSeqs(t, lp, room.ID, int(last-1), 30*time.Second)
+	got := collectSeqs(t, lp, room.ID, int(last-1), 2*time.Minute)
 	if want := seqRange(2, last); !slices.Equal(got, want) {
 		t.Fatalf("long-poll client saw %d of %d: %s", len(got), len(want), diff(got, want))
 	}
@@ -136,4 +138,72 @@ func TestLongPollSessionsArePrivate(t *testing.T) {
 	}
 	_, err = alice.Poll(ctx, b.Session, b.Cursor, 0)
 	mustCode(t, err, "not_found")
+}
+
+// The end of a login reaches a long-poll client as it reaches every REST
+// request: 401 unauthorized — a poll waiting at that moment included, never a
+// `closed` batch (docs/protocol.md, "Long-poll" 3).
+func TestLongPollAnswers401WhenTheLoginEnds(t *testing.T) {
+	srv := testserver.Start(t)
+	alice := srv.NewUser(t, "alice")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	b, err := alice.OpenPoll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cursor := b.Cursor
+	waiting := make(chan error, 1)
+	poll := func() {
+		go func() {
+			got, err := alice.Poll(ctx, b.Session, cursor, realtime.MaxPollWait)
+			if err == nil && len(got.Events) > 0 {
+				err = fmt.Errorf("events before the logout: %s", got.Events)
+			}
+			waiting <- err
+		}()
+	}
+	poll()
+	// The poll waits once a second one for the session is refused.
+	for {
+		_, err := alice.Poll(ctx, b.Session, cursor, 0)
+		if client.ErrorCode(err) == "conflict" {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-waiting:
+			if client.ErrorCode(err) != "conflict" {
+				t.Fatalf("the poll ended before the logout: %v", err)
+			}
+			poll() // it arrived while the probe held the session
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if err := alice.Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-waiting:
+		mustCode(t, err, "unauthorized")
+	case <-ctx.Done():
+		t.Fatal("the waiting poll did not answer")
+	}
+	_, err = alice.Poll(ctx, b.Session, cursor, 0)
+	mustCode(t, err, "unauthorized")
+
+	// The Go client ends its long-poll Conn with that error, and opens no
+	// new session.
+	c := loginAs(t, srv.Client(), "alice")
+	lp := connect(t, c, client.ConnectOptions{LongPoll: true, PollWait: 20 * time.Second})
+	next(t, lp, isType("ready"))
+	if err := c.Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	endedWith(t, lp, "unauthorized")
+	if n := lp.Connects(); n != 1 {
+		t.Fatalf("long-poll Conn opened %d sessions, want 1", n)
+	}
 }

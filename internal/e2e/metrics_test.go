@@ -40,11 +40,17 @@ func TestMetricsCountTheMessagePath(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := collectSeqs(t, bc, room.ID, 5, 10*time.Second); len(got) != 5 {
+	if got := collectSeqs(t, bc, room.ID, 5, time.Minute); len(got) != 5 {
 		t.Fatalf("bob got %d messages", len(got))
 	}
+	// A poll session is no WebSocket: it has a gauge of its own.
+	lp := connectPoll(t, alice)
+	next(t, lp, isType("ready"))
 	if got := metricValue(t, srv, "parley_connections"); got != 1 {
 		t.Errorf("parley_connections = %v, want 1", got)
+	}
+	if got := metricValue(t, srv, "parley_poll_sessions"); got != 1 {
+		t.Errorf("parley_poll_sessions = %v, want 1", got)
 	}
 	if got := metricValue(t, srv, "parley_messages_accepted_total"); got != 5 {
 		t.Errorf("parley_messages_accepted_total = %v, want 5", got)

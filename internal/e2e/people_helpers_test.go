@@ -32,7 +32,7 @@ func smallRooms(c *server.Config) {
 // matches bad first: the way to show that an event never came.
 func noneBefore(t testing.TB, c *client.Conn, marker, bad func(client.Event) bool) {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(time.Minute)
 	for {
 		select {
 		case ev, ok := <-c.Events():

@@ -8,7 +8,7 @@ import (
 	"parley/internal/testserver"
 )
 
-func onlineIn(t testing.TB, u *testserver.User, room client.RoomID, who client.UserID) (bool, *time.Time) {
+func onlineIn(t testing.TB, u *testserver.User, room client.RoomID, who client.UserID) (bool, *client.Time) {
 	t.Helper()
 	ms, err := u.Members(ctxT(t), room)
 	if err != nil {
@@ -24,9 +24,9 @@ func onlineIn(t testing.TB, u *testserver.User, room client.RoomID, who client.U
 }
 
 // waitOnline polls the member list until who's presence is want.
-func waitOnline(t testing.TB, u *testserver.User, room client.RoomID, who client.UserID, want bool) *time.Time {
+func waitOnline(t testing.TB, u *testserver.User, room client.RoomID, who client.UserID, want bool) *client.Time {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		online, seen := onlineIn(t, u, room, who)
 		if online == want {

@@ -116,3 +116,44 @@ func applyReceipts(t testing.TB, c *client.Conn, room client.RoomID, base []clie
 	}
 	return flat()
 }
+
+// Sending reads everything up to the message sent (docs/protocol.md, "send"):
+// each of the sender's connections, the sending one included, gets a read
+// event at the new seq with no mentions left, and the room's histogram holds
+// the sender there.
+func TestSendingMovesYourReadPosition(t *testing.T) {
+	srv := testserver.Start(t)
+	alice, bob := srv.NewUser(t, "alice"), srv.NewUser(t, "bob")
+	room := newRoom(t, alice, "sends", bob)
+	ctx := ctxT(t)
+	ac, phone := alice.Connect(t), alice.Connect(t)
+	if _, err := bob.SendMessage(ctx, room.ID, "", "@alice look", 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := mentionsOf(t, alice, room.ID); got != 1 {
+		t.Fatalf("alice's mentions before she sends = %d, want 1", got)
+	}
+	m, err := ac.Send(ctx, room.ID, "reply-1", "looking")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*client.Conn{"sending connection": ac, "other device": phone} {
+		ev := next(t, c, func(ev client.Event) bool { return ev.Type == "read" && ev.Read.RoomID == room.ID })
+		if r := ev.Read; r.UserID != alice.ID || r.LastReadSeq != m.Seq || r.LastSeq != m.Seq || r.Mentions != 0 {
+			t.Errorf("%s: read event %+v, want alice at %d with 0 mentions up to %d", name, *r, m.Seq, m.Seq)
+		}
+	}
+	if got := mentionsOf(t, alice, room.ID); got != 0 {
+		t.Errorf("alice's mentions after sending = %d, want 0", got)
+	}
+	if got := unreadOf(t, alice, room.ID); got != 0 {
+		t.Errorf("alice's unread after sending = %d, want 0", got)
+	}
+	h, err := alice.Receipts(ctx, room.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := client.UnreadBy(h, m.Seq); got != 1 {
+		t.Errorf("alice's message is unread by %d, want 1 (bob)", got)
+	}
+}

@@ -77,10 +77,9 @@ func TestRoomListAndManagement(t *testing.T) {
 		t.Fatalf("team has %d members, want 3", rooms[1].MemberCount)
 	}
 
-	// Management: members cannot, admins can, only the owner demotes admins.
+	// Management, as everyone sees it (who may do what: internal/chat
+	// TestGroupRoles).
 	name := "renamed"
-	_, err = bob.UpdateRoom(ctx, room.ID, &name, nil)
-	mustCode(t, err, "forbidden")
 	if _, err := alice.SetRole(ctx, room.ID, bob.ID, "admin"); err != nil {
 		t.Fatal(err)
 	}
@@ -98,11 +97,6 @@ func TestRoomListAndManagement(t *testing.T) {
 	}
 	if _, err := bob.SetRole(ctx, room.ID, carol.ID, "admin"); err != nil {
 		t.Fatal(err)
-	}
-	_, err = bob.SetRole(ctx, room.ID, carol.ID, "member")
-	mustCode(t, err, "forbidden")
-	if err := bob.RemoveMember(ctx, room.ID, carol.ID); client.ErrorCode(err) != "forbidden" {
-		t.Fatalf("admin removing an admin: %v", err)
 	}
 	if _, err := alice.Invite(ctx, room.ID, "dave"); err != nil {
 		t.Fatal(err)

@@ -36,18 +36,19 @@ func connect(t *testing.T, c *client.Client, opts client.ConnectOptions) *client
 	return conn
 }
 
-// endedWith waits for c to end for good and checks its close code.
+// endedWith waits for c to end for good and checks its close code, or the
+// error code it ended with.
 func endedWith(t *testing.T, c *client.Conn, code string) {
 	t.Helper()
-	timeout := time.After(20 * time.Second)
+	timeout := time.After(time.Minute)
 	for {
 		select {
 		case _, ok := <-c.Events():
 			if ok {
 				continue
 			}
-			if err := c.Err(); err == nil || !containsCode(err, code) {
-				t.Fatalf("connection ended with %v, want close %s", err, code)
+			if err := c.Err(); err == nil || !containsCode(err, code) && client.ErrorCode(err) != code {
+				t.Fatalf("connection ended with %v, want %s", err, code)
 			}
 			return
 		case <-timeout:
@@ -75,7 +76,7 @@ func TestPasswordChangeEndsEveryOtherSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	endedWith(t, thereLive, "4500")
-	endedWith(t, therePoll, "4500")
+	endedWith(t, therePoll, "unauthorized") // a poll answers 401 as every request does
 	_, err = there.Me(ctxT(t))
 	mustCode(t, err, "unauthorized")
 	// The caller's session and its live connection go on.
@@ -118,7 +119,7 @@ func TestSessionsListAndEnd(t *testing.T) {
 	if lp.Address != "127.0.0.2" || ph.Address != "127.0.0.3" || !lp.Current || ph.Current {
 		t.Fatalf("sessions = %+v", list)
 	}
-	if lp.CreatedAt.IsZero() || lp.LastSeenAt.Before(lp.CreatedAt) || !lp.ExpiresAt.After(lp.CreatedAt) {
+	if lp.CreatedAt.IsZero() || lp.LastSeenAt.Before(lp.CreatedAt.Time) || !lp.ExpiresAt.After(lp.CreatedAt.Time) {
 		t.Fatalf("times of %+v", lp)
 	}
 
@@ -155,29 +156,39 @@ func TestSessionsListAndEnd(t *testing.T) {
 	}
 }
 
+// ownSession is the id of c's own session.
+func ownSession(t *testing.T, c *client.Client) string {
+	t.Helper()
+	list, err := c.Sessions(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range list {
+		if s.Current {
+			return s.ID
+		}
+	}
+	t.Fatalf("no current session in %+v", list)
+	return ""
+}
+
 // TestIdleSessionsEndAndLiveOnesDoNot: a session unused for the idle
 // timeout is swept, while one whose only use is an open WebSocket is kept
 // (its node notes the live connection). Both were made before the idle one
 // was last used, so had the live one not been kept alive it would be gone
 // first.
 func TestIdleSessionsEndAndLiveOnesDoNot(t *testing.T) {
-	srv := testserver.Start(t, func(c *server.Config) { c.Limits.SessionIdleTimeout = 2 * time.Second })
+	srv := testserver.Start(t, func(c *server.Config) { c.Limits.SessionIdleTimeout = 5 * time.Second })
 	signupVia(t, srv.Client(), "alice")
+	// Each session learns its own id at once: on a busy machine a listing
+	// made later might come after the idle one was already swept.
 	live := loginAs(t, srv.Client(), "alice")
+	liveID := ownSession(t, live)
 	liveConn := connect(t, live, client.ConnectOptions{})
 	idle := loginAs(t, srv.Client(), "alice")
+	idleID := ownSession(t, idle)
 	observer := loginAs(t, srv.Client(), "alice")
-	list, err := observer.Sessions(ctxT(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// By order of login: live, idle, observer.
-	slices.SortFunc(list, func(a, b client.Session) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	if len(list) != 3 {
-		t.Fatalf("sessions = %+v", list)
-	}
-	idleID, liveID := list[1].ID, list[0].ID
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		list, err := observer.Sessions(ctxT(t))
 		if err != nil {
@@ -194,7 +205,7 @@ func TestIdleSessionsEndAndLiveOnesDoNot(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	_, err = idle.Me(ctxT(t))
+	_, err := idle.Me(ctxT(t))
 	mustCode(t, err, "unauthorized")
 	if _, err := live.Me(ctxT(t)); err != nil {
 		t.Fatalf("the live session: %v", err)
@@ -233,7 +244,7 @@ func dialTicket(t *testing.T, srv *testserver.Server, c *client.Client, ticket s
 		return resp.StatusCode, ""
 	}
 	defer ws.Close()
-	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	ws.SetReadDeadline(time.Now().Add(time.Minute))
 	_, first, err := ws.ReadMessage()
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +274,7 @@ func TestWebSocketTicketIsSingleUseAndShortLived(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Until(tk.ExpiresAt) + 50*time.Millisecond)
+	time.Sleep(time.Until(tk.ExpiresAt.Time) + 50*time.Millisecond)
 	if status, _ := dialTicket(t, srv, alice.Client, tk.Ticket); status != http.StatusUnauthorized {
 		t.Fatalf("expired ticket: %d, want 401", status)
 	}
@@ -291,7 +302,7 @@ func TestClientConnectsWithTickets(t *testing.T) {
 	room := newRoom(t, alice, "t", bob)
 	c := connect(t, alice.Client, client.ConnectOptions{UseTicket: true})
 	c.Drop()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for c.Connects() < 2 {
 		if time.Now().After(deadline) {
 			t.Fatal("no reconnection with a new ticket")

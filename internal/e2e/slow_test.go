@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -37,18 +38,32 @@ func TestSlowClientIsDisconnectedOthersUnaffected(t *testing.T) {
 	}
 	defer ws.Close()
 
-	text := strings.Repeat("z", 3000)
-	const total = 2500 // 7.5 MB: more than kernel buffers and the 64 KiB queue hold
-	for i := range total {
-		if _, err := ac.Send(context.Background(), room.ID, fmt.Sprint(i), text); err != nil {
-			t.Fatal(err)
-		}
+	// The longest message in 4-byte characters, 16 KB an event, so few
+	// sends fill the buffers; four senders at once share the store's commits.
+	text := strings.Repeat("😀", 4000)
+	const total, senders = 500, 4 // 8 MB: more than kernel buffers and the 64 KiB queue hold
+	var wg sync.WaitGroup
+	errs := make(chan error, senders)
+	for w := range senders {
+		wg.Go(func() {
+			for i := w; i < total; i += senders {
+				if _, err := ac.Send(context.Background(), room.ID, fmt.Sprint(i), text); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
 	}
-	if got := collectSeqs(t, bc, room.ID, total, 30*time.Second); len(got) != total {
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if got := collectSeqs(t, bc, room.ID, total, 2*time.Minute); len(got) != total {
 		t.Fatalf("bob received %d of %d while another client stalled", len(got), total)
 	}
 	// Now read what the slow client was sent: some events, then close 4001.
-	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	ws.SetReadDeadline(time.Now().Add(time.Minute))
 	for {
 		_, data, err := ws.ReadMessage()
 		if err == nil {
@@ -56,9 +71,12 @@ func TestSlowClientIsDisconnectedOthersUnaffected(t *testing.T) {
 			continue
 		}
 		// 4001 when the close frame still fits in the socket; when even that
-		// cannot be written the server cuts the connection (1006).
+		// cannot be written the server cuts the connection (1006), which the
+		// kernel may report as a reset or an early EOF, depending on what
+		// was still unread when the socket closed.
 		var ce *websocket.CloseError
-		if !errors.As(err, &ce) || (ce.Code != 4001 && ce.Code != websocket.CloseAbnormalClosure) {
+		cut := errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+		if !cut && (!errors.As(err, &ce) || (ce.Code != 4001 && ce.Code != websocket.CloseAbnormalClosure)) {
 			t.Fatalf("slow client ended with %v, want close 4001 or a cut connection", err)
 		}
 		return
@@ -77,10 +95,8 @@ func TestSilentPeerIsReaped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	// gorilla answers pings only while reading; not reading = a dead peer.
-	time.Sleep(1500 * time.Millisecond)
-	ws.SetPingHandler(func(string) error { return nil }) // and no pongs from here on
-	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	ws.SetPingHandler(func(string) error { return nil }) // a peer that never answers a ping
+	ws.SetReadDeadline(time.Now().Add(time.Minute))
 	for {
 		_, data, err := ws.ReadMessage()
 		if err == nil {
@@ -125,7 +141,7 @@ func TestWriteDelayBatchesEvents(t *testing.T) {
 	}
 	wg.Wait()
 	messages, events := 0, 0
-	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+	ws.SetReadDeadline(time.Now().Add(time.Minute))
 	for events < total {
 		_, data, err := ws.ReadMessage()
 		if err != nil {

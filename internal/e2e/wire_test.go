@@ -46,7 +46,7 @@ func TestFramesSplitAndFragmentedAreRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	ws.SetReadDeadline(time.Now().Add(time.Minute))
 	if _, data, err := ws.ReadMessage(); err != nil || !strings.Contains(string(data), `"type":"ready"`) {
 		t.Fatalf("ready: %s %v", data, err)
 	} else {
@@ -121,7 +121,7 @@ func TestBadFramingClosesWithProtocolCodes(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer ws.Close()
-			ws.SetReadDeadline(time.Now().Add(10 * time.Second))
+			ws.SetReadDeadline(time.Now().Add(time.Minute))
 			_, data, err := ws.ReadMessage() // ready
 			if err != nil {
 				t.Fatal(err)

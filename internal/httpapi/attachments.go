@@ -102,6 +102,9 @@ func bodyError(err error) error {
 	if errors.As(err, &tooBig) {
 		return chat.Wrap(chat.TooLarge, err, "request body too large")
 	}
+	if errors.Is(err, errBodyTooSlow) {
+		return chat.Wrap(chat.Invalid, err, errBodyTooSlow.Error())
+	}
 	return chat.Wrap(chat.Invalid, err, "malformed multipart body")
 }
 
@@ -139,7 +142,7 @@ func handleDownload(d Deps, thumbnail bool) gin.HandlerFunc {
 		// Revalidated every time (cheaply, by ETag), so a member who leaves
 		// the room stops getting it from the cache too.
 		h.Set("Cache-Control", "private, no-cache")
-		http.ServeContent(c.Writer, c.Request, "", a.CreatedAt, blob)
+		http.ServeContent(c.Writer, c.Request, "", a.CreatedAt.Time, blob)
 	}
 }
 

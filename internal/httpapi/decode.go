@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"parley/internal/chat"
 	"parley/internal/clientjson"
@@ -24,6 +25,9 @@ func decodeJSON(body io.Reader, v any) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		return chat.Wrap(chat.TooLarge, errTooLarge, "request body too large")
+	}
+	if errors.Is(err, errBodyTooSlow) {
+		return chat.Wrap(chat.Invalid, err, errBodyTooSlow.Error())
 	}
 	if err != nil {
 		return chat.Wrap(chat.Invalid, err, "could not read request body")
@@ -54,6 +58,13 @@ func decodeBytes(data []byte, v any) error {
 		return chat.Errorf(chat.Invalid, "%v", err)
 	}
 	return nil
+}
+
+// isJSON reports whether a media type (parameters already removed) is
+// JSON: application/json, or a structured +json type.
+func isJSON(mediaType string) bool {
+	mediaType = strings.ToLower(mediaType)
+	return mediaType == "application/json" || strings.HasPrefix(mediaType, "application/") && strings.HasSuffix(mediaType, "+json")
 }
 
 // parseSeq parses a non-negative seq from a path or query value; "" is 0.

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"testing"
+	"time"
 
 	"parley/internal/chat"
 	"parley/internal/clientjson/clientjsontest"
@@ -18,6 +19,8 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{} {}`, `{"seq":"5"}`, `[1]`, ``, `{`, `  {"seq":1}  `,
 		`{"display_name":"Alice","status_message":null}`, `{"status_message":5}`, `{"username":"bob"}`,
 		`{"typing":true}`, `{"typing":"yes"}`, `{"typing":null}`,
+		`{"level":"off"}`, `{"focused":true}`, `{"previews":false,"dnd":{"enabled":true,"start":"22:00","end":"07:00","time_zone":"Europe/Berlin"}}`,
+		`{"dnd":null}`, `{"dnd":{"start":7}}`,
 		`{"text":"\udc00"}`, `{"text":"\ud83d\udc4d"}`, "{\"text\":\"\xff\"}", `{"text":"\ufffd"}`,
 		"{\"name\":\"\uFFFD\"}", `{"\ud800":1}`, `{"members":["bob","\ud800x"]}`, `{"text":"\\udc00"}`,
 	} {
@@ -26,7 +29,8 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, v := range []any{&chat.SignupRequest{}, &chat.LoginRequest{}, &createRoomRequest{},
 			&updateRoomRequest{}, &sendRequest{}, &editRequest{}, &readRequest{}, &roleRequest{},
-			&inviteRequest{}, &directRequest{}, &profileRequest{}, &usernameRequest{}, &typingRequest{}} {
+			&inviteRequest{}, &directRequest{}, &profileRequest{}, &usernameRequest{}, &typingRequest{},
+			&notifyLevelRequest{}, &chat.NotifySettingsPatch{}, &focusRequest{}} {
 			err := decodeBytes(b, v)
 			if err != nil && chat.ErrorCode(err) != chat.Invalid {
 				t.Fatalf("error %v is not invalid", err)
@@ -50,5 +54,39 @@ func FuzzParseSeq(f *testing.F) {
 		if err != nil && chat.ErrorCode(err) != chat.Invalid {
 			t.Fatalf("error %v is not invalid", err)
 		}
+	})
+}
+
+// FuzzNotifySettings: a settings change decodes and applies, or is
+// Invalid; what applies is a valid setting (it applies again unchanged and
+// answers whether any moment is quiet without failing).
+func FuzzNotifySettings(f *testing.F) {
+	for _, s := range []string{
+		`{"previews":false}`, `{"dnd":{"enabled":true}}`, `{"dnd":{"start":"23:00","end":"06:30","time_zone":"Asia/Tokyo"}}`,
+		`{"dnd":{"start":"07:00"}}`, `{"dnd":{"start":"24:00"}}`, `{"dnd":{"time_zone":"Local"}}`, `{"dnd":{"time_zone":"../x"}}`,
+		`{"dnd":{"time_zone":"America/Argentina/ComodRivadavia"}}`, `{"dnd":null,"previews":null}`, `{"dnd":[]}`, `{"other":1}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var p chat.NotifySettingsPatch
+		if err := decodeBytes(b, &p); err != nil {
+			if chat.ErrorCode(err) != chat.Invalid {
+				t.Fatalf("error %v is not invalid", err)
+			}
+			return
+		}
+		got, err := p.Apply(chat.DefaultNotifySettings())
+		if err != nil {
+			if chat.ErrorCode(err) != chat.Invalid {
+				t.Fatalf("error %v is not invalid", err)
+			}
+			return
+		}
+		again, err := chat.NotifySettingsPatch{}.Apply(got)
+		if err != nil || again != got {
+			t.Fatalf("%q applied to %+v, which does not hold: %+v, %v", b, got, again, err)
+		}
+		got.DND.Quiet(time.Unix(1_790_000_000, 0))
 	})
 }

@@ -23,11 +23,13 @@ func statusOf(code chat.Code) int {
 		return http.StatusNotFound
 	case chat.Conflict:
 		return http.StatusConflict
-	case chat.TooLarge:
+	case chat.TooLarge, chat.QuotaExceeded:
 		return http.StatusRequestEntityTooLarge
+	case chat.UnsupportedMediaType:
+		return http.StatusUnsupportedMediaType
 	case chat.RateLimited:
 		return http.StatusTooManyRequests
-	case chat.Unavailable:
+	case chat.Unavailable, chat.TimedOut:
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
@@ -55,8 +57,11 @@ func fail(c *gin.Context, log *slog.Logger, err error) {
 	if code == chat.Internal {
 		log.Error("request failed", "method", c.Request.Method, "path", c.FullPath(), "err", err)
 	}
-	if code == chat.RateLimited || code == chat.Unavailable {
+	switch code {
+	case chat.RateLimited, chat.Unavailable:
 		c.Header("Retry-After", "1")
+	case chat.Unauthorized:
+		c.Header("WWW-Authenticate", `Bearer realm="parley"`)
 	}
 	c.AbortWithStatusJSON(statusOf(code), errorBody(err))
 }

@@ -9,9 +9,16 @@ import (
 	"parley/internal/chat"
 )
 
-// bind decodes the request body into a T, answering the error itself.
+// bind decodes the request body into a T, answering the error itself. A
+// body must be declared application/json: a browser sends text/plain and
+// form bodies across origins without asking (no CORS preflight), so taking
+// only JSON keeps those out even if a credential ever rides along.
 func bind[T any](c *gin.Context, d Deps) (T, bool) {
 	var v T
+	if c.Request.ContentLength != 0 && !isJSON(c.ContentType()) {
+		fail(c, d.Log, chat.Errorf(chat.UnsupportedMediaType, "the body must be JSON, sent with Content-Type: application/json"))
+		return v, false
+	}
 	if err := decodeJSON(c.Request.Body, &v); err != nil {
 		fail(c, d.Log, err)
 		return v, false
@@ -53,7 +60,7 @@ func handleReady(ready func(ctx context.Context) error) gin.HandlerFunc {
 func handleMetrics(h http.Handler) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if h == nil {
-			c.AbortWithStatusJSON(http.StatusNotFound, errorBody(chat.Errorf(chat.NotFound, "metrics are off")))
+			c.AbortWithStatusJSON(http.StatusNotFound, errorBody(chat.Errorf(chat.NotFound, "no such endpoint")))
 			return
 		}
 		h.ServeHTTP(c.Writer, c.Request)
@@ -99,7 +106,7 @@ func handleMe(d Deps) gin.HandlerFunc {
 
 func handleUser(d Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		u, err := d.Accounts.UserByUsername(c.Request.Context(), c.Param("username"))
+		u, err := d.Chat.UserByUsername(c.Request.Context(), caller(c), c.Param("username"))
 		reply(c, d, http.StatusOK, u, err)
 	}
 }
@@ -116,7 +123,11 @@ func handleWebSocket(d Deps) gin.HandlerFunc {
 // carry the user's live events; on failure it has answered.
 func sessionUser(c *gin.Context, d Deps) (chat.Session, chat.User, bool) {
 	s := session(c)
-	u, err := d.Accounts.User(c.Request.Context(), s.UserID)
+	var u chat.User
+	err := held(c, d, func(ctx context.Context) (err error) {
+		u, err = d.Accounts.User(ctx, s.UserID)
+		return err
+	})
 	if err != nil {
 		fail(c, d.Log, err)
 		return s, u, false

@@ -55,6 +55,12 @@ func pageOf(c *gin.Context) (chat.Page, error) {
 	if p.After, err = parseSeq("after", c.Query("after")); err != nil {
 		return p, err
 	}
+	if p.Around, err = parseSeq("around", c.Query("around")); err != nil {
+		return p, err
+	}
+	if c.Query("around") != "" && p.Around == 0 {
+		return p, chat.Errorf(chat.Invalid, "around must be at least 1")
+	}
 	limit, err := parseSeq("limit", c.Query("limit"))
 	if err != nil {
 		return p, err

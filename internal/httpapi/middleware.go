@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"parley/internal/chat"
+	"parley/internal/realtime"
 )
 
 const sessionKey = "parley.session"
@@ -29,23 +31,45 @@ func requireSession(d Deps, allowQuery bool) gin.HandlerFunc {
 			err error
 		)
 		token, ok := bearer(c.GetHeader("Authorization"))
-		switch {
-		case !ok && allowQuery && c.Query("ticket") != "":
-			s, err = d.Accounts.RedeemTicket(c.Request.Context(), c.Query("ticket"))
-		default:
-			if !ok && allowQuery {
-				token = c.Query("token")
+		err = held(c, d, func(ctx context.Context) (err error) {
+			switch {
+			case !ok && allowQuery && c.Query("ticket") != "":
+				s, err = d.Accounts.RedeemTicket(ctx, c.Query("ticket"))
+			default:
+				if !ok && allowQuery {
+					token = c.Query("token")
+				}
+				s, err = d.Accounts.Authenticate(ctx, strings.TrimSpace(token))
 			}
-			s, err = d.Accounts.Authenticate(c.Request.Context(), strings.TrimSpace(token))
-		}
+			return err
+		})
 		if err != nil {
-			c.Header("WWW-Authenticate", `Bearer realm="parley"`)
 			fail(c, d.Log, err)
 			return
 		}
 		c.Set(sessionKey, s)
 		c.Next()
 	}
+}
+
+// holdConnect marks a WebSocket handshake: while the store is unavailable
+// its authentication and its snapshot wait for it, retrying, for up to
+// --connect-hold in all (decision 0022), instead of failing at once.
+func holdConnect(d Deps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Request = d.Realtime.BeginHold(c.Request)
+		c.Next()
+	}
+}
+
+// held runs fn with the request's context: retried while the store is
+// unavailable if the request is a held connect (holdConnect), once if not.
+func held(c *gin.Context, d Deps, fn func(ctx context.Context) error) error {
+	ctx := c.Request.Context()
+	if realtime.Held(ctx) {
+		return d.Realtime.Hold(ctx, fn)
+	}
+	return fn(ctx)
 }
 
 // checkParams refuses path and query parameters that are not valid UTF-8,
@@ -88,6 +112,13 @@ func session(c *gin.Context) chat.Session {
 }
 
 func caller(c *gin.Context) chat.UserID { return session(c).UserID }
+
+// noSniff tells browsers never to guess a response's type: a JSON error that
+// echoes client text must not be read as HTML or script.
+func noSniff(c *gin.Context) {
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Next()
+}
 
 // limitBody bounds every request body; routes that take files replace the
 // bound with setBodyLimit.

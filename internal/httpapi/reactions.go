@@ -23,3 +23,16 @@ func handleReact(d Deps, on bool) gin.HandlerFunc {
 		reply(c, d, http.StatusOK, r, err)
 	}
 }
+
+// handleReactors answers who reacted to a message, per emoji.
+func handleReactors(d Deps) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		seq, err := seqParam(c)
+		if err != nil {
+			fail(c, d.Log, err)
+			return
+		}
+		r, err := d.Chat.Reactors(c.Request.Context(), caller(c), roomParam(c), seq)
+		reply(c, d, http.StatusOK, gin.H{"reactions": r}, err)
+	}
+}

@@ -8,10 +8,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"parley/internal/chat"
+	"parley/internal/push"
 	"parley/internal/realtime"
 )
 
@@ -20,18 +22,29 @@ type Deps struct {
 	Accounts     *chat.Accounts
 	Chat         *chat.Service
 	Realtime     *realtime.Server
+	Push         *push.Service
 	Log          *slog.Logger
 	MaxBodyBytes int64
+	// BodyTimeout and MinBodyRate cut a trickled request body: after
+	// BodyTimeout it must average MinBodyRate bytes a second.
+	BodyTimeout time.Duration
+	MinBodyRate int64
 	// Ready reports whether the node can serve (store reachable).
 	Ready          func(ctx context.Context) error
-	TrustedProxies []string     // addresses whose X-Forwarded-For is believed
-	Metrics        http.Handler // Prometheus exposition, served at /metrics
+	TrustedProxies []string // addresses whose X-Forwarded-For is believed
+	// Metrics is the Prometheus exposition, served at /metrics; nil when it
+	// is served on its own address (--metrics-addr) instead.
+	Metrics http.Handler
 	// Web is the web client's build, served at / outside /api; nil = none.
 	Web fs.FS
 }
 
 // New returns the HTTP handler with every route.
 func New(d Deps) (*gin.Engine, error) {
+	// Debug mode would print the route table at every start, a test's
+	// included. The mode is gin's one global; setting it is atomic, so every
+	// node a test process starts may set it alike.
+	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
 		return nil, err
@@ -41,7 +54,7 @@ func New(d Deps) (*gin.Engine, error) {
 	r.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody(chat.Errorf(chat.Invalid, "method not allowed")))
 	})
-	r.Use(recoverer(d.Log), logRequests(d.Log), limitBody(d.MaxBodyBytes))
+	r.Use(recoverer(d.Log), logRequests(d.Log), noSniff, paceBody(d.BodyTimeout, d.MinBodyRate), limitBody(d.MaxBodyBytes))
 	addRoutes(r, d)
 	return r, nil
 }
@@ -54,7 +67,7 @@ func addRoutes(r *gin.Engine, d Deps) {
 	api := r.Group("/api/v1", checkParams(d))
 	api.POST("/auth/signup", handleSignup(d))
 	api.POST("/auth/login", handleLogin(d))
-	api.GET("/ws", requireSession(d, true), handleWebSocket(d))
+	api.GET("/ws", holdConnect(d), requireSession(d, true), handleWebSocket(d))
 
 	authed := api.Group("", requireSession(d, false))
 	authed.POST("/auth/logout", handleLogout(d))
@@ -82,8 +95,12 @@ func addRoutes(r *gin.Engine, d Deps) {
 	authed.POST("/rooms/:room/read", handleMarkRead(d))
 	authed.GET("/rooms/:room/receipts", handleReceipts(d))
 
+	authed.GET("/rooms/:room/messages/:seq/reactions", handleReactors(d))
 	authed.PUT("/rooms/:room/messages/:seq/reactions/:emoji", handleReact(d, true))
 	authed.DELETE("/rooms/:room/messages/:seq/reactions/:emoji", handleReact(d, false))
+	authed.GET("/rooms/:room/pins", handleListPins(d))
+	authed.POST("/rooms/:room/pins", handlePin(d))
+	authed.DELETE("/rooms/:room/pins/:seq", handleUnpin(d))
 	// People (people.go).
 	authed.PATCH("/me", handleUpdateProfile(d))
 	authed.GET("/users", handleSearchUsers(d))
@@ -121,4 +138,16 @@ func addRoutes(r *gin.Engine, d Deps) {
 	authed.DELETE("/sessions", handleEndOtherSessions(d))
 	authed.DELETE("/sessions/:id", handleEndSession(d))
 	authed.POST("/ws/ticket", handleWSTicket(d))
+	// Message search (message_search.go).
+	authed.GET("/search", handleSearchMessages(d))
+	// Web Push (push.go).
+	api.GET("/push/key", handlePushKey(d))
+	authed.GET("/push/subscriptions", handleListSubscriptions(d))
+	authed.POST("/push/subscriptions", handleSubscribe(d))
+	authed.DELETE("/push/subscriptions", handleUnsubscribe(d))
+	// Notification levels, settings and focus (notify.go).
+	authed.PUT("/rooms/:room/notifications", handleSetNotifyLevel(d))
+	authed.GET("/me/notifications", handleNotifySettings(d))
+	authed.PATCH("/me/notifications", handleUpdateNotifySettings(d))
+	authed.POST("/me/focus", handleFocus(d))
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -50,13 +49,13 @@ func handleEndOtherSessions(d Deps) gin.HandlerFunc {
 
 type ticketResponse struct {
 	Ticket    string    `json:"ticket"`
-	ExpiresAt time.Time `json:"expires_at"`
+	ExpiresAt chat.Time `json:"expires_at"`
 }
 
 func handleWSTicket(d Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		t, exp, err := d.Accounts.IssueTicket(c.Request.Context(), session(c))
 		c.Header("Cache-Control", "no-store")
-		reply(c, d, http.StatusCreated, ticketResponse{Ticket: t, ExpiresAt: exp}, err)
+		reply(c, d, http.StatusCreated, ticketResponse{Ticket: t, ExpiresAt: chat.TimeOf(exp)}, err)
 	}
 }

@@ -1,5 +1,6 @@
-// Package inmem holds the in-process implementations used by the embedded
-// default: a Bus that delivers within this process.
+// Package inmem holds the backends of a single node (internal/server's
+// inprocessBackends): a Bus that delivers within this process, a Presence
+// counted in memory, and the SessionCache that is none.
 package inmem
 
 import (

@@ -22,6 +22,7 @@ type Presence struct {
 	mu     sync.Mutex
 	conns  map[chat.UserID]int // users online → open connections (> 0)
 	seen   map[chat.UserID]time.Time
+	focus  map[chat.UserID]map[string]time.Time // users → connection → focus good until
 	closed bool
 }
 
@@ -31,7 +32,8 @@ func NewPresence(now func() time.Time) *Presence {
 	if now == nil {
 		now = time.Now
 	}
-	return &Presence{now: now, conns: make(map[chat.UserID]int), seen: make(map[chat.UserID]time.Time)}
+	return &Presence{now: now, conns: make(map[chat.UserID]int), seen: make(map[chat.UserID]time.Time),
+		focus: make(map[chat.UserID]map[string]time.Time)}
 }
 
 // Connected counts one more connection of user. It fails once closed.
@@ -79,6 +81,51 @@ func (p *Presence) Status(_ context.Context, users []chat.UserID) (map[chat.User
 	return out, nil
 }
 
+// Focus records conn's focus until until; a zero until forgets it. Lapsed
+// reports of the user's other connections go at the same time, so a user's
+// entry holds at most their live connections' reports.
+func (p *Presence) Focus(_ context.Context, user chat.UserID, conn string, until time.Time) error {
+	now := p.now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fs := p.focus[user]
+	for c, u := range fs {
+		if !u.After(now) {
+			delete(fs, c)
+		}
+	}
+	if until.After(now) {
+		if fs == nil {
+			fs = make(map[string]time.Time)
+			p.focus[user] = fs
+		}
+		fs[conn] = until
+	} else {
+		delete(fs, conn)
+	}
+	if len(fs) == 0 {
+		delete(p.focus, user)
+	}
+	return nil
+}
+
+// Active reports the users with a focus report good now.
+func (p *Presence) Active(_ context.Context, users []chat.UserID) (map[chat.UserID]bool, error) {
+	now := p.now()
+	out := make(map[chat.UserID]bool, len(users))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, u := range users {
+		for _, until := range p.focus[u] {
+			if until.After(now) {
+				out[u] = true
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
 // OnExpired does nothing: connections only end by Disconnected or Close.
 func (p *Presence) OnExpired(func(users []chat.UserID)) {}
 
@@ -91,6 +138,7 @@ func (p *Presence) Close() error {
 		p.seen[u] = now
 	}
 	clear(p.conns)
+	clear(p.focus)
 	p.closed = true
 	return nil
 }

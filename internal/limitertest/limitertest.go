@@ -1,5 +1,5 @@
 // Package limitertest is the conformance suite of chat.RateLimiter: the
-// in-process buckets (internal/chat) and the Redis ones (internal/redis)
+// in-process buckets (internal/ratelimit) and the Redis ones (internal/redis)
 // run it, so "take a token if one is left" means the same on one node and
 // on many.
 package limitertest
@@ -33,6 +33,15 @@ func Run(t *testing.T, open Open) {
 		}
 		if !l.Allow("other") {
 			t.Fatal("keys share a bucket")
+		}
+	})
+	t.Run("NamesAreIndependent", func(t *testing.T) {
+		sends, joins := open(t, "sends", slow, 1), open(t, "joins", slow, 1)
+		if !sends.Allow("k") || sends.Allow("k") {
+			t.Fatal("a burst of 1 did not allow exactly one")
+		}
+		if !joins.Allow("k") {
+			t.Fatal("limiters of different names share a bucket")
 		}
 	})
 	t.Run("RefundGivesOneBackButNeverPastTheBurst", func(t *testing.T) {

@@ -2,14 +2,19 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"testing"
+	"time"
+
+	"parley/internal/chat"
 )
 
 // webp1x1 is a 1×1 lossless WebP (there is no WebP encoder in Go's libraries).
@@ -261,5 +266,103 @@ func BenchmarkThumbnail12MP(b *testing.B) {
 		if _, err := Thumbnail(img, 320, 1); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestDecodeMemory(t *testing.T) {
+	deep := func(w, h int, interlace byte) []byte {
+		var b bytes.Buffer
+		if err := png.Encode(&b, image.NewNRGBA64(image.Rect(0, 0, 2, 2))); err != nil {
+			t.Fatal(err)
+		}
+		d := b.Bytes()
+		binary.BigEndian.PutUint32(d[16:], uint32(w))
+		binary.BigEndian.PutUint32(d[20:], uint32(h))
+		d[28] = interlace
+		return d
+	}
+	paletted := func() []byte {
+		var b bytes.Buffer
+		png.Encode(&b, image.NewPaletted(image.Rect(0, 0, 100, 100), color.Palette{color.Black, color.White}))
+		return b.Bytes()
+	}
+	baseline := func(img image.Image) []byte {
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, img, nil); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	progressive := []byte{0xff, 0xd8, 0xff, 0xc2, 0, 17, 8, 0, 100, 0, 100, 3, 1, 0x11, 0, 2, 0x11, 1, 3, 0x11, 1}
+	const scaled = 4 * 320 * 320
+	for _, tt := range []struct {
+		name        string
+		contentType string
+		head        []byte
+		cfg         image.Config
+		want        int64
+	}{
+		{"16-bit RGBA PNG: 8 bytes a pixel", PNG, deep(6000, 6000, 0), image.Config{ColorModel: color.NRGBA64Model, Width: 6000, Height: 6000}, 6000 * 6000 * 8},
+		{"interlaced: twice", PNG, deep(100, 100, 1), image.Config{ColorModel: color.NRGBA64Model, Width: 100, Height: 100}, 100 * 100 * 16},
+		{"paletted PNG", PNG, paletted(), image.Config{ColorModel: color.Palette{color.Black}, Width: 100, Height: 100}, 100 * 100},
+		{"gray16 PNG", PNG, paletted(), image.Config{ColorModel: color.Gray16Model, Width: 100, Height: 100}, 100 * 100 * 2},
+		{"baseline JPEG 4:2:0", JPEG, baseline(picture(100, 100, 255)), image.Config{ColorModel: color.YCbCrModel, Width: 100, Height: 100}, 100 * 100 * 3 / 2},
+		{"gray JPEG", JPEG, baseline(image.NewGray(image.Rect(0, 0, 100, 100))), image.Config{ColorModel: color.GrayModel, Width: 100, Height: 100}, 100 * 100},
+		{"progressive JPEG 4:4:4: pixels and coefficients", JPEG, progressive, image.Config{ColorModel: color.YCbCrModel, Width: 100, Height: 100}, 100 * 100 * 15},
+		{"unreadable JPEG header: the costly case", JPEG, []byte{0xff, 0xd8}, image.Config{Width: 100, Height: 100}, 100 * 100 * 20},
+		{"GIF: the first frame", GIF, nil, image.Config{Width: 100, Height: 100}, 100 * 100},
+		{"lossless WebP", WebP, webp1x1, image.Config{ColorModel: color.NRGBAModel, Width: 100, Height: 100}, 100 * 100 * 8},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := DecodeMemory(tt.contentType, tt.head, tt.cfg); got != tt.want+scaled {
+				t.Errorf("DecodeMemory = %d, want %d", got, tt.want+scaled)
+			}
+		})
+	}
+}
+
+// The header is what decoding will cost: a crafted PNG's claim is checked
+// against what png.DecodeConfig reports.
+func TestDecodeMemoryFromARealHeader(t *testing.T) {
+	var b bytes.Buffer
+	png.Encode(&b, image.NewNRGBA64(image.Rect(0, 0, 2, 2)))
+	d := b.Bytes()
+	binary.BigEndian.PutUint32(d[16:], 6000)
+	binary.BigEndian.PutUint32(d[20:], 6000)
+	binary.BigEndian.PutUint32(d[29:], crc32.ChecksumIEEE(d[12:29]))
+	cfg, err := DecodeConfig(PNG, bytes.NewReader(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := DecodeMemory(PNG, d, cfg); got < 6000*6000*8 {
+		t.Fatalf("a 16-bit 6000×6000 PNG costs %d bytes, want at least %d", got, 6000*6000*8)
+	}
+}
+
+func TestBudget(t *testing.T) {
+	ctx := context.Background()
+	b := NewBudget(100<<10, 150<<10, 50*time.Millisecond)
+	big := image.Config{ColorModel: color.NRGBA64Model, Width: 200, Height: 200} // 320 KB
+	if _, err := b.Reserve(ctx, PNG, nil, big); chat.ErrorCode(err) != chat.TooLarge {
+		t.Fatalf("over the per-image limit: %v, want too_large", err)
+	}
+	b = NewBudget(1<<20, 1<<20, 50*time.Millisecond)
+	img := image.Config{ColorModel: color.GrayModel, Width: 700, Height: 700} // 490 KB + the scaled copy
+	release, err := b.Reserve(ctx, PNG, nil, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Reserve(ctx, PNG, nil, img); chat.ErrorCode(err) != chat.Unavailable {
+		t.Fatalf("with the budget taken: %v, want unavailable", err)
+	}
+	release()
+	release, err = b.Reserve(ctx, PNG, nil, img)
+	if err != nil {
+		t.Fatalf("after a release: %v", err)
+	}
+	release()
+	// A per-image limit above the total would wait for ever: it is capped.
+	if b := NewBudget(10<<20, 1<<20, time.Second); b.PerImage != 1<<20 {
+		t.Errorf("PerImage %d above Total", b.PerImage)
 	}
 }

@@ -62,7 +62,8 @@ func (m *Metrics) WatchHub(s *realtime.Stats) {
 	counter := func(name, help string, f func() float64) {
 		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
 	}
-	gauge("parley_connections", "Open WebSocket connections on this node.", func() float64 { return float64(s.Conns.Load()) })
+	gauge("parley_connections", "Open WebSocket connections on this node (long-poll sessions not included).", func() float64 { return float64(s.Conns.Load()) })
+	gauge("parley_poll_sessions", "Open long-poll sessions on this node.", func() float64 { return float64(s.PollSessions.Load()) })
 	counter("parley_events_delivered_total", "Events written to connections.", func() float64 { return float64(s.Frames.Load()) })
 	counter("parley_ws_writes_total", "Write system calls to WebSocket connections; events_delivered / ws_writes is the batching factor.", func() float64 { return float64(s.Writes.Load()) })
 	counter("parley_slow_disconnects_total", "Connections closed because their outbound queue overflowed.", func() float64 { return float64(s.SlowCloses.Load()) })

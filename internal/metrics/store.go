@@ -30,6 +30,19 @@ func (s *store) AppendMessage(ctx context.Context, nm chat.NewMessage) (chat.Mes
 	return msg, dup, err
 }
 
+func (s *store) QueueAppend(ctx context.Context, nm chat.NewMessage) func() (chat.Message, bool, error) {
+	start := time.Now()
+	wait := s.Store.QueueAppend(ctx, nm)
+	return func() (chat.Message, bool, error) {
+		msg, dup, err := wait()
+		s.observe("append_message", start, err)
+		if err == nil && !dup {
+			s.m.accepted.Inc()
+		}
+		return msg, dup, err
+	}
+}
+
 func (s *store) Messages(ctx context.Context, room chat.RoomID, p chat.Page) ([]chat.Message, error) {
 	start := time.Now()
 	msgs, err := s.Store.Messages(ctx, room, p)

@@ -2,7 +2,7 @@ package postgres
 
 import (
 	"context"
-	"strings"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,42 +10,69 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
-
-const attCols = `id, uploader_id, kind, state, name, content_type, size, sha256, width, height, thumb_type, created_at`
-
-func scanAttachment(row pgx.Row, lead ...any) (chat.Attachment, error) {
-	var (
-		a       chat.Attachment
-		created time.Time
-	)
-	dest := append(lead, &a.ID, &a.UploaderID, &a.Kind, &a.State, &a.Name, &a.ContentType, &a.Size, &a.SHA256,
-		&a.Width, &a.Height, &a.ThumbType, &created)
-	if err := row.Scan(dest...); err != nil {
-		return chat.Attachment{}, err
-	}
-	a.CreatedAt = fromDB(created)
-	a.FillURLs()
-	return a, nil
-}
 
 func (s *Store) CreateAttachment(ctx context.Context, a chat.Attachment) error {
 	_, err := s.pool.Exec(ctx,
 		`INSERT INTO attachments (id, uploader_id, kind, state, name, created_at) VALUES ($1, $2, $3, 'pending', $4, $5)`,
-		a.ID, string(a.UploaderID), string(a.Kind), a.Name, toDB(a.CreatedAt))
+		a.ID, string(a.UploaderID), string(a.Kind), a.Name, sqlrow.Kept(a.CreatedAt.Time))
 	return translate(err, "attachment")
 }
 
+// ReserveStorage locks the attachment's row, then its uploader's: a
+// concurrent reservation of the same user waits for this one and reads the
+// count it leaves. Completing and deleting an attachment lock in the same
+// order.
+func (s *Store) ReserveStorage(ctx context.Context, id string, want, quota int64) (got int64, err error) {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		got = 0
+		var user string
+		if err := tx.QueryRow(ctx, `SELECT uploader_id FROM attachments WHERE id = $1 AND state = 'pending' FOR UPDATE`, id).Scan(&user); err != nil {
+			return translate(err, "attachment")
+		}
+		err := tx.QueryRow(ctx, `UPDATE users u SET storage_used = u.storage_used + g.n
+			FROM (SELECT LEAST($2::bigint, $3::bigint - storage_used) AS n FROM users WHERE id = $1 FOR UPDATE) g
+			WHERE u.id = $1 AND g.n > 0 RETURNING g.n`, user, want, quota).Scan(&got)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // the quota is reached
+		}
+		if err != nil {
+			return translate(err, "user")
+		}
+		_, err = tx.Exec(ctx, `UPDATE attachments SET reserved = reserved + $2 WHERE id = $1`, id, got)
+		return translate(err, "attachment")
+	})
+	return got, err
+}
+
+// CompleteAttachment settles the reservation in the same transaction: the
+// uploader's count moves by size − reserved (a refund, or a charge for a
+// caller that reserved nothing).
 func (s *Store) CompleteAttachment(ctx context.Context, a chat.Attachment) error {
-	tag, err := s.pool.Exec(ctx,
-		`UPDATE attachments SET state = 'stored', content_type = $2, size = $3, sha256 = $4, width = $5, height = $6, thumb_type = $7
-		 WHERE id = $1 AND state = 'pending'`,
-		a.ID, a.ContentType, a.Size, a.SHA256, a.Width, a.Height, a.ThumbType)
-	return oneRow(tag, err, "attachment")
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var user string
+		var reserved int64
+		if err := tx.QueryRow(ctx, `SELECT uploader_id, reserved FROM attachments WHERE id = $1 AND state = 'pending' FOR UPDATE`,
+			a.ID).Scan(&user, &reserved); err != nil {
+			return translate(err, "attachment")
+		}
+		if _, err := tx.Exec(ctx,
+			`UPDATE attachments SET state = 'stored', content_type = $2, size = $3, sha256 = $4, width = $5, height = $6, thumb_type = $7, reserved = $3
+			 WHERE id = $1`,
+			a.ID, a.ContentType, a.Size, a.SHA256, a.Width, a.Height, a.ThumbType); err != nil {
+			return translate(err, "attachment")
+		}
+		if a.Size == reserved {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `UPDATE users SET storage_used = storage_used + $2 WHERE id = $1`, user, a.Size-reserved)
+		return translate(err, "user")
+	})
 }
 
 func (s *Store) Attachment(ctx context.Context, id string) (chat.Attachment, error) {
-	a, err := scanAttachment(s.pool.QueryRow(ctx, `SELECT `+attCols+` FROM attachments WHERE id = $1`, id))
+	a, err := sqlrow.ScanAttachment(s.pool.QueryRow(ctx, `SELECT `+sqlrow.AttCols+` FROM attachments WHERE id = $1`, id))
 	return a, translate(err, "attachment")
 }
 
@@ -53,17 +80,12 @@ func (s *Store) Attachments(ctx context.Context, ids []string) ([]chat.Attachmen
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return queryAttachments(ctx, s.pool, `SELECT `+attCols+` FROM attachments WHERE id = ANY($1)`, ids)
+	return queryAttachments(ctx, s.pool, `SELECT `+sqlrow.AttCols+` FROM attachments WHERE id = ANY($1)`, ids)
 }
 
 func queryAttachments(ctx context.Context, q querier, query string, args ...any) ([]chat.Attachment, error) {
 	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, translate(err, "attachments")
-	}
-	// AppendRows onto nil, not CollectRows: no rows stays a nil slice, as elsewhere.
-	out, err := pgx.AppendRows([]chat.Attachment(nil), rows, func(r pgx.CollectableRow) (chat.Attachment, error) { return scanAttachment(r) })
-	return out, translate(err, "attachments")
+	return collect(rows, err, "attachments", sqlrow.ScanAttachment)
 }
 
 func (s *Store) AttachmentSharedWith(ctx context.Context, id string, user chat.UserID) (bool, error) {
@@ -103,7 +125,7 @@ func (s *Store) SetAvatar(ctx context.Context, user chat.UserID, attachment stri
 				}
 			}
 		}
-		u, _, err = scanUser(tx.QueryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, string(user)))
+		u, _, err = sqlrow.ScanUser(tx.QueryRow(ctx, `SELECT `+sqlrow.UserCols+` FROM users WHERE id = $1`, string(user)))
 		return translate(err, "user")
 	})
 	return u, err
@@ -111,8 +133,8 @@ func (s *Store) SetAvatar(ctx context.Context, user chat.UserID, attachment stri
 
 func (s *Store) UnreferencedAttachments(ctx context.Context, before time.Time, limit int) ([]chat.Attachment, error) {
 	return queryAttachments(ctx, s.pool,
-		`SELECT `+attCols+` FROM attachments WHERE refs = 0 AND created_at < $1 ORDER BY created_at LIMIT $2`,
-		toDB(before), limit)
+		`SELECT `+sqlrow.AttCols+` FROM attachments WHERE refs = 0 AND created_at < $1 ORDER BY created_at LIMIT $2`,
+		sqlrow.Kept(before), limit)
 }
 
 // ClaimAttachment is one UPDATE whose condition is on the row it locks: a
@@ -120,7 +142,7 @@ func (s *Store) UnreferencedAttachments(ctx context.Context, before time.Time, l
 // waits for the other and then sees its outcome (refs > 0, or deleting).
 func (s *Store) ClaimAttachment(ctx context.Context, id string, before time.Time) (bool, error) {
 	tag, err := s.pool.Exec(ctx,
-		`UPDATE attachments SET state = 'deleting' WHERE id = $1 AND refs = 0 AND created_at < $2`, id, toDB(before))
+		`UPDATE attachments SET state = 'deleting' WHERE id = $1 AND refs = 0 AND created_at < $2`, id, sqlrow.Kept(before))
 	if err := oneRow(tag, err, "attachment"); chat.ErrorCode(err) == chat.NotFound {
 		return false, nil
 	} else if err != nil {
@@ -130,7 +152,9 @@ func (s *Store) ClaimAttachment(ctx context.Context, id string, before time.Time
 }
 
 func (s *Store) DeleteAttachment(ctx context.Context, id string) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM attachments WHERE id = $1 AND state <> 'stored' AND refs = 0`, id)
+	_, err := s.pool.Exec(ctx, `WITH gone AS (
+		DELETE FROM attachments WHERE id = $1 AND state <> 'stored' AND refs = 0 RETURNING uploader_id, reserved)
+		UPDATE users u SET storage_used = u.storage_used - gone.reserved FROM gone WHERE u.id = gone.uploader_id`, id)
 	return translate(err, "attachment")
 }
 
@@ -140,7 +164,7 @@ func oneRow(tag pgconn.CommandTag, err error, what string) error {
 		return translate(err, what)
 	}
 	if tag.RowsAffected() == 0 {
-		return notFound(what)
+		return sqlrow.NotFound(what)
 	}
 	return nil
 }
@@ -185,17 +209,12 @@ func fillAttachments(ctx context.Context, q querier, room chat.RoomID, msgs []ch
 	if len(msgs) == 0 {
 		return nil
 	}
-	lo, hi := msgs[0].Seq, msgs[0].Seq
-	for _, m := range msgs {
-		lo, hi = min(lo, m.Seq), max(hi, m.Seq)
-	}
+	lo, hi := sqlrow.SeqRange(msgs)
 	found, err := queryLinked(ctx, q, `WHERE ma.room_id = $1 AND ma.seq BETWEEN $2 AND $3`, string(room), lo, hi)
 	if err != nil {
 		return err
 	}
-	for i := range msgs {
-		msgs[i].Attachments = found[msgKey{room, msgs[i].Seq}]
-	}
+	found.Fill(msgs)
 	return nil
 }
 
@@ -217,39 +236,13 @@ func fillLastAttachments(ctx context.Context, q querier, user chat.UserID, rooms
 	if err != nil {
 		return err
 	}
-	for i := range rooms {
-		if lm := rooms[i].LastMessage; lm != nil {
-			// Matched by seq too: a message sent since the room list was read
-			// is not the one in it.
-			lm.Attachments = found[msgKey{lm.RoomID, lm.Seq}]
-		}
-	}
+	found.FillLast(rooms)
 	return nil
-}
-
-type msgKey struct {
-	room chat.RoomID
-	seq  int64
 }
 
 // queryLinked returns the attachments of the messages that where selects
 // (over message_attachments ma), by message, in the sender's order.
-func queryLinked(ctx context.Context, q querier, where string, args ...any) (map[msgKey][]chat.Attachment, error) {
-	rows, err := q.Query(ctx, `SELECT ma.room_id, ma.seq, a.`+strings.ReplaceAll(attCols, ", ", ", a.")+`
-		FROM message_attachments ma JOIN attachments a ON a.id = ma.attachment_id `+where+`
-		ORDER BY ma.room_id, ma.seq, ma.position`, args...)
-	if err != nil {
-		return nil, translate(err, "attachments")
-	}
-	defer rows.Close()
-	out := map[msgKey][]chat.Attachment{}
-	for rows.Next() {
-		var k msgKey
-		a, err := scanAttachment(rows, &k.room, &k.seq)
-		if err != nil {
-			return nil, translate(err, "attachments")
-		}
-		out[k] = append(out[k], a)
-	}
-	return out, translate(rows.Err(), "attachments")
+func queryLinked(ctx context.Context, q querier, where string, args ...any) (sqlrow.Linked, error) {
+	rows, err := q.Query(ctx, sqlrow.LinkedQuery+where+sqlrow.LinkedOrder, args...)
+	return read(rows, err, "attachments", sqlrow.ReadLinked)
 }

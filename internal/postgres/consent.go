@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
 
 func policyOrDefault(p chat.AddPolicy) string {
@@ -27,22 +27,8 @@ func idStrings(ids []chat.UserID) []string {
 }
 
 func (s *Store) Me(ctx context.Context, id chat.UserID) (chat.Me, error) {
-	var (
-		me      chat.Me
-		created time.Time
-		hash    string
-		avatar  pgtype.Text
-	)
-	err := s.pool.QueryRow(ctx, `SELECT `+userCols+`, who_may_add FROM users WHERE id = $1`, string(id)).
-		Scan(&me.ID, &me.Username, &me.DisplayName, &created, &hash, &me.StatusMessage, &avatar, &me.WhoMayAdd)
-	if err != nil {
-		return chat.Me{}, translate(err, "user")
-	}
-	me.CreatedAt = fromDB(created)
-	if avatar.Valid {
-		me.AvatarURL = chat.AttachmentURL(avatar.String)
-	}
-	return me, nil
+	me, err := sqlrow.ScanMe(s.pool.QueryRow(ctx, `SELECT `+sqlrow.MeCols+` FROM users WHERE id = $1`, string(id)))
+	return me, translate(err, "user")
 }
 
 func (s *Store) SetWhoMayAdd(ctx context.Context, id chat.UserID, p chat.AddPolicy) error {
@@ -62,25 +48,9 @@ func (s *Store) Consent(ctx context.Context, inviter chat.UserID, room chat.Room
 		               OR EXISTS (SELECT 1 FROM members m WHERE m.room_id = $2 AND m.user_id = b.blocked_id)))
 		FROM users u WHERE u.id = ANY($4::text[])`,
 		string(inviter), string(room), idStrings(others), idStrings(invitees))
-	if err != nil {
-		return nil, translate(err, "consent")
-	}
-	out := make(map[chat.UserID]chat.Consent, len(invitees))
-	var (
-		id string
-		c  chat.Consent
-	)
-	_, err = pgx.ForEachRow(rows, []any{&id, &c.Policy, &c.Friend, &c.BlocksInviter, &c.BlocksMember}, func() error {
-		out[chat.UserID(id)] = c
-		return nil
+	return read(rows, err, "consent", func(r sqlrow.Rows) (map[chat.UserID]chat.Consent, error) {
+		return sqlrow.Consents(r, len(invitees))
 	})
-	return out, translate(err, "consent")
-}
-
-func scanInviteRef(r pgx.CollectableRow) (chat.InviteRef, error) {
-	var ref chat.InviteRef
-	err := r.Scan(&ref.ID, &ref.RoomID, &ref.InviteeID)
-	return ref, err
 }
 
 // AddInvites takes each invitee's user lock (in id order) before counting
@@ -106,7 +76,7 @@ func (s *Store) AddInvites(ctx context.Context, invites []chat.NewInvite, maxPen
 				SELECT $1, $2, $3, $4, 'pending', $5
 				WHERE NOT EXISTS (SELECT 1 FROM members WHERE room_id = $2 AND user_id = $3)
 				ON CONFLICT (room_id, invitee_id) DO NOTHING`,
-				inv.ID, string(inv.Room), string(inv.Invitee), string(inv.Inviter), toDB(inv.CreatedAt))
+				inv.ID, string(inv.Room), string(inv.Invitee), string(inv.Inviter), sqlrow.Kept(inv.CreatedAt))
 			if err != nil {
 				return translate(err, "invite")
 			}
@@ -119,84 +89,42 @@ func (s *Store) AddInvites(ctx context.Context, invites []chat.NewInvite, maxPen
 				DELETE FROM invites WHERE id IN (
 					SELECT id FROM invites WHERE invitee_id = $1 AND state = 'pending'
 					ORDER BY created_at DESC, id DESC OFFSET $2)
-				RETURNING id, room_id, invitee_id`, string(u), maxPending)
+				RETURNING `+sqlrow.InviteRefCols, string(u), maxPending)
+			refs, err := collect(rows, err, "invites", sqlrow.ScanInviteRef)
 			if err != nil {
-				return translate(err, "invites")
+				return err
 			}
-			if dropped, err = pgx.AppendRows(dropped, rows, scanInviteRef); err != nil {
-				return translate(err, "invites")
-			}
+			dropped = append(dropped, refs...)
 		}
-		added = slices.DeleteFunc(added, func(inv chat.NewInvite) bool {
-			return slices.ContainsFunc(dropped, func(r chat.InviteRef) bool { return r.ID == inv.ID })
-		})
-		dropped = slices.DeleteFunc(dropped, func(r chat.InviteRef) bool {
-			return slices.ContainsFunc(invites, func(inv chat.NewInvite) bool { return inv.ID == r.ID })
-		})
+		added, dropped = sqlrow.Capped(invites, added, dropped)
 		return nil
 	})
 	return added, dropped, err
 }
 
-// inviteQuery reads pending invites with their room, their inviter and, for
-// a direct room, its last message (by the room's last_seq: a request's room
-// has only the opener's messages).
-const inviteQuery = `
-	SELECT i.id, i.invitee_id, i.created_at, r.id, r.kind, r.name, r.member_count, ` + publicUserCols + `,
-	       lm.kind, lm.text, lm.deleted, lm.created_at,
-	       (SELECT count(*) FROM message_attachments a WHERE a.room_id = lm.room_id AND a.seq = lm.seq)
-	FROM invites i
-	JOIN rooms r ON r.id = i.room_id
-	JOIN users u ON u.id = i.inviter_id
-	LEFT JOIN messages lm ON lm.room_id = (CASE WHEN r.kind = 'direct' THEN r.id END) AND lm.seq = r.last_seq
-	WHERE i.state = 'pending'`
-
-func scanInvite(row pgx.Row) (chat.Invite, error) {
-	var (
-		inv       chat.Invite
-		at        time.Time
-		kind      pgtype.Text
-		text      pgtype.Text
-		deleted   pgtype.Bool
-		lastAt    pgtype.Timestamptz
-		fileCount int
-	)
-	inviter, dest := scanPublicUser([]any{&inv.ID, &inv.InviteeID, &at, &inv.Room.ID, &inv.Room.Kind, &inv.Room.Name, &inv.Room.MemberCount})
-	if err := row.Scan(append(dest, &kind, &text, &deleted, &lastAt, &fileCount)...); err != nil {
-		return chat.Invite{}, err
-	}
-	inv.Inviter = inviter()
-	inv.CreatedAt = fromDB(at)
-	if kind.String == string(chat.Text) && !deleted.Bool {
-		inv.Preview = &chat.InvitePreview{Text: text.String, Attachments: fileCount, CreatedAt: fromDB(lastAt.Time)}
-	}
-	return inv, nil
-}
-
 func (s *Store) Invites(ctx context.Context, invitee chat.UserID) ([]chat.Invite, error) {
-	rows, err := s.pool.Query(ctx, inviteQuery+` AND i.invitee_id = $1 ORDER BY i.created_at DESC, i.id DESC`, string(invitee))
-	if err != nil {
-		return nil, translate(err, "invites")
+	rows, err := s.pool.Query(ctx, sqlrow.InviteQuery+` AND i.invitee_id = $1 ORDER BY i.created_at DESC, i.id DESC`, string(invitee))
+	out, err := collect(rows, err, "invites", sqlrow.ScanInvite)
+	if out == nil && err == nil {
+		out = []chat.Invite{}
 	}
-	out, err := pgx.AppendRows([]chat.Invite{}, rows, func(r pgx.CollectableRow) (chat.Invite, error) { return scanInvite(r) })
-	return out, translate(err, "invites")
+	return out, err
 }
 
 func (s *Store) Invite(ctx context.Context, id string) (chat.Invite, error) {
-	inv, err := scanInvite(s.pool.QueryRow(ctx, inviteQuery+` AND i.id = $1`, id))
+	inv, err := sqlrow.ScanInvite(s.pool.QueryRow(ctx, sqlrow.InviteQuery+` AND i.id = $1`, id))
 	return inv, translate(err, "invite")
 }
 
 func (s *Store) RoomInvite(ctx context.Context, room chat.RoomID, invitee chat.UserID) (chat.Invite, error) {
-	inv, err := scanInvite(s.pool.QueryRow(ctx, inviteQuery+` AND i.room_id = $1 AND i.invitee_id = $2`, string(room), string(invitee)))
+	inv, err := sqlrow.ScanInvite(s.pool.QueryRow(ctx, sqlrow.InviteQuery+` AND i.room_id = $1 AND i.invitee_id = $2`, string(room), string(invitee)))
 	return inv, translate(err, "invite")
 }
 
 func (s *Store) DeclineInvite(ctx context.Context, id string, invitee chat.UserID) (chat.InviteRef, error) {
-	var r chat.InviteRef
-	err := s.pool.QueryRow(ctx, `
+	r, err := sqlrow.ScanInviteRef(s.pool.QueryRow(ctx, `
 		UPDATE invites SET state = 'declined' WHERE id = $1 AND invitee_id = $2 AND state = 'pending'
-		RETURNING id, room_id, invitee_id`, id, string(invitee)).Scan(&r.ID, &r.RoomID, &r.InviteeID)
+		RETURNING `+sqlrow.InviteRefCols, id, string(invitee)))
 	return r, translate(err, "invite")
 }
 
@@ -215,44 +143,17 @@ func (s *Store) Directory(ctx context.Context, q chat.DirectoryQuery) ([]chat.Di
 		  AND (r.name_key, r.id) > ($4::text COLLATE "C", $5::text COLLATE "C")
 		ORDER BY r.name_key, r.id LIMIT $6`,
 		string(q.Viewer), q.Prefix, to, q.After.NameKey, string(q.After.ID), q.Limit)
-	if err != nil {
-		return nil, translate(err, "rooms")
-	}
-	out, err := pgx.AppendRows([]chat.DirectoryRoom(nil), rows, func(r pgx.CollectableRow) (chat.DirectoryRoom, error) {
-		var d chat.DirectoryRoom
-		err := r.Scan(&d.ID, &d.Name, &d.MemberCount, &d.NameKey, &d.Member)
-		return d, err
-	})
-	return out, translate(err, "rooms")
-}
-
-const linkCols = `id, room_id, code, created_by, created_at, expires_at, max_uses, uses`
-
-func scanLink(row pgx.Row) (chat.Link, error) {
-	var (
-		l       chat.Link
-		at      time.Time
-		expires pgtype.Timestamptz
-	)
-	if err := row.Scan(&l.ID, &l.RoomID, &l.Code, &l.CreatedBy, &at, &expires, &l.MaxUses, &l.Uses); err != nil {
-		return chat.Link{}, err
-	}
-	l.CreatedAt = fromDB(at)
-	if expires.Valid {
-		t := fromDB(expires.Time)
-		l.ExpiresAt = &t
-	}
-	return l, nil
+	return collect(rows, err, "rooms", sqlrow.ScanDirectoryRoom)
 }
 
 // CreateLink locks the room's row, so concurrent creations count one after
 // the other and the cap holds.
 func (s *Store) CreateLink(ctx context.Context, nl chat.NewLink, maxPerRoom int) (l chat.Link, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := scanRoom(tx.QueryRow(ctx, `SELECT `+roomCols+` FROM rooms WHERE id = $1 FOR NO KEY UPDATE`, string(nl.Room))); err != nil {
+		if _, err := sqlrow.ScanRoom(tx.QueryRow(ctx, `SELECT `+sqlrow.RoomCols+` FROM rooms WHERE id = $1 FOR NO KEY UPDATE`, string(nl.Room))); err != nil {
 			return translate(err, "room")
 		}
-		now := toDB(nl.CreatedAt)
+		now := sqlrow.Kept(nl.CreatedAt)
 		if _, err := tx.Exec(ctx, `
 			DELETE FROM links WHERE room_id = $1
 			  AND ((expires_at IS NOT NULL AND expires_at <= $2) OR (max_uses > 0 AND uses >= max_uses))`,
@@ -268,12 +169,12 @@ func (s *Store) CreateLink(ctx context.Context, nl chat.NewLink, maxPerRoom int)
 		}
 		var expires *time.Time
 		if nl.ExpiresAt != nil {
-			t := toDB(*nl.ExpiresAt)
+			t := sqlrow.Kept(*nl.ExpiresAt)
 			expires = &t
 		}
-		l, err = scanLink(tx.QueryRow(ctx, `
-			INSERT INTO links (id, room_id, code, created_by, created_at, expires_at, max_uses, uses)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING `+linkCols,
+		l, err = sqlrow.ScanLink(tx.QueryRow(ctx, `
+			INSERT INTO links (`+sqlrow.LinkCols+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, 0) RETURNING `+sqlrow.LinkCols,
 			nl.ID, string(nl.Room), nl.Code, string(nl.CreatedBy), now, expires, nl.MaxUses))
 		return translate(err, "link")
 	})
@@ -281,16 +182,12 @@ func (s *Store) CreateLink(ctx context.Context, nl chat.NewLink, maxPerRoom int)
 }
 
 func (s *Store) Links(ctx context.Context, room chat.RoomID) ([]chat.Link, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+linkCols+` FROM links WHERE room_id = $1 ORDER BY created_at DESC, id DESC`, string(room))
-	if err != nil {
-		return nil, translate(err, "links")
-	}
-	out, err := pgx.AppendRows([]chat.Link(nil), rows, func(r pgx.CollectableRow) (chat.Link, error) { return scanLink(r) })
-	return out, translate(err, "links")
+	rows, err := s.pool.Query(ctx, `SELECT `+sqlrow.LinkCols+` FROM links WHERE room_id = $1 ORDER BY created_at DESC, id DESC`, string(room))
+	return collect(rows, err, "links", sqlrow.ScanLink)
 }
 
 func (s *Store) LinkByCode(ctx context.Context, code string) (chat.Link, error) {
-	l, err := scanLink(s.pool.QueryRow(ctx, `SELECT `+linkCols+` FROM links WHERE code = $1`, code))
+	l, err := sqlrow.ScanLink(s.pool.QueryRow(ctx, `SELECT `+sqlrow.LinkCols+` FROM links WHERE code = $1`, code))
 	return l, translate(err, "link")
 }
 

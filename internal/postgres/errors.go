@@ -8,10 +8,10 @@ import (
 	"net"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
 
 // unavailableMsg is what a client reads when the database cannot be reached.
@@ -27,21 +27,13 @@ var errRaced = errors.New("postgres: concurrent send with the same client_id")
 // clientIDIndex names the unique index behind idempotent sends (migrations).
 const clientIDIndex = "messages_client"
 
-// translate maps a driver error to the chat error model by SQLSTATE and by
-// pgx's error types, never by message text. what names the thing the
-// statement was about, for the client-safe message. Errors that are already
-// *chat.Error pass through.
+// translate maps a driver error to the chat error model (sqlrow.Translate),
+// reading the SQLSTATE and pgx's error types.
 func translate(err error, what string) error {
-	if err == nil {
-		return nil
-	}
-	var ce *chat.Error
-	if errors.As(err, &ce) {
-		return err
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return chat.Wrap(chat.NotFound, err, what+" not found")
-	}
+	return sqlrow.Translate(err, what, byCode)
+}
+
+func byCode(err error, what string) error {
 	if errors.Is(err, errRaced) {
 		// Only when retries ran out, which the race's nature rules out.
 		return chat.Wrap(chat.Unavailable, err, unavailableMsg)
@@ -50,9 +42,9 @@ func translate(err error, what string) error {
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case "23505": // unique_violation
-			return chat.Wrap(chat.Conflict, err, what+" already exists")
-		case "23503": // foreign_key_violation: every foreign key points at a user or a room
-			return chat.Wrap(chat.NotFound, err, "user or room not found")
+			return sqlrow.Exists(err, what)
+		case "23503": // foreign_key_violation
+			return sqlrow.MissingRef(err)
 		case "57P01", "57P02", "57P03", // admin_shutdown, crash_shutdown, cannot_connect_now
 			"53300", // too_many_connections
 			"57014": // query_canceled: statement_timeout, or a deadline that sent a cancel request
@@ -106,9 +98,4 @@ func unreachable(err error) bool {
 func isRace(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == clientIDIndex
-}
-
-// notFound is the NotFound for a statement that matched no row.
-func notFound(what string) error {
-	return chat.Errorf(chat.NotFound, "%s not found", what)
 }

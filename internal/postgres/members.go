@@ -7,51 +7,22 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
 
-// memberQuery reads Lone from the room's row (its primary key: one more
-// lookup on the send path, no extra query), so a message request needs no
-// flag of its own to keep in step.
-const memberQuery = `
-	SELECT m.room_id, m.user_id, u.username, u.display_name, m.role, m.last_read_seq, m.joined_at,
-	       u.status_message, m.blocked, u.avatar_id, r.kind = 'direct' AND r.member_count = 1
-	FROM members m JOIN users u ON u.id = m.user_id JOIN rooms r ON r.id = m.room_id`
-
 func (s *Store) Member(ctx context.Context, room chat.RoomID, user chat.UserID) (chat.Member, error) {
-	m, err := scanMember(s.pool.QueryRow(ctx,
-		memberQuery+` WHERE m.room_id = $1 AND m.user_id = $2`, string(room), string(user)))
+	m, err := sqlrow.ScanMember(s.pool.QueryRow(ctx,
+		sqlrow.MemberQuery+` WHERE m.room_id = $1 AND m.user_id = $2`, string(room), string(user)))
 	return m, translate(err, "member")
 }
 
 // Members lists a room's members in the order they joined.
 func (s *Store) Members(ctx context.Context, room chat.RoomID) ([]chat.Member, error) {
 	rows, err := s.pool.Query(ctx,
-		memberQuery+` WHERE m.room_id = $1 ORDER BY m.joined_at, m.user_id`, string(room))
-	if err != nil {
-		return nil, translate(err, "members")
-	}
-	out, err := pgx.AppendRows([]chat.Member(nil), rows, func(r pgx.CollectableRow) (chat.Member, error) { return scanMember(r) })
-	return out, translate(err, "members")
-}
-
-func scanMember(row pgx.Row) (chat.Member, error) {
-	var (
-		m      chat.Member
-		joined time.Time
-		avatar pgtype.Text
-	)
-	if err := row.Scan(&m.RoomID, &m.UserID, &m.Username, &m.DisplayName, &m.Role, &m.LastReadSeq, &joined,
-		&m.StatusMessage, &m.Blocked, &avatar, &m.Lone); err != nil {
-		return chat.Member{}, err
-	}
-	m.JoinedAt = fromDB(joined)
-	if avatar.Valid {
-		m.AvatarURL = chat.AttachmentURL(avatar.String)
-	}
-	return m, nil
+		sqlrow.MemberQuery+` WHERE m.room_id = $1 ORDER BY m.joined_at, m.user_id`, string(room))
+	return collect(rows, err, "members", sqlrow.ScanMember)
 }
 
 // addMembers inserts the memberships that do not exist yet, users[i] with
@@ -84,14 +55,14 @@ func addMembers(ctx context.Context, tx pgx.Tx, room chat.RoomID, users []chat.U
 func (s *Store) AddMembers(ctx context.Context, a chat.Admission) (done chat.Admitted, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		done = chat.Admitted{}
-		room, err := scanRoom(tx.QueryRow(ctx, `SELECT `+roomCols+` FROM rooms WHERE id = $1 FOR NO KEY UPDATE`, string(a.Room)))
+		room, err := sqlrow.ScanRoom(tx.QueryRow(ctx, `SELECT `+sqlrow.RoomCols+` FROM rooms WHERE id = $1 FOR NO KEY UPDATE`, string(a.Room)))
 		if err != nil {
 			return translate(err, "room")
 		}
 		switch {
 		case a.PublicOnly:
 			if room.Visibility != chat.Public {
-				return notFound("room")
+				return sqlrow.NotFound("room")
 			}
 		case a.Invite != "":
 			tag, err := tx.Exec(ctx,
@@ -109,7 +80,7 @@ func (s *Store) AddMembers(ctx context.Context, a chat.Admission) (done chat.Adm
 				UPDATE links SET uses = uses + 1
 				WHERE code = $1 AND room_id = $2 AND (max_uses = 0 OR uses < max_uses)
 				  AND (expires_at IS NULL OR expires_at > $3)`,
-				a.LinkCode, string(a.Room), toDB(a.Message.CreatedAt))
+				a.LinkCode, string(a.Room), sqlrow.Kept(a.Message.CreatedAt))
 			if err := changedOne(tag, err, "link"); err != nil {
 				return err
 			}
@@ -126,12 +97,9 @@ func (s *Store) AddMembers(ctx context.Context, a chat.Admission) (done chat.Adm
 		rows, err := tx.Query(ctx, `
 			SELECT DISTINCT u FROM unnest($2::text[]) AS u
 			WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.room_id = $1 AND m.user_id = u)`, string(a.Room), ids)
+		fresh, err := collect(rows, err, "members", sqlrow.ScanUserID)
 		if err != nil {
-			return translate(err, "members")
-		}
-		fresh, err := pgx.AppendRows([]chat.UserID(nil), rows, pgx.RowTo[chat.UserID])
-		if err != nil {
-			return translate(err, "members")
+			return err
 		}
 		if len(fresh) == 0 {
 			return chat.Errorf(chat.Conflict, "already a member")
@@ -151,7 +119,7 @@ func (s *Store) AddMembers(ctx context.Context, a chat.Admission) (done chat.Adm
 		for i := range roles {
 			roles[i] = chat.RoleMember
 		}
-		n, err := addMembers(ctx, tx, a.Room, fresh, roles, done.Message.Seq, done.Message.CreatedAt)
+		n, err := addMembers(ctx, tx, a.Room, fresh, roles, done.Message.Seq, done.Message.CreatedAt.Time)
 		if err != nil {
 			return err
 		}
@@ -165,23 +133,16 @@ func (s *Store) AddMembers(ctx context.Context, a chat.Admission) (done chat.Adm
 		}
 		rows, err = tx.Query(ctx, `
 			DELETE FROM invites WHERE room_id = $1 AND invitee_id = ANY($2::text[])
-			RETURNING id, room_id, invitee_id, state = 'pending'`, string(a.Room), freshIDs)
+			RETURNING `+sqlrow.InviteRefCols+`, state = 'pending'`, string(a.Room), freshIDs)
 		if err != nil {
 			return translate(err, "invites")
 		}
-		var (
-			ref     chat.InviteRef
-			pending bool
-		)
-		_, err = pgx.ForEachRow(rows, []any{&ref.ID, &ref.RoomID, &ref.InviteeID, &pending}, func() error {
-			if pending {
-				done.Invites = append(done.Invites, ref)
-			}
-			return nil
-		})
+		moot, err := sqlrow.PendingRefs(rows)
+		rows.Close()
 		if err != nil {
 			return translate(err, "invites")
 		}
+		done.Invites = append(done.Invites, moot...)
 		if room.Kind == chat.Direct {
 			return markDirectBlocks(ctx, tx, a.Room)
 		}
@@ -231,7 +192,7 @@ func changedOne(tag pgconn.CommandTag, err error, what string) error {
 		return translate(err, what)
 	}
 	if tag.RowsAffected() == 0 {
-		return notFound(what)
+		return sqlrow.NotFound(what)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
 
 // insertMentions stores a new message's mentions; q must be the append's
@@ -36,19 +37,7 @@ func replaceMentions(ctx context.Context, q querier, room chat.RoomID, seq int64
 func mentionsOf(ctx context.Context, q querier, room chat.RoomID, seq int64) ([]chat.UserID, error) {
 	rows, err := q.Query(ctx,
 		`SELECT user_id FROM mentions WHERE room_id = $1 AND seq = $2 ORDER BY user_id`, string(room), seq)
-	if err != nil {
-		return nil, translate(err, "mentions")
-	}
-	defer rows.Close()
-	var out []chat.UserID
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, translate(err, "mentions")
-		}
-		out = append(out, chat.UserID(u))
-	}
-	return out, translate(rows.Err(), "mentions")
+	return collect(rows, err, "mentions", sqlrow.ScanUserID)
 }
 
 // fillMentions sets the mentions of a page of one room's messages with one
@@ -57,34 +46,15 @@ func fillMentions(ctx context.Context, q querier, room chat.RoomID, msgs []chat.
 	if len(msgs) == 0 {
 		return nil
 	}
-	lo, hi := msgs[0].Seq, msgs[0].Seq
-	for _, m := range msgs {
-		lo, hi = min(lo, m.Seq), max(hi, m.Seq)
-	}
+	lo, hi := sqlrow.SeqRange(msgs)
 	rows, err := q.Query(ctx,
 		`SELECT seq, user_id FROM mentions WHERE room_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq, user_id`,
 		string(room), lo, hi)
+	found, err := read(rows, err, "mentions", sqlrow.ReadMentions)
 	if err != nil {
-		return translate(err, "mentions")
+		return err
 	}
-	defer rows.Close()
-	bySeq := map[int64][]chat.UserID{}
-	for rows.Next() {
-		var (
-			seq int64
-			u   string
-		)
-		if err := rows.Scan(&seq, &u); err != nil {
-			return translate(err, "mentions")
-		}
-		bySeq[seq] = append(bySeq[seq], chat.UserID(u))
-	}
-	if err := rows.Err(); err != nil {
-		return translate(err, "mentions")
-	}
-	for i := range msgs {
-		msgs[i].Mentions = bySeq[msgs[i].Seq]
-	}
+	found.Fill(msgs)
 	return nil
 }
 
@@ -92,19 +62,9 @@ func (s *Store) MembersByUsername(ctx context.Context, room chat.RoomID, usernam
 	rows, err := s.pool.Query(ctx,
 		`SELECT u.username, u.id FROM users u JOIN members m ON m.room_id = $1 AND m.user_id = u.id
 		 WHERE u.username = ANY ($2)`, string(room), usernames)
-	if err != nil {
-		return nil, translate(err, "members")
-	}
-	defer rows.Close()
-	out := make(map[string]chat.UserID, len(usernames))
-	for rows.Next() {
-		var name, id string
-		if err := rows.Scan(&name, &id); err != nil {
-			return nil, translate(err, "members")
-		}
-		out[name] = chat.UserID(id)
-	}
-	return out, translate(rows.Err(), "members")
+	return read(rows, err, "members", func(r sqlrow.Rows) (map[string]chat.UserID, error) {
+		return sqlrow.UsernameIDs(r, len(usernames))
+	})
 }
 
 // UnreadMentions walks the (room, user, seq) key from the read position: the

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -10,12 +9,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
-
-const msgCols = `room_id, seq, id, sender_id, client_id, kind, text, reply_to, system, created_at, edited_at, deleted`
 
 // appendSQL is a whole send in one statement, which PostgreSQL runs as one
 // transaction (or as part of the caller's):
@@ -45,30 +42,36 @@ const msgCols = `room_id, seq, id, sender_id, client_id, kind, text, reply_to, s
 // cannot be inferred.
 const appendSQL = `
 WITH prev AS (
-	SELECT ` + msgCols + ` FROM messages
+	SELECT ` + sqlrow.MsgCols + ` FROM messages
 	WHERE $5::text <> '' AND sender_id = $4::text AND client_id = $5::text AND client_id <> ''
 	  AND EXISTS (SELECT FROM rooms WHERE id = $1::text)
 ), r AS (
-	UPDATE rooms SET last_seq = last_seq + 1, last_message_at = GREATEST(last_message_at, $2::timestamptz)
+	UPDATE rooms SET last_seq = last_seq + 1, last_message_at = GREATEST(last_message_at, $2::timestamptz),
+	       counted = counted + CASE WHEN $6::text = 'system' THEN 0 ELSE 1 END
 	WHERE id = $1::text AND NOT EXISTS (SELECT FROM prev)
-	RETURNING last_seq
+	RETURNING last_seq, counted
 ), ins AS (
-	INSERT INTO messages (room_id, seq, id, sender_id, client_id, kind, text, reply_to, system, created_at)
-	SELECT $1::text, last_seq, $3::text, $4::text, $5::text, $6::text, $7::text, $8::bigint, $9::jsonb, $2::timestamptz
+	INSERT INTO messages (room_id, seq, id, sender_id, client_id, kind, text, reply_to, system, created_at, counted)
+	SELECT $1::text, last_seq, $3::text, $4::text, $5::text, $6::text, $7::text, $8::bigint, $9::jsonb, $2::timestamptz, counted
 	FROM r
-	RETURNING ` + msgCols + `
+	RETURNING ` + sqlrow.MsgCols + `
 ), rd AS (
 	UPDATE members SET last_read_seq = (SELECT seq FROM ins)
 	WHERE room_id = $1::text AND user_id = $4::text AND last_read_seq < (SELECT seq FROM ins)
 )
-SELECT true, ` + msgCols + ` FROM prev
+SELECT true, ` + sqlrow.MsgCols + ` FROM prev
 UNION ALL
-SELECT false, ` + msgCols + ` FROM ins`
+SELECT false, ` + sqlrow.MsgCols + ` FROM ins`
 
-// AppendMessage is one statement, so one round trip and one transaction; a
-// message with mentions or attachments is a transaction, since their rows
-// must commit with it.
+// AppendMessage queues a message for the group commit (commit.go) and
+// waits for it. A message with mentions or attachments is a transaction of
+// its own, since their rows must commit with it.
 func (s *Store) AppendMessage(ctx context.Context, m chat.NewMessage) (chat.Message, bool, error) {
+	return s.QueueAppend(ctx, m)()
+}
+
+// appendAlone is one statement, so one round trip and one transaction.
+func (s *Store) appendAlone(ctx context.Context, m chat.NewMessage) (chat.Message, bool, error) {
 	if len(m.Mentions) > 0 || len(m.Attachments) > 0 {
 		return s.appendInTx(ctx, m)
 	}
@@ -94,41 +97,11 @@ func (s *Store) appendInTx(ctx context.Context, m chat.NewMessage) (msg chat.Mes
 // transaction, errRaced means that transaction is aborted and must be run
 // again from the start (inTx does).
 func appendMessage(ctx context.Context, q querier, m chat.NewMessage) (chat.Message, bool, error) {
-	if m.ID == "" {
-		id, err := uuid.NewV7()
-		if err != nil {
-			return chat.Message{}, false, fmt.Errorf("postgres: message id: %w", err)
-		}
-		m.ID = id.String()
+	args, err := appendArgs(&m)
+	if err != nil {
+		return chat.Message{}, false, err
 	}
-	if m.CreatedAt.IsZero() {
-		m.CreatedAt = time.Now()
-	}
-	var system any // NULL
-	if m.System != nil {
-		b, err := chat.EncodeSystemEvent(m.System)
-		if err != nil {
-			return chat.Message{}, false, err
-		}
-		system = b
-	}
-	var (
-		dup bool
-		r   msgRow
-	)
-	err := q.QueryRow(ctx, appendSQL,
-		string(m.RoomID), toDB(m.CreatedAt), m.ID, string(m.SenderID), m.ClientID,
-		string(m.Kind), m.Text, m.ReplyTo, system).
-		Scan(append([]any{&dup}, r.dest()...)...)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return chat.Message{}, false, notFound("room")
-	case isRace(err):
-		return chat.Message{}, false, errRaced
-	case err != nil:
-		return chat.Message{}, false, translate(err, "message")
-	}
-	msg, _, err := r.message()
+	msg, dup, err := scanAppend(q.QueryRow(ctx, appendSQL, args...))
 	if err != nil {
 		return chat.Message{}, false, err
 	}
@@ -146,6 +119,51 @@ func appendMessage(ctx context.Context, q querier, m chat.NewMessage) (chat.Mess
 	return msg, false, err
 }
 
+// appendArgs are appendSQL's parameters for m, whose id and time it fills
+// in when they are missing.
+func appendArgs(m *chat.NewMessage) ([]any, error) {
+	if m.ID == "" {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return nil, fmt.Errorf("postgres: message id: %w", err)
+		}
+		m.ID = id.String()
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = time.Now()
+	}
+	var system any // NULL
+	if m.System != nil {
+		b, err := chat.EncodeSystemEvent(m.System)
+		if err != nil {
+			return nil, err
+		}
+		system = b
+	}
+	return []any{string(m.RoomID), sqlrow.Kept(m.CreatedAt), m.ID, string(m.SenderID), m.ClientID,
+		string(m.Kind), m.Text, m.ReplyTo, system}, nil
+}
+
+// scanAppend reads appendSQL's answer: the message, and whether it was
+// already there (then without its mentions and attachments).
+func scanAppend(row pgx.Row) (chat.Message, bool, error) {
+	var (
+		dup bool
+		r   sqlrow.MessageRow
+	)
+	err := row.Scan(append([]any{&dup}, r.Dest()...)...)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return chat.Message{}, false, sqlrow.NotFound("room")
+	case isRace(err):
+		return chat.Message{}, false, errRaced
+	case err != nil:
+		return chat.Message{}, false, translate(err, "message")
+	}
+	msg, _, err := r.Message()
+	return msg, dup, err
+}
+
 // Messages returns a page of history. Limit applies in the requested order:
 // newest first keeps the Limit newest of the range, Asc the Limit oldest.
 // Limit <= 0 means no limit.
@@ -159,24 +177,17 @@ func (s *Store) Messages(ctx context.Context, room chat.RoomID, p chat.Page) ([]
 		l := int64(p.Limit)
 		limit = &l
 	}
-	q := `SELECT ` + msgCols + ` FROM messages WHERE room_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq DESC LIMIT $4`
+	q := `SELECT ` + sqlrow.MsgCols + ` FROM messages WHERE room_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq DESC LIMIT $4`
 	if p.Asc {
-		q = `SELECT ` + msgCols + ` FROM messages WHERE room_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq ASC LIMIT $4`
+		q = `SELECT ` + sqlrow.MsgCols + ` FROM messages WHERE room_id = $1 AND seq > $2 AND seq < $3 ORDER BY seq ASC LIMIT $4`
 	}
 	rows, err := s.pool.Query(ctx, q, string(room), p.After, before, limit)
 	if err != nil {
 		return nil, translate(err, "messages")
 	}
 	defer rows.Close()
-	msgs := make([]chat.Message, 0, min(max(p.Limit, 0), 100))
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, translate(err, "messages")
-		}
-		msgs = append(msgs, m)
-	}
-	if err := rows.Err(); err != nil {
+	msgs, err := sqlrow.AppendAll(make([]chat.Message, 0, min(max(p.Limit, 0), 100)), rows, sqlrow.ScanMessage)
+	if err != nil {
 		return nil, translate(err, "messages")
 	}
 	if err := fillMentions(ctx, s.pool, room, msgs); err != nil {
@@ -186,8 +197,8 @@ func (s *Store) Messages(ctx context.Context, room chat.RoomID, p chat.Page) ([]
 }
 
 func (s *Store) Message(ctx context.Context, room chat.RoomID, seq int64) (chat.Message, error) {
-	m, err := scanMessage(s.pool.QueryRow(ctx,
-		`SELECT `+msgCols+` FROM messages WHERE room_id = $1 AND seq = $2`, string(room), seq))
+	m, err := sqlrow.ScanMessage(s.pool.QueryRow(ctx,
+		`SELECT `+sqlrow.MsgCols+` FROM messages WHERE room_id = $1 AND seq = $2`, string(room), seq))
 	if err != nil {
 		return m, translate(err, "message")
 	}
@@ -199,9 +210,9 @@ func (s *Store) Message(ctx context.Context, room chat.RoomID, seq int64) (chat.
 
 func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, text string, at time.Time, mentions []chat.UserID) (m chat.Message, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		m, err = scanMessage(tx.QueryRow(ctx,
-			`UPDATE messages SET text = $1, edited_at = $2 WHERE room_id = $3 AND seq = $4 RETURNING `+msgCols,
-			text, toDB(at), string(room), seq))
+		m, err = sqlrow.ScanMessage(tx.QueryRow(ctx,
+			`UPDATE messages SET text = $1, edited_at = $2 WHERE room_id = $3 AND seq = $4 RETURNING `+sqlrow.MsgCols,
+			text, sqlrow.Kept(at), string(room), seq))
 		if err != nil {
 			return translate(err, "message")
 		}
@@ -222,67 +233,18 @@ func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, te
 // the sweeper deletes those nothing else refers to.
 func (s *Store) DeleteMessage(ctx context.Context, room chat.RoomID, seq int64, at time.Time) (m chat.Message, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		m, err = scanMessage(tx.QueryRow(ctx, `
+		m, err = sqlrow.ScanMessage(tx.QueryRow(ctx, `
 			WITH gone AS (
 				DELETE FROM message_attachments WHERE room_id = $2 AND seq = $3 RETURNING attachment_id
 			), released AS (
 				UPDATE attachments SET refs = refs - 1 WHERE id IN (SELECT attachment_id FROM gone)
 			)
-			UPDATE messages SET text = '', deleted = true, edited_at = $1 WHERE room_id = $2 AND seq = $3 RETURNING `+msgCols,
-			toDB(at), string(room), seq))
+			UPDATE messages SET text = '', deleted = true, edited_at = $1 WHERE room_id = $2 AND seq = $3 RETURNING `+sqlrow.MsgCols,
+			sqlrow.Kept(at), string(room), seq))
 		if err != nil {
 			return translate(err, "message")
 		}
 		return clearExtras(ctx, tx, room, seq)
 	})
 	return m, err
-}
-
-// scanMessage reads the msgCols columns of one row.
-func scanMessage(row pgx.Row) (chat.Message, error) {
-	var r msgRow
-	if err := row.Scan(r.dest()...); err != nil {
-		return chat.Message{}, err
-	}
-	m, _, err := r.message()
-	return m, err
-}
-
-// msgRow holds msgCols as nullable values, so the same scan serves a LEFT
-// JOIN that may find no message.
-type msgRow struct {
-	roomID, id, senderID, clientID, kind, text pgtype.Text
-	seq, replyTo                               pgtype.Int8
-	system                                     []byte // raw JSON; nil for NULL
-	created, edited                            pgtype.Timestamptz
-	deleted                                    pgtype.Bool
-}
-
-func (r *msgRow) dest() []any {
-	return []any{&r.roomID, &r.seq, &r.id, &r.senderID, &r.clientID, &r.kind, &r.text,
-		&r.replyTo, &r.system, &r.created, &r.edited, &r.deleted}
-}
-
-// message converts the row; ok is false when the row held no message.
-func (r *msgRow) message() (m chat.Message, ok bool, err error) {
-	if !r.id.Valid {
-		return chat.Message{}, false, nil
-	}
-	m = chat.Message{
-		ID: r.id.String, RoomID: chat.RoomID(r.roomID.String), Seq: r.seq.Int64,
-		SenderID: chat.UserID(r.senderID.String), ClientID: r.clientID.String,
-		Kind: chat.MessageKind(r.kind.String), Text: r.text.String, ReplyTo: r.replyTo.Int64,
-		CreatedAt: fromDB(r.created.Time), Deleted: r.deleted.Bool,
-	}
-	if r.edited.Valid {
-		t := fromDB(r.edited.Time)
-		m.EditedAt = &t
-	}
-	if r.system != nil {
-		m.System = new(chat.SystemEvent)
-		if err := json.Unmarshal(r.system, m.System); err != nil {
-			return chat.Message{}, false, fmt.Errorf("postgres: message %s: decode system event: %w", m.ID, err)
-		}
-	}
-	return m, true, nil
 }

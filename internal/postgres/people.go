@@ -5,29 +5,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
-
-// publicUserCols are a user's public profile, in the order scanPublicUser reads.
-const publicUserCols = `u.id, u.username, u.display_name, u.status_message, u.created_at, u.avatar_id`
-
-func scanPublicUser(dest []any) (func() chat.User, []any) {
-	var (
-		u       chat.User
-		created time.Time
-		avatar  pgtype.Text
-	)
-	dest = append(dest, &u.ID, &u.Username, &u.DisplayName, &u.StatusMessage, &created, &avatar)
-	return func() chat.User {
-		u.CreatedAt = fromDB(created)
-		if avatar.Valid {
-			u.AvatarURL = chat.AttachmentURL(avatar.String)
-		}
-		return u
-	}, dest
-}
 
 func (s *Store) UpdateProfile(ctx context.Context, id chat.UserID, p chat.ProfileUpdate) (chat.User, error) {
 	var key *string
@@ -35,11 +16,11 @@ func (s *Store) UpdateProfile(ctx context.Context, id chat.UserID, p chat.Profil
 		k := chat.SearchKey(*p.DisplayName)
 		key = &k
 	}
-	u, _, err := scanUser(s.pool.QueryRow(ctx, `
+	u, _, err := sqlrow.ScanUser(s.pool.QueryRow(ctx, `
 		UPDATE users SET display_name = COALESCE($2, display_name), display_key = COALESCE($3, display_key),
 		       status_message = COALESCE($4, status_message)
 		WHERE id = $1
-		RETURNING `+userCols,
+		RETURNING `+sqlrow.UserCols,
 		string(id), p.DisplayName, key, p.StatusMessage))
 	return u, translate(err, "user")
 }
@@ -49,7 +30,7 @@ func (s *Store) UpdateProfile(ctx context.Context, id chat.UserID, p chat.Profil
 // scans in byte order (users_username_prefix, users_display_key), each
 // stopping after $4 rows that pass the filters. $1 caller, [$2, $3) the range.
 const searchQuery = `
-	SELECT ` + publicUserCols + `,
+	SELECT ` + sqlrow.PublicUserCols + `,
 	       CASE WHEN EXISTS (SELECT 1 FROM friends f WHERE f.user_id = $1 AND f.friend_id = u.id) THEN 'friend'
 	            WHEN EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $1 AND b.blocked_id = u.id) THEN 'blocked'
 	            WHEN EXISTS (SELECT 1 FROM friend_requests r WHERE r.from_id = $1 AND r.to_id = u.id) THEN 'outgoing'
@@ -78,21 +59,7 @@ func searchArgs(caller chat.UserID, prefix string, limit int) []any {
 
 func (s *Store) SearchUsers(ctx context.Context, caller chat.UserID, prefix string, limit int) ([]chat.UserHit, error) {
 	rows, err := s.pool.Query(ctx, searchQuery, searchArgs(caller, prefix, limit)...)
-	if err != nil {
-		return nil, translate(err, "users")
-	}
-	defer rows.Close()
-	var out []chat.UserHit
-	for rows.Next() {
-		var h chat.UserHit
-		user, dest := scanPublicUser(nil)
-		if err := rows.Scan(append(dest, &h.Relation)...); err != nil {
-			return nil, translate(err, "users")
-		}
-		h.User = user()
-		out = append(out, h)
-	}
-	return out, translate(rows.Err(), "users")
+	return collect(rows, err, "users", sqlrow.ScanUserHit)
 }
 
 // lockPair serialises, for one pair of users, the transactions that must see
@@ -139,7 +106,7 @@ func (s *Store) RequestFriend(ctx context.Context, from, to chat.UserID, at time
 			return befriend(ctx, tx, from, to, at)
 		}
 		tag, err = tx.Exec(ctx, `INSERT INTO friend_requests (from_id, to_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-			string(from), string(to), toDB(at))
+			string(from), string(to), sqlrow.Kept(at))
 		if err != nil {
 			return translate(err, "friend request")
 		}
@@ -154,7 +121,7 @@ func (s *Store) RequestFriend(ctx context.Context, from, to chat.UserID, at time
 func befriend(ctx context.Context, tx pgx.Tx, a, b chat.UserID, at time.Time) error {
 	_, err := tx.Exec(ctx,
 		`INSERT INTO friends (user_id, friend_id, since) VALUES ($1, $2, $3), ($2, $1, $3) ON CONFLICT DO NOTHING`,
-		string(a), string(b), toDB(at))
+		string(a), string(b), sqlrow.Kept(at))
 	return translate(err, "friend")
 }
 
@@ -185,60 +152,23 @@ func (s *Store) RemoveFriend(ctx context.Context, a, b chat.UserID) error {
 	return changedOne(tag, err, "friend")
 }
 
-const friendQuery = `SELECT ` + publicUserCols + `, f.since FROM friends f JOIN users u ON u.id = f.friend_id`
-
-func scanFriend(row pgx.Row) (chat.Friend, error) {
-	var since time.Time
-	user, dest := scanPublicUser(nil)
-	if err := row.Scan(append(dest, &since)...); err != nil {
-		return chat.Friend{}, err
-	}
-	return chat.Friend{User: user(), Since: fromDB(since)}, nil
-}
-
 func (s *Store) Friends(ctx context.Context, user chat.UserID) ([]chat.Friend, error) {
-	rows, err := s.pool.Query(ctx, friendQuery+` WHERE f.user_id = $1 ORDER BY u.username COLLATE "C"`, string(user))
-	if err != nil {
-		return nil, translate(err, "friends")
-	}
-	defer rows.Close()
-	var out []chat.Friend
-	for rows.Next() {
-		f, err := scanFriend(rows)
-		if err != nil {
-			return nil, translate(err, "friends")
-		}
-		out = append(out, f)
-	}
-	return out, translate(rows.Err(), "friends")
+	rows, err := s.pool.Query(ctx, sqlrow.FriendQuery+` WHERE f.user_id = $1 ORDER BY u.username COLLATE "C"`, string(user))
+	return collect(rows, err, "friends", sqlrow.ScanFriend)
 }
 
 func (s *Store) Friend(ctx context.Context, user, other chat.UserID) (chat.Friend, error) {
-	f, err := scanFriend(s.pool.QueryRow(ctx, friendQuery+` WHERE f.user_id = $1 AND f.friend_id = $2`, string(user), string(other)))
+	f, err := sqlrow.ScanFriend(s.pool.QueryRow(ctx, sqlrow.FriendQuery+` WHERE f.user_id = $1 AND f.friend_id = $2`, string(user), string(other)))
 	return f, translate(err, "friend")
 }
 
 func (s *Store) FriendRequests(ctx context.Context, user chat.UserID) ([]chat.FriendRequest, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT `+publicUserCols+`, t.id, t.username, t.display_name, t.status_message, t.created_at, t.avatar_id, r.created_at
+		SELECT `+sqlrow.FriendRequestCols+`
 		FROM friend_requests r JOIN users u ON u.id = r.from_id JOIN users t ON t.id = r.to_id
 		WHERE r.from_id = $1 OR r.to_id = $1
 		ORDER BY r.created_at, r.from_id, r.to_id`, string(user))
-	if err != nil {
-		return nil, translate(err, "friend requests")
-	}
-	defer rows.Close()
-	var out []chat.FriendRequest
-	for rows.Next() {
-		var at time.Time
-		from, dest := scanPublicUser(nil)
-		to, dest := scanPublicUser(dest)
-		if err := rows.Scan(append(dest, &at)...); err != nil {
-			return nil, translate(err, "friend requests")
-		}
-		out = append(out, chat.FriendRequest{From: from(), To: to(), CreatedAt: fromDB(at)})
-	}
-	return out, translate(rows.Err(), "friend requests")
+	return collect(rows, err, "friend requests", sqlrow.ScanFriendRequest)
 }
 
 func (s *Store) Block(ctx context.Context, blocker, blocked chat.UserID, at time.Time) (sev chat.Severed, err error) {
@@ -249,7 +179,7 @@ func (s *Store) Block(ctx context.Context, blocker, blocked chat.UserID, at time
 			return err
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-			string(blocker), string(blocked), toDB(at))
+			string(blocker), string(blocked), sqlrow.Kept(at))
 		if err != nil {
 			return translate(err, "block")
 		}
@@ -271,13 +201,10 @@ func (s *Store) Block(ctx context.Context, blocker, blocked chat.UserID, at time
 			return err
 		}
 		rows, err := tx.Query(ctx,
-			`DELETE FROM invites WHERE inviter_id = $1 AND invitee_id = $2 AND state = 'pending' RETURNING id, room_id, invitee_id`,
+			`DELETE FROM invites WHERE inviter_id = $1 AND invitee_id = $2 AND state = 'pending' RETURNING `+sqlrow.InviteRefCols,
 			string(blocked), string(blocker))
-		if err != nil {
-			return translate(err, "invites")
-		}
-		if sev.Invites, err = pgx.AppendRows([]chat.InviteRef(nil), rows, scanInviteRef); err != nil {
-			return translate(err, "invites")
+		if sev.Invites, err = collect(rows, err, "invites", sqlrow.ScanInviteRef); err != nil {
+			return err
 		}
 		// Only a conversation the blocker is in: a request they never
 		// accepted goes on looking to its opener as it did. The pair's lock
@@ -321,22 +248,9 @@ func (s *Store) Unblock(ctx context.Context, blocker, blocked chat.UserID) error
 
 func (s *Store) Blocks(ctx context.Context, blocker chat.UserID) ([]chat.BlockedUser, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT `+publicUserCols+`, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id
+		SELECT `+sqlrow.PublicUserCols+`, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id
 		WHERE b.blocker_id = $1 ORDER BY b.created_at DESC, u.username COLLATE "C"`, string(blocker))
-	if err != nil {
-		return nil, translate(err, "blocks")
-	}
-	defer rows.Close()
-	var out []chat.BlockedUser
-	for rows.Next() {
-		var at time.Time
-		user, dest := scanPublicUser(nil)
-		if err := rows.Scan(append(dest, &at)...); err != nil {
-			return nil, translate(err, "blocks")
-		}
-		out = append(out, chat.BlockedUser{User: user(), BlockedAt: fromDB(at)})
-	}
-	return out, translate(rows.Err(), "blocks")
+	return collect(rows, err, "blocks", sqlrow.ScanBlockedUser)
 }
 
 func (s *Store) BlockedBy(ctx context.Context, user chat.UserID, among []chat.UserID) ([]chat.UserID, error) {
@@ -352,19 +266,7 @@ func (s *Store) BlockedBy(ctx context.Context, user chat.UserID, among []chat.Us
 
 func (s *Store) userIDs(ctx context.Context, what, query string, args ...any) ([]chat.UserID, error) {
 	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, translate(err, what)
-	}
-	defer rows.Close()
-	var out []chat.UserID
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, translate(err, what)
-		}
-		out = append(out, chat.UserID(id))
-	}
-	return out, translate(rows.Err(), what)
+	return collect(rows, err, what, sqlrow.ScanUserID)
 }
 
 func (s *Store) Contacts(ctx context.Context, user chat.UserID) (chat.Contacts, error) {
@@ -372,26 +274,7 @@ func (s *Store) Contacts(ctx context.Context, user chat.UserID) (chat.Contacts, 
 		SELECT friend_id, false FROM friends WHERE user_id = $1
 		UNION ALL SELECT blocked_id, true FROM blocks WHERE blocker_id = $1
 		UNION ALL SELECT blocker_id, true FROM blocks WHERE blocked_id = $1`, string(user))
-	if err != nil {
-		return chat.Contacts{}, translate(err, "contacts")
-	}
-	defer rows.Close()
-	var c chat.Contacts
-	for rows.Next() {
-		var (
-			id      string
-			blocked bool
-		)
-		if err := rows.Scan(&id, &blocked); err != nil {
-			return chat.Contacts{}, translate(err, "contacts")
-		}
-		if blocked {
-			c.Blocked = append(c.Blocked, chat.UserID(id))
-		} else {
-			c.Friends = append(c.Friends, chat.UserID(id))
-		}
-	}
-	return c, translate(rows.Err(), "contacts")
+	return read(rows, err, "contacts", sqlrow.Contacts)
 }
 
 func (s *Store) RoomSizes(ctx context.Context, user chat.UserID) ([]chat.RoomSize, error) {
@@ -401,24 +284,7 @@ func (s *Store) RoomSizes(ctx context.Context, user chat.UserID) ([]chat.RoomSiz
 		JOIN rooms r ON r.id = m.room_id
 		LEFT JOIN members pm ON pm.room_id = (CASE WHEN r.kind = 'direct' THEN r.id END) AND pm.user_id <> m.user_id
 		WHERE m.user_id = $1`, string(user))
-	if err != nil {
-		return nil, translate(err, "rooms")
-	}
-	defer rows.Close()
-	var out []chat.RoomSize
-	for rows.Next() {
-		var (
-			r        chat.RoomSize
-			id, peer string
-			kind     string
-		)
-		if err := rows.Scan(&id, &kind, &r.Members, &peer); err != nil {
-			return nil, translate(err, "rooms")
-		}
-		r.ID, r.Kind, r.Peer = chat.RoomID(id), chat.RoomKind(kind), chat.UserID(peer)
-		out = append(out, r)
-	}
-	return out, translate(rows.Err(), "rooms")
+	return collect(rows, err, "rooms", sqlrow.ScanRoomSize)
 }
 
 func (s *Store) MemberIDs(ctx context.Context, room chat.RoomID) ([]chat.UserID, error) {

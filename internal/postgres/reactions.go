@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
 
 // SetReaction runs in one transaction. The message row is share-locked, so a
@@ -17,19 +18,12 @@ import (
 // under concurrent first uses.
 func (s *Store) SetReaction(ctx context.Context, r chat.ReactionChange) (count int, changed bool, err error) {
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		var (
-			kind    string
-			deleted bool
-		)
-		err := tx.QueryRow(ctx, `SELECT kind, deleted FROM messages WHERE room_id = $1 AND seq = $2 FOR SHARE`,
-			string(r.RoomID), r.Seq).Scan(&kind, &deleted)
+		err := sqlrow.CheckReactable(tx.QueryRow(ctx, `SELECT `+sqlrow.ReactableCols+` FROM messages WHERE room_id = $1 AND seq = $2 FOR SHARE`,
+			string(r.RoomID), r.Seq), r.On)
 		if err != nil {
 			return translate(err, "message")
 		}
 		if r.On {
-			if kind != string(chat.Text) || deleted {
-				return chat.Errorf(chat.Conflict, "message takes no reactions")
-			}
 			count, changed, err = addReaction(ctx, tx, r)
 		} else {
 			count, changed, err = removeReaction(ctx, tx, r)
@@ -42,7 +36,7 @@ func (s *Store) SetReaction(ctx context.Context, r chat.ReactionChange) (count i
 func addReaction(ctx context.Context, tx pgx.Tx, r chat.ReactionChange) (int, bool, error) {
 	tag, err := tx.Exec(ctx,
 		`INSERT INTO reactions (room_id, seq, emoji, user_id, created_at) VALUES ($1, $2, $3, $4, $5)
-		 ON CONFLICT DO NOTHING`, string(r.RoomID), r.Seq, r.Emoji, string(r.UserID), toDB(r.At))
+		 ON CONFLICT DO NOTHING`, string(r.RoomID), r.Seq, r.Emoji, string(r.UserID), sqlrow.Kept(r.At))
 	if err != nil {
 		return 0, false, translate(err, "reaction")
 	}
@@ -80,7 +74,7 @@ func addReaction(ctx context.Context, tx pgx.Tx, r chat.ReactionChange) (int, bo
 	err = tx.QueryRow(ctx,
 		`INSERT INTO reaction_counts (room_id, seq, emoji, count, first_at) VALUES ($1, $2, $3, 1, $4)
 		 ON CONFLICT (room_id, seq, emoji) DO UPDATE SET count = reaction_counts.count + 1 RETURNING count`,
-		string(r.RoomID), r.Seq, r.Emoji, toDB(r.At)).Scan(&count)
+		string(r.RoomID), r.Seq, r.Emoji, sqlrow.Kept(r.At)).Scan(&count)
 	return count, true, translate(err, "reaction")
 }
 
@@ -121,11 +115,11 @@ func reactionCount(ctx context.Context, tx pgx.Tx, r chat.ReactionChange) (int, 
 	return count, translate(err, "reaction")
 }
 
-// clearExtras drops a tombstone's mentions and reactions, in the delete's
-// transaction: a deleted message counts as nobody's mention and carries
-// nothing.
+// clearExtras drops a tombstone's mentions, reactions and pin, in the
+// delete's transaction: a deleted message counts as nobody's mention,
+// carries nothing and is pinned nowhere.
 func clearExtras(ctx context.Context, tx pgx.Tx, room chat.RoomID, seq int64) error {
-	for _, table := range []string{"mentions", "reactions", "reaction_counts"} {
+	for _, table := range []string{"mentions", "reactions", "reaction_counts", "pins"} {
 		if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE room_id = $1 AND seq = $2`, string(room), seq); err != nil {
 			return translate(err, table)
 		}
@@ -139,20 +133,17 @@ func (s *Store) Reactions(ctx context.Context, room chat.RoomID, viewer chat.Use
 		  WHERE r.room_id = c.room_id AND r.seq = c.seq AND r.emoji = c.emoji AND r.user_id = $1)
 		 FROM reaction_counts c WHERE c.room_id = $2 AND c.seq > $3 AND c.seq < $4
 		 ORDER BY c.seq, c.first_at, c.emoji`, string(viewer), string(room), after, before)
-	if err != nil {
-		return nil, translate(err, "reactions")
-	}
-	defer rows.Close()
-	out := map[int64][]chat.ReactionCount{}
-	for rows.Next() {
-		var (
-			seq int64
-			rc  chat.ReactionCount
-		)
-		if err := rows.Scan(&seq, &rc.Emoji, &rc.Count, &rc.Me); err != nil {
-			return nil, translate(err, "reactions")
-		}
-		out[seq] = append(out[seq], rc)
-	}
-	return out, translate(rows.Err(), "reactions")
+	return read(rows, err, "reactions", sqlrow.Reactions)
+}
+
+func (s *Store) Reactors(ctx context.Context, room chat.RoomID, seq int64, limit int) ([]chat.Reactors, error) {
+	rows, err := s.pool.Query(ctx,
+		`SELECT emoji, count, user_id FROM (
+		   SELECT c.emoji, c.count, c.first_at, r.user_id, r.created_at,
+		          row_number() OVER (PARTITION BY r.emoji ORDER BY r.created_at, r.user_id) AS n
+		   FROM reaction_counts c JOIN reactions r
+		     ON r.room_id = c.room_id AND r.seq = c.seq AND r.emoji = c.emoji
+		   WHERE c.room_id = $1 AND c.seq = $2) AS listed
+		 WHERE n <= $3 ORDER BY first_at, emoji, created_at, user_id`, string(room), seq, limit)
+	return read(rows, err, "reactions", sqlrow.Reactors)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
 
 // MarkRead moves the read position forward only, and never past the room's
@@ -56,17 +57,16 @@ func (s *Store) ReadCounts(ctx context.Context, room chat.RoomID, seqs []int64) 
 		args = append(args, seqs)
 	}
 	rows, err := s.pool.Query(ctx, q, args...)
-	if err != nil {
-		return nil, translate(err, "read counts")
-	}
-	defer rows.Close()
-	var out []chat.ReadCount
-	for rows.Next() {
-		var rc chat.ReadCount
-		if err := rows.Scan(&rc.Seq, &rc.Count); err != nil {
-			return nil, translate(err, "read counts")
-		}
-		out = append(out, rc)
-	}
-	return out, translate(rows.Err(), "read counts")
+	return collect(rows, err, "read counts", sqlrow.ScanReadCount)
+}
+
+// Unread subtracts the running counts of messages that are not system lines
+// (messages.counted) at the two seqs.
+func (s *Store) Unread(ctx context.Context, room chat.RoomID, after, through int64) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `SELECT GREATEST(
+		COALESCE((SELECT counted FROM messages WHERE room_id = $1 AND seq = $3), 0) -
+		COALESCE((SELECT counted FROM messages WHERE room_id = $1 AND seq = $2), 0), 0)::bigint`,
+		string(room), after, through).Scan(&n)
+	return n, translate(err, "messages")
 }

@@ -2,15 +2,12 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
-
-const roomCols = `id, kind, name, announcement, created_at, last_seq, last_message_at, member_count, visibility, COALESCE(direct_key, '')`
 
 // CreateRoom inserts the room, its RoomCreated message (seq 1) and its
 // members in one transaction. Every member's read position starts at seq 1:
@@ -27,7 +24,7 @@ func (s *Store) CreateRoom(ctx context.Context, r chat.NewRoom) (room chat.Room,
 				return err
 			}
 		}
-		created := toDB(r.CreatedAt)
+		created := sqlrow.Kept(r.CreatedAt)
 		vis := r.Visibility
 		if vis == "" {
 			vis = chat.Private
@@ -66,54 +63,44 @@ func (s *Store) CreateRoom(ctx context.Context, r chat.NewRoom) (room chat.Room,
 				return err
 			}
 		}
-		room, err = scanRoom(tx.QueryRow(ctx,
-			`UPDATE rooms SET member_count = $2 WHERE id = $1 RETURNING `+roomCols, string(r.ID), n))
+		room, err = sqlrow.ScanRoom(tx.QueryRow(ctx,
+			`UPDATE rooms SET member_count = $2 WHERE id = $1 RETURNING `+sqlrow.RoomCols, string(r.ID), n))
 		return translate(err, "room")
 	})
 	return room, msg, err
 }
 
 func (s *Store) DirectRoom(ctx context.Context, key string) (chat.Room, error) {
-	r, err := scanRoom(s.pool.QueryRow(ctx, `SELECT `+roomCols+` FROM rooms WHERE direct_key = $1`, key))
+	r, err := sqlrow.ScanRoom(s.pool.QueryRow(ctx, `SELECT `+sqlrow.RoomCols+` FROM rooms WHERE direct_key = $1`, key))
 	return r, translate(err, "room")
 }
 
 func (s *Store) Room(ctx context.Context, id chat.RoomID) (chat.Room, error) {
-	r, err := scanRoom(s.pool.QueryRow(ctx, `SELECT `+roomCols+` FROM rooms WHERE id = $1`, string(id)))
+	r, err := sqlrow.ScanRoom(s.pool.QueryRow(ctx, `SELECT `+sqlrow.RoomCols+` FROM rooms WHERE id = $1`, string(id)))
 	return r, translate(err, "room")
 }
 
-func scanRoom(row pgx.Row) (chat.Room, error) {
-	var (
-		r                      chat.Room
-		created, lastMessageAt time.Time
-	)
-	if err := row.Scan(&r.ID, &r.Kind, &r.Name, &r.Announcement, &created, &r.LastSeq, &lastMessageAt, &r.MemberCount,
-		&r.Visibility, &r.DirectKey); err != nil {
-		return chat.Room{}, err
-	}
-	r.CreatedAt, r.LastMessageAt = fromDB(created), fromDB(lastMessageAt)
-	return r, nil
-}
-
 // RoomsForUser is one query, however many rooms: each room's newest message
-// is found by its primary key (room_id, last_seq), and a direct room's peer
+// is found by its primary key (room_id, last_seq), the message at the read
+// position (for the unread count) by (room_id, last_read_seq), and a direct room's peer
 // by the id in the pair's key that is not the user's — a request's peer has
 // no membership row yet. Group rooms have no key, so no peer lookup.
 func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.RoomSummary, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT r.id, r.kind, r.name, r.announcement, r.created_at, r.last_seq, r.last_message_at, r.member_count,
-		       r.visibility, COALESCE(r.direct_key, ''), m.role, m.last_read_seq,
+		       r.visibility, COALESCE(r.direct_key, ''), m.role, m.last_read_seq, COALESCE(m.notify_level, ''),
 		       lm.room_id, lm.seq, lm.id, lm.sender_id, lm.client_id, lm.kind, lm.text, lm.reply_to,
 		       lm.system, lm.created_at, lm.edited_at, lm.deleted,
 		       pu.id, pu.username, pu.display_name, pu.created_at, pu.status_message, pu.avatar_id,
 		       (SELECT count(*) FROM mentions x WHERE x.room_id = m.room_id AND x.user_id = m.user_id
 		        AND x.seq > m.last_read_seq AND x.seq <= r.last_seq),
+		       GREATEST(r.counted - COALESCE(rm.counted, 0), 0),
 		       (SELECT array_agg(x.user_id ORDER BY x.user_id) FROM mentions x
 		        WHERE x.room_id = r.id AND x.seq = r.last_seq)
 		FROM members m
 		JOIN rooms r ON r.id = m.room_id
 		LEFT JOIN messages lm ON lm.room_id = r.id AND lm.seq = r.last_seq
+		LEFT JOIN messages rm ON rm.room_id = m.room_id AND rm.seq = m.last_read_seq
 		LEFT JOIN users pu ON pu.id = (CASE
 			WHEN r.direct_key IS NULL THEN NULL
 			WHEN split_part(r.direct_key, ':', 1) = m.user_id THEN split_part(r.direct_key, ':', 2)
@@ -126,41 +113,14 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 	defer rows.Close()
 	var out []chat.RoomSummary
 	for rows.Next() {
-		var (
-			sum                     chat.RoomSummary
-			created, lastMessageAt  time.Time
-			last                    msgRow
-			peerID, peerName        pgtype.Text
-			peerDisplay, peerStatus pgtype.Text
-			peerCreated             pgtype.Timestamptz
-			peerAvatar              pgtype.Text
-		)
-		dest := []any{&sum.ID, &sum.Kind, &sum.Name, &sum.Announcement, &created, &sum.LastSeq,
-			&lastMessageAt, &sum.MemberCount, &sum.Visibility, &sum.DirectKey, &sum.Role, &sum.LastReadSeq}
-		dest = append(dest, last.dest()...)
-		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated, &peerStatus, &peerAvatar)
 		var lastMentions []string
-		dest = append(dest, &sum.Mentions, &lastMentions)
-		if err := rows.Scan(dest...); err != nil {
+		sum, err := sqlrow.ScanRoomSummary(rows, &lastMentions)
+		if err != nil {
 			return nil, translate(err, "rooms")
 		}
-		sum.CreatedAt, sum.LastMessageAt = fromDB(created), fromDB(lastMessageAt)
-		sum.Unread = max(sum.LastSeq-sum.LastReadSeq, 0)
-		if m, ok, err := last.message(); err != nil {
-			return nil, err
-		} else if ok {
+		if sum.LastMessage != nil {
 			for _, u := range lastMentions {
-				m.Mentions = append(m.Mentions, chat.UserID(u))
-			}
-			sum.LastMessage = &m
-		}
-		if peerID.Valid {
-			sum.Peer = &chat.User{
-				ID: chat.UserID(peerID.String), Username: peerName.String,
-				DisplayName: peerDisplay.String, CreatedAt: fromDB(peerCreated.Time), StatusMessage: peerStatus.String,
-			}
-			if peerAvatar.Valid {
-				sum.Peer.AvatarURL = chat.AttachmentURL(peerAvatar.String)
+				sum.LastMessage.Mentions = append(sum.LastMessage.Mentions, chat.UserID(u))
 			}
 		}
 		out = append(out, sum)
@@ -192,10 +152,10 @@ func (s *Store) UpdateRoom(ctx context.Context, id chat.RoomID, u chat.RoomUpdat
 			k := chat.SearchKey(*u.Name)
 			key = &k
 		}
-		room, err = scanRoom(tx.QueryRow(ctx,
+		room, err = sqlrow.ScanRoom(tx.QueryRow(ctx,
 			`UPDATE rooms SET name = COALESCE($2, name), announcement = COALESCE($3, announcement),
 			        name_key = COALESCE($4, name_key), visibility = COALESCE($5, visibility)
-			 WHERE id = $1 RETURNING `+roomCols,
+			 WHERE id = $1 RETURNING `+sqlrow.RoomCols,
 			string(id), u.Name, u.Announcement, key, (*string)(u.Visibility)))
 		return translate(err, "room")
 	})

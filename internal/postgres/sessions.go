@@ -8,34 +8,18 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
 
-const sessionCols = `id, token_hash, user_id, created_at, expires_at, last_seen_at, user_agent, addr, device_hash`
-
-func scanSession(row pgx.Row) (chat.Session, error) {
-	var (
-		se                     chat.Session
-		created, expires, seen time.Time
-	)
-	if err := row.Scan(&se.ID, &se.TokenHash, &se.UserID, &created, &expires, &seen, &se.UserAgent, &se.Addr, &se.DeviceHash); err != nil {
-		return chat.Session{}, err
-	}
-	se.CreatedAt, se.ExpiresAt, se.LastSeenAt = fromDB(created), fromDB(expires), fromDB(seen)
-	return se, nil
-}
-
+// collectSessions takes a query's two results as they come.
 func collectSessions(rows pgx.Rows, err error) ([]chat.Session, error) {
-	if err != nil {
-		return nil, translate(err, "sessions")
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (chat.Session, error) { return scanSession(r) })
-	return out, translate(err, "sessions")
+	return collect(rows, err, "sessions", sqlrow.ScanSession)
 }
 
 func (s *Store) CreateSession(ctx context.Context, se chat.Session) error {
 	_, err := s.pool.Exec(ctx,
-		`INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		se.ID, se.TokenHash, string(se.UserID), toDB(se.CreatedAt), toDB(se.ExpiresAt), toDB(se.LastSeenAt),
+		`INSERT INTO sessions (`+sqlrow.SessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		se.ID, se.TokenHash, string(se.UserID), sqlrow.Kept(se.CreatedAt), sqlrow.Kept(se.ExpiresAt), sqlrow.Kept(se.LastSeenAt),
 		se.UserAgent, se.Addr, se.DeviceHash)
 	return translate(err, "session")
 }
@@ -43,7 +27,7 @@ func (s *Store) CreateSession(ctx context.Context, se chat.Session) error {
 // SessionByTokenHash returns the session even when it has expired: expiry is
 // the caller's rule, so it can tell "expired" from "unknown".
 func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (chat.Session, error) {
-	se, err := scanSession(s.pool.QueryRow(ctx, `SELECT `+sessionCols+` FROM sessions WHERE token_hash = $1`, hash))
+	se, err := sqlrow.ScanSession(s.pool.QueryRow(ctx, `SELECT `+sqlrow.SessionCols+` FROM sessions WHERE token_hash = $1`, hash))
 	return se, translate(err, "session")
 }
 
@@ -55,18 +39,18 @@ func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
 
 func (s *Store) SessionsForUser(ctx context.Context, user chat.UserID) ([]chat.Session, error) {
 	return collectSessions(s.pool.Query(ctx,
-		`SELECT `+sessionCols+` FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC, id`, string(user)))
+		`SELECT `+sqlrow.SessionCols+` FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC, id`, string(user)))
 }
 
 func (s *Store) DeleteUserSession(ctx context.Context, user chat.UserID, id string) (chat.Session, error) {
-	se, err := scanSession(s.pool.QueryRow(ctx,
-		`DELETE FROM sessions WHERE user_id = $1 AND id = $2 RETURNING `+sessionCols, string(user), id))
+	se, err := sqlrow.ScanSession(s.pool.QueryRow(ctx,
+		`DELETE FROM sessions WHERE user_id = $1 AND id = $2 RETURNING `+sqlrow.SessionCols, string(user), id))
 	return se, translate(err, "session")
 }
 
 func (s *Store) DeleteOtherSessions(ctx context.Context, user chat.UserID, keepID string) ([]chat.Session, error) {
 	return collectSessions(s.pool.Query(ctx,
-		`DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING `+sessionCols, string(user), keepID))
+		`DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING `+sqlrow.SessionCols, string(user), keepID))
 }
 
 func (s *Store) ChangePassword(ctx context.Context, user chat.UserID, hash string, keepID string) ([]chat.Session, error) {
@@ -80,7 +64,7 @@ func (s *Store) ChangePassword(ctx context.Context, user chat.UserID, hash strin
 			return chat.Errorf(chat.NotFound, "user not found")
 		}
 		gone, err = collectSessions(tx.Query(ctx,
-			`DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING `+sessionCols, string(user), keepID))
+			`DELETE FROM sessions WHERE user_id = $1 AND id <> $2 RETURNING `+sqlrow.SessionCols, string(user), keepID))
 		return err
 	})
 	return gone, translate(err, "sessions")
@@ -88,7 +72,7 @@ func (s *Store) ChangePassword(ctx context.Context, user chat.UserID, hash strin
 
 func (s *Store) TouchSession(ctx context.Context, tokenHash []byte, at time.Time) error {
 	_, err := s.pool.Exec(ctx,
-		`UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $1`, toDB(at), tokenHash)
+		`UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at < $1`, sqlrow.Kept(at), tokenHash)
 	return translate(err, "session")
 }
 
@@ -97,13 +81,13 @@ func (s *Store) TouchSession(ctx context.Context, tokenHash []byte, at time.Time
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time, limit int) ([]chat.Session, error) {
 	return collectSessions(s.pool.Query(ctx, `DELETE FROM sessions WHERE token_hash IN (
 		SELECT token_hash FROM sessions WHERE expires_at <= $1 OR last_seen_at < $2
-		LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING `+sessionCols, toDB(now), toDB(idleBefore), limit))
+		LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING `+sqlrow.SessionCols, sqlrow.Kept(now), sqlrow.Kept(idleBefore), limit))
 }
 
 func (s *Store) TrimSessions(ctx context.Context, user chat.UserID, keep int) ([]chat.Session, error) {
 	return collectSessions(s.pool.Query(ctx, `DELETE FROM sessions WHERE token_hash IN (
 		SELECT token_hash FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC, created_at DESC OFFSET $2)
-		RETURNING `+sessionCols, string(user), keep))
+		RETURNING `+sqlrow.SessionCols, string(user), keep))
 }
 
 func (s *Store) KnownDevice(ctx context.Context, user chat.UserID, deviceHash []byte) (bool, error) {
@@ -118,8 +102,8 @@ func (s *Store) KnownDevice(ctx context.Context, user chat.UserID, deviceHash []
 
 func (s *Store) CreateTicket(ctx context.Context, t chat.Ticket) error {
 	_, err := s.pool.Exec(ctx,
-		`INSERT INTO ws_tickets (hash, token_hash, user_id, expires_at) VALUES ($1, $2, $3, $4)`,
-		t.Hash, t.TokenHash, string(t.UserID), toDB(t.ExpiresAt))
+		`INSERT INTO ws_tickets (`+sqlrow.TicketCols+`) VALUES ($1, $2, $3, $4)`,
+		t.Hash, t.TokenHash, string(t.UserID), sqlrow.Kept(t.ExpiresAt))
 	return translate(err, "ticket") // a deleted session: foreign key → NotFound
 }
 
@@ -127,25 +111,13 @@ func (s *Store) CreateTicket(ctx context.Context, t chat.Ticket) error {
 // row to one statement only, so a ticket redeemed twice at once is redeemed
 // once.
 func (s *Store) ConsumeTicket(ctx context.Context, hash []byte, now time.Time) (chat.Ticket, error) {
-	var (
-		t   chat.Ticket
-		exp time.Time
-	)
-	err := s.pool.QueryRow(ctx,
-		`DELETE FROM ws_tickets WHERE hash = $1 RETURNING hash, token_hash, user_id, expires_at`, hash).
-		Scan(&t.Hash, &t.TokenHash, &t.UserID, &exp)
-	if err != nil {
-		return chat.Ticket{}, translate(err, "ticket")
-	}
-	t.ExpiresAt = fromDB(exp)
-	if !now.Before(t.ExpiresAt) {
-		return chat.Ticket{}, chat.Errorf(chat.NotFound, "ticket expired")
-	}
-	return t, nil
+	t, err := sqlrow.ScanLiveTicket(s.pool.QueryRow(ctx,
+		`DELETE FROM ws_tickets WHERE hash = $1 RETURNING `+sqlrow.TicketCols, hash), now)
+	return t, translate(err, "ticket")
 }
 
 func (s *Store) DeleteExpiredTickets(ctx context.Context, now time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM ws_tickets WHERE expires_at <= $1`, toDB(now))
+	tag, err := s.pool.Exec(ctx, `DELETE FROM ws_tickets WHERE expires_at <= $1`, sqlrow.Kept(now))
 	if err != nil {
 		return 0, translate(err, "tickets")
 	}

@@ -17,7 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"time"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -27,6 +27,8 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"parley/internal/chat"
+	"parley/internal/groupcommit"
+	"parley/internal/sqlrow"
 )
 
 var _ chat.Store = (*Store)(nil)
@@ -36,7 +38,12 @@ var migrations embed.FS
 
 // Store implements chat.Store on a PostgreSQL database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool         *pgxpool.Pool
+	searchWindow int // docs in the first window of a message search (message_search.go)
+
+	appends   *groupcommit.Queue // group commit (commit.go)
+	stopping  chan struct{}      // closed by Close
+	closeOnce sync.Once
 }
 
 // Open connects to the database at dsn (a URL such as
@@ -69,7 +76,9 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	s := &Store{pool: pool, searchWindow: searchWindow, stopping: make(chan struct{})}
+	s.appends = groupcommit.Start(s.stopping, errClosed, func(err error) error { return translate(err, "message") }, s.commitQueued)
+	return s, nil
 }
 
 // Migrate applies the embedded migrations that db has not seen yet, into the
@@ -105,8 +114,14 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close waits for queries in flight and closes every connection.
+// Close finishes the batch being committed, refuses what is still queued,
+// and closes the pool. Calling it twice is safe.
 func (s *Store) Close() error {
-	s.pool.Close()
+	s.closeOnce.Do(func() {
+		close(s.stopping)
+		<-s.appends.Done()
+		s.pool.Close()
+	})
 	return nil
 }
 
@@ -128,6 +143,23 @@ func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	}
 }
 
+// collect reads every row of a query's result with scan and closes it; what
+// names the rows in errors. It takes the query's two results as they come.
+func collect[T any](rows pgx.Rows, err error, what string, scan func(sqlrow.Scanner) (T, error)) ([]T, error) {
+	return read(rows, err, what, func(r sqlrow.Rows) ([]T, error) { return sqlrow.All(r, scan) })
+}
+
+// read is collect for a reader of the whole result (sqlrow.Contacts, …).
+func read[T any](rows pgx.Rows, err error, what string, fn func(sqlrow.Rows) (T, error)) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, translate(err, what)
+	}
+	defer rows.Close()
+	v, err := fn(rows)
+	return v, translate(err, what)
+}
+
 // querier is what both the pool and a transaction offer, so a statement can
 // run on its own (its own transaction) or inside a larger one.
 type querier interface {
@@ -135,11 +167,3 @@ type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
-
-// toDB is t as it is kept: whole milliseconds, truncated (not rounded, so
-// 23:59:59.9996 stays in its second). Sending it in UTC is for readers of the
-// table; timestamptz keeps the instant either way.
-func toDB(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
-
-// fromDB puts a time read back (pgx returns local time) in UTC.
-func fromDB(t time.Time) time.Time { return t.UTC() }

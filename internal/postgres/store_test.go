@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,6 +38,25 @@ func openStore(tb testing.TB, dsn string) *postgres.Store {
 func TestStore(t *testing.T) {
 	dsn := testDSN(t)
 	storetest.Run(t, func(t *testing.T) chat.Store { return openStore(t, freshSchema(t, dsn)) })
+}
+
+func TestStoreNodes(t *testing.T) {
+	dsn := testDSN(t)
+	storetest.RunNodes(t, func(t *testing.T) (chat.Store, chat.Store) {
+		fresh := freshSchema(t, dsn)
+		return openStore(t, fresh), openStore(t, fresh)
+	})
+}
+
+// TestSearchWindows runs the search cases with windows of two and sixteen
+// docs, so their matches are found in every window of a search.
+func TestSearchWindows(t *testing.T) {
+	dsn := testDSN(t)
+	storetest.RunSearch(t, func(t *testing.T) chat.Store {
+		s := openStore(t, freshSchema(t, dsn))
+		s.SetSearchWindow(2)
+		return s
+	})
 }
 
 // TestConcurrentWritersOnSeparatePools is two nodes (two pools, started at
@@ -291,80 +309,28 @@ func TestLostConnectionsAreUnavailable(t *testing.T) {
 	}
 }
 
-// benchRoom makes a room with one member, who is the sender.
-func benchRoom(b *testing.B, s *postgres.Store, user chat.UserID) chat.RoomID {
-	b.Helper()
-	id := chat.RoomID(uuid.Must(uuid.NewV7()).String())
-	_, _, err := s.CreateRoom(b.Context(), chat.NewRoom{
-		ID: id, Kind: chat.Group, Name: "bench", Creator: user, CreatedAt: time.Now(),
-		Message: chat.NewMessage{ID: uuid.Must(uuid.NewV7()).String(), Kind: chat.System,
-			System: &chat.SystemEvent{Type: chat.RoomCreated, Actor: user}, CreatedAt: time.Now()},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return id
-}
+func benchStore(tb testing.TB) chat.Store { return openStore(tb, freshSchema(tb, testDSN(tb))) }
 
-func benchUser(b *testing.B, s *postgres.Store, name string) chat.UserID {
-	b.Helper()
-	id := chat.UserID(uuid.Must(uuid.NewV7()).String())
-	if _, err := s.CreateUser(b.Context(), chat.NewUser{ID: id, Username: name, DisplayName: name, PasswordHash: "h", CreatedAt: time.Now()}); err != nil {
-		b.Fatal(err)
-	}
-	return id
-}
+// Over loopback to the local server.
+func BenchmarkAppendMessage(b *testing.B) { storetest.BenchAppendMessage(b, benchStore, 1) }
 
-// BenchmarkAppendMessage measures committed sends, each its own transaction
-// with a client_id (so the idempotency lookup is paid too), as the service
-// issues them, over loopback to the local server.
-func BenchmarkAppendMessage(b *testing.B) {
-	dsn := testDSN(b)
-	b.Run("OneRoom", func(b *testing.B) {
-		s := openStore(b, freshSchema(b, dsn))
-		user := benchUser(b, s, "sender")
-		room := benchRoom(b, s, user)
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			i++
-			_, _, err := s.AppendMessage(b.Context(), chat.NewMessage{
-				ID: uuid.Must(uuid.NewV7()).String(), RoomID: room, SenderID: user, ClientID: fmt.Sprint("c", i),
-				Kind: chat.Text, Text: "hello, world", CreatedAt: time.Now(),
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
+func BenchmarkMember(b *testing.B) { storetest.BenchMember(b, benchStore) }
+
+func BenchmarkMessages(b *testing.B) { storetest.BenchMessages(b, benchStore) }
+
+func TestSearchBacklog(t *testing.T) {
+	dsn := freshSchema(t, testDSN(t))
+	s := openStore(t, dsn)
+	storetest.RunBacklog(t, s, func(t *testing.T) {
+		conn, err := pgx.Connect(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
 		}
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-	})
-
-	b.Run("ParallelManyRooms", func(b *testing.B) {
-		const rooms = 64
-		s := openStore(b, freshSchema(b, dsn))
-		users := make([]chat.UserID, rooms)
-		ids := make([]chat.RoomID, rooms)
-		for i := range rooms {
-			users[i] = benchUser(b, s, fmt.Sprint("sender", i))
-			ids[i] = benchRoom(b, s, users[i])
+		defer conn.Close(t.Context())
+		if _, err := conn.Exec(t.Context(), `DELETE FROM search_docs;
+			UPDATE search_backlog SET below = '~', next_doc = -1, walked = 0, finished = false,
+				total = (SELECT count(*) FROM messages)`); err != nil {
+			t.Fatal(err)
 		}
-		var next, sent atomic.Int64
-		b.ReportAllocs()
-		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			r := int(next.Add(1)-1) % rooms
-			for pb.Next() {
-				n := sent.Add(1)
-				_, _, err := s.AppendMessage(b.Context(), chat.NewMessage{
-					ID: uuid.Must(uuid.NewV7()).String(), RoomID: ids[r], SenderID: users[r], ClientID: fmt.Sprint("c", n),
-					Kind: chat.Text, Text: "hello, world", CreatedAt: time.Now(),
-				})
-				if err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 	})
 }

@@ -19,6 +19,8 @@ const (
 	CloseRestart      = delivery.CloseRestart      // server shutting down or draining; a room could not be loaded
 	CloseTooSlow      = 4001                       // outbound queue overflowed
 	CloseIdle         = 4002                       // no frame or pong within the pong wait
+	CloseTooManyConns = 4003                       // the user has --max-conns-per-user open on this node
+	ClosePolicy       = 1008                       // frames keep coming after being refused as too many
 	CloseSessionEnded = delivery.CloseSessionEnded // logged out or token revoked
 )
 
@@ -56,7 +58,14 @@ type Conn struct {
 	pingSlot  uint8         // the slice of each ping round this connection is pinged in
 	partial   []byte        // an incomplete frame carried over to the next read
 	msg       assembler     // a fragmented message being assembled
-	limiter   *rate.Limiter // inbound frames; made at the first data frame
+	limiter   *rate.Limiter // inbound frames; made at the first frame
+	refused   int           // inbound frames refused in a row
+	work      pipeline      // frames read and not yet answered (pipeline.go)
+	// unacked is the bytes a poll session returned and the client has not
+	// confirmed: they count against MaxQueueBytes with the queue, so a
+	// client that never confirms is closed as too slow like one that never
+	// reads.
+	unacked atomic.Int64
 
 	// The poller's registration; pollMu orders it against closing the socket,
 	// so a descriptor number reused by a new connection is never touched.
@@ -105,7 +114,7 @@ func (c *Conn) push(f outFrame) {
 		c.mu.Unlock()
 		return
 	}
-	if c.queued+len(f.b) > c.cfg.MaxQueueBytes {
+	if c.queued+len(f.b)+int(c.unacked.Load()) > c.cfg.MaxQueueBytes {
 		c.queue, c.spare, c.queued = nil, nil, 0
 		c.closeCode, c.closeMsg = CloseTooSlow, "too slow: reconnect and resume"
 		c.cfg.Metrics.SlowClose()
@@ -148,9 +157,25 @@ func (c *Conn) release(first []byte) {
 	c.mu.Unlock()
 }
 
+// attachSocket gives a connection held through its handshake its socket.
+// Its writer starts at release, after the ready frame, whatever happened
+// meanwhile: a close decided during the hold (too slow, session ended) is
+// sent then.
+func (c *Conn) attachSocket(nc net.Conn, partial []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.nc, c.partial = nc, partial
+	if sc, ok := nc.(syscall.Conn); ok {
+		c.raw, _ = sc.SyscallConn()
+	}
+}
+
 func (c *Conn) startWriterLocked() {
 	if c.held && c.closeCode == 0 {
 		return
+	}
+	if c.nc == nil && c.poll == nil {
+		return // no socket yet: release starts the writer
 	}
 	if c.poll != nil {
 		c.poll.signal()

@@ -1,11 +1,13 @@
-// Package realtime holds the live half of Parley: the hub that routes events
-// to local connections, the connections with their bounded queues and batching
-// writers, and the WebSocket transport.
+// Package realtime holds the live transports of Parley: the WebSocket
+// handshake, framing and epoll poller, the connections with their bounded
+// queues and batching writers, long-poll sessions, and the decoding of client
+// frames. Which connection gets which event is internal/delivery's job.
 package realtime
 
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 
 	"parley/internal/chat"
 	"parley/internal/clientjson"
@@ -40,6 +42,9 @@ type (
 		RoomID chat.RoomID `json:"room_id" required:"true"`
 		Typing bool        `json:"typing" required:"true"`
 	}
+	FocusFrame struct {
+		Focused bool `json:"focused" required:"true"`
+	}
 )
 
 // DecodeClientFrame parses one client frame. It never panics: any input is
@@ -53,7 +58,7 @@ func DecodeClientFrame(b []byte) (ClientFrame, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return f, chat.Errorf(chat.Invalid, "frame is not a JSON object: %s", jsonErr(err))
 	}
-	if len(f.ID) > 64 {
+	if utf8.RuneCountInString(f.ID) > 64 { // characters are code points, as everywhere (docs/protocol.md)
 		return ClientFrame{Type: f.Type}, chat.Errorf(chat.Invalid, "id must be at most 64 characters")
 	}
 	if f.Type == "" {
@@ -105,8 +110,24 @@ type wireError struct {
 
 // ReadyData is the payload of the ready frame, the first frame on every connection.
 type ReadyData struct {
-	User  chat.User          `json:"user"`
-	Rooms []chat.RoomSummary `json:"rooms"`
+	User           chat.User           `json:"user"`
+	Rooms          []chat.RoomSummary  `json:"rooms"`
+	NotifySettings chat.NotifySettings `json:"notify_settings"`
+}
+
+// encodeReady is the ready frame of d, its rooms bounded each
+// (chat.ReadyRooms) so that the largest fits the queue. It leaves <, > and &
+// as they are rather than escaping each as six bytes: the frame is never
+// embedded in HTML, and the bound is worked out for four bytes a character.
+func encodeReady(d ReadyData) []byte {
+	d.Rooms = chat.ReadyRooms(d.Rooms)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(serverFrame{Type: "ready", Data: d}); err != nil {
+		return encodeFrame(serverFrame{Type: "error", Error: &wireError{Code: chat.Internal, Message: "internal error"}})
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 func encodeFrame(f serverFrame) []byte {

@@ -25,6 +25,8 @@ func FuzzDecodeClientFrame(f *testing.F) {
 		`{"id":"6","type":"send","data":{"room_id":"r","text":"\udc00"}}`, `{"id":"\ud800","type":"ping"}`,
 		`{"type":"send","data":{"room_id":"r","text":"\ud83d\udc4d \ufffd"}}`, "{\"type\":\"send\",\"data\":{\"text\":\"\xff\"}}",
 		`{"type":"read","data":{"room_id":"r"}}`, `{"type":"typing","data":{"room_id":"r","typing":null}}`,
+		`{"id":"7","type":"focus","data":{"focused":true}}`, `{"type":"focus","data":{"focused":"yes"}}`,
+		`{"type":"focus","data":{}}`, `{"type":"focus"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -40,7 +42,7 @@ func FuzzDecodeClientFrame(f *testing.F) {
 			t.Fatalf("%q decoded to %+v, with a U+FFFD it does not spell", b, fr)
 		}
 		for _, v := range []any{&chat.SendRequest{}, &ReadFrame{}, &EditFrame{}, &DeleteFrame{},
-			&chat.ReactRequest{}, &TypingFrame{}} {
+			&chat.ReactRequest{}, &TypingFrame{}, &FocusFrame{}} {
 			err := DecodeData(fr, v)
 			if err != nil && chat.ErrorCode(err) != chat.Invalid {
 				t.Fatalf("data error %v is not invalid", err)

@@ -43,7 +43,8 @@ type PollBatch struct {
 	Cursor int64             `json:"cursor"`
 	Events []json.RawMessage `json:"events"`
 	// Closed is set when the session has ended, with the close code a
-	// WebSocket would have received (4000–4499: open a new session and resume).
+	// WebSocket would have received (4000–4499: open a new session and
+	// resume); the end of the login is a 401 instead.
 	Closed *PollClosed `json:"closed,omitempty"`
 }
 
@@ -81,11 +82,16 @@ func (s *Server) OpenPoll(ctx context.Context, sess chat.Session, user chat.User
 	if _, taken := s.polls.LoadOrStore(ps.id, ps); taken {
 		return PollBatch{}, chat.Errorf(chat.Conflict, "that session id is taken: pick another")
 	}
-	if !s.admit() {
+	if err := s.admit(user.ID); err != nil {
 		s.polls.Delete(ps.id)
-		return PollBatch{}, chat.Errorf(chat.Unavailable, "server is shutting down")
+		return PollBatch{}, err
 	}
-	s.setup(c, user)
+	snap, err := s.attach(ctx, c, user)
+	if err != nil {
+		c.closeSocket() // detaches it and forgets the session
+		return PollBatch{}, err
+	}
+	s.setup(c, user, snap)
 	return s.Poll(ctx, sess, ps.id, 0, 0)
 }
 
@@ -107,6 +113,7 @@ func (s *Server) Poll(ctx context.Context, sess chat.Session, id string, cursor 
 	// Confirmed batches are done with; unconfirmed ones are sent again.
 	i := 0
 	for i < len(ps.unacked) && ps.unacked[i].cursor <= cursor {
+		ps.c.unacked.Add(-int64(len(ps.unacked[i].out.b)))
 		i++
 	}
 	ps.unacked = append(ps.unacked[:0], ps.unacked[i:]...)
@@ -121,6 +128,13 @@ func (s *Server) Poll(ctx context.Context, sess chat.Session, id string, cursor 
 	defer timer.Stop()
 	for {
 		ps.mu.Lock()
+		if code, msg, ended := ps.c.closedWith(); ended && code == CloseTooSlow {
+			// Queued and unconfirmed events passed the bound: the session
+			// is over, whatever it still holds (the client resumes by seq).
+			ps.mu.Unlock()
+			ps.c.closeSocket()
+			return PollBatch{Session: id, Cursor: cursor, Events: []json.RawMessage{}, Closed: &PollClosed{code, msg}}, nil
+		}
 		if len(ps.unacked) == 0 {
 			ps.take()
 		}
@@ -132,6 +146,11 @@ func (s *Server) Poll(ctx context.Context, sess chat.Session, id string, cursor 
 		ps.mu.Unlock()
 		if code, msg, ended := ps.c.closedWith(); ended {
 			ps.c.closeSocket()
+			if code == CloseSessionEnded {
+				// The login is gone: the poll answers as every request with
+				// its token now does, so a REST client needs one rule for it.
+				return PollBatch{}, chat.Errorf(chat.Unauthorized, "session ended: log in again")
+			}
 			return PollBatch{Session: id, Cursor: cursor, Events: []json.RawMessage{}, Closed: &PollClosed{code, msg}}, nil
 		}
 		select {
@@ -158,6 +177,7 @@ func (ps *pollSession) take() {
 		}
 		ps.next++
 		ps.unacked = append(ps.unacked, pollItem{cursor: ps.next, out: f})
+		c.unacked.Add(int64(len(f.b)))
 		c.cfg.Metrics.Wrote(f.events)
 	}
 }

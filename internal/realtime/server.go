@@ -2,8 +2,10 @@ package realtime
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -11,14 +13,13 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
-	"golang.org/x/time/rate"
 
 	"parley/internal/chat"
 	"parley/internal/delivery"
+	"parley/internal/outage"
 )
 
 // Server accepts WebSocket connections and reads their frames. A
@@ -33,9 +34,15 @@ type Server struct {
 	poller   *poller // nil: each connection has a blocking reader goroutine
 	readBufs sync.Pool
 	closing  atomic.Bool
-	admitMu  sync.Mutex     // orders wg.Add against Shutdown's Wait
-	wg       sync.WaitGroup // one per open connection
-	polls    sync.Map       // long-poll session id → *pollSession
+	stopped  context.Context // done when Shutdown begins: held handshakes stop waiting
+	stop     context.CancelFunc
+	admitMu  sync.Mutex          // orders wg.Add against Shutdown's Wait
+	wg       sync.WaitGroup      // one per open connection
+	perUser  map[chat.UserID]int // open connections (WebSockets and poll sessions) per user; under admitMu
+	polls    sync.Map            // long-poll session id → *pollSession
+	// focusID names this server's connections' focus reports in presence,
+	// which the whole cluster shares (focusKey).
+	focusID string
 }
 
 // readBufSize is one read's worth of client frames; a frame that does not fit
@@ -45,7 +52,9 @@ const readBufSize = 16 << 10
 // NewServer serves connections whose events hub delivers.
 func NewServer(hub *delivery.Hub, svc *chat.Service, log *slog.Logger, cfg Config) *Server {
 	c := cfg.withDefaults()
-	s := &Server{hub: hub, svc: svc, cfg: &c, log: log, upgrader: ws.HTTPUpgrader{Timeout: 10 * time.Second}}
+	s := &Server{hub: hub, svc: svc, cfg: &c, log: log, upgrader: ws.HTTPUpgrader{Timeout: 10 * time.Second},
+		perUser: make(map[chat.UserID]int), focusID: rand.Text()}
+	s.stopped, s.stop = context.WithCancel(context.Background())
 	s.readBufs.New = func() any { b := make([]byte, readBufSize); return &b }
 	if pollSupported {
 		p, err := newPoller(s.wake)
@@ -86,8 +95,16 @@ func refuse(w http.ResponseWriter, status int, code chat.Code, msg string) {
 	json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": string(code), "message": msg}})
 }
 
-// Serve upgrades the request and serves the connection until it ends. The
-// caller has authenticated sess and resolved its user.
+// Serve loads the connection's snapshot, upgrades the request and serves
+// the connection until it ends. The caller has authenticated sess and
+// resolved its user.
+//
+// The snapshot (the user's rooms, for the ready frame) is loaded before the
+// 101, so a store that cannot answer is an HTTP status, not a WebSocket that
+// opens and closes. While the store is unavailable the handshake is held and
+// the load retried, for up to ConnectHold (decision 0022): a store restart
+// costs a connecting client a wait, not a failure. After the hold the
+// client gets 503 with Retry-After.
 func (s *Server) Serve(w http.ResponseWriter, r *http.Request, sess chat.Session, user chat.User) {
 	if s.closing.Load() {
 		refuse(w, http.StatusServiceUnavailable, chat.Unavailable, "server is shutting down")
@@ -97,48 +114,139 @@ func (s *Server) Serve(w http.ResponseWriter, r *http.Request, sess chat.Session
 		refuse(w, http.StatusForbidden, chat.Forbidden, "origin not allowed")
 		return
 	}
+	// The connection exists, held, before its socket does: the hub delivers
+	// to it from the moment the snapshot is taken, and what it delivers
+	// waits behind the ready frame.
+	c := newConn(nil, user.ID, sess.ID, s.cfg)
+	c.tokenHash = sess.TokenHash
+	c.onEnd = s.ended
+	if err := s.admit(user.ID); err != nil {
+		if chat.ErrorCode(err) == chat.RateLimited {
+			s.refuseOpen(w, r, CloseTooManyConns, chat.ErrorMessage(err))
+			return
+		}
+		refuse(w, http.StatusServiceUnavailable, chat.Unavailable, "server is shutting down")
+		return
+	}
+	snap, err := s.attach(r.Context(), c, user)
+	if err != nil {
+		c.closeSocket() // detaches it
+		if r.Context().Err() != nil {
+			return // the client gave up waiting
+		}
+		if s.closing.Load() {
+			refuse(w, http.StatusServiceUnavailable, chat.Unavailable, "server is shutting down")
+			return
+		}
+		if chat.ErrorCode(err) == chat.Unavailable {
+			refuse(w, http.StatusServiceUnavailable, chat.Unavailable, "rooms could not be loaded: retry later")
+			return
+		}
+		s.log.Error("connect failed", "err", err)
+		refuse(w, http.StatusInternalServerError, chat.Internal, "internal error")
+		return
+	}
 	nc, rw, _, err := s.upgrader.Upgrade(r, w)
 	if err != nil {
 		if nc != nil {
 			nc.Close() // the upgrader has answered the client
 		}
+		c.closeSocket()
 		return
 	}
-	c := newConn(nc, user.ID, sess.ID, s.cfg)
-	c.tokenHash = sess.TokenHash
-	if sc, ok := nc.(syscall.Conn); ok {
-		c.raw, _ = sc.SyscallConn()
-	}
+	lowerNotSent(nc)
+	var partial []byte
 	if n := rw.Reader.Buffered(); n > 0 { // frames sent right behind the handshake
 		b, _ := rw.Reader.Peek(n)
-		c.partial = slices.Clone(b)
+		partial = slices.Clone(b)
 	}
-	c.onEnd = s.ended
-	if !s.admit() {
-		nc.Write(closeFrame(CloseRestart, "server restarting: reconnect and resume"))
-		nc.Close()
-		return
-	}
+	c.attachSocket(nc, partial)
 	// The connection lives on goroutines of its own so that this handler's
 	// return frees what the HTTP request held (net/http's buffers, the Gin
 	// context, a stack grown by the middleware chain).
-	go s.setup(c, user)
+	go s.setup(c, user, snap)
 }
 
-// setup attaches the connection to the hub, queues its ready frame and
-// starts reading; on failure it tells the client to reconnect.
-func (s *Server) setup(c *Conn, user chat.User) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	rooms, err := s.hub.Attach(ctx, c, func() ([]chat.RoomSummary, error) { return s.svc.Rooms(ctx, user.ID) })
-	cancel()
-	if err != nil {
-		c.Close(CloseRestart, "could not load rooms: reconnect")
-		return
+// holdKey marks a request whose store work may be held: its value is the
+// hold's deadline.
+type holdKey struct{}
+
+// BeginHold marks r as a connect (a WebSocket handshake) whose store work
+// may wait for an unavailable store: every Hold on its context shares one
+// deadline, ConnectHold from now.
+func (s *Server) BeginHold(r *http.Request) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), holdKey{}, time.Now().Add(s.cfg.ConnectHold)))
+}
+
+// EndHolds ends every held handshake with 503 and holds no new one: the
+// node is going away. Shutdown calls it too.
+func (s *Server) EndHolds() {
+	s.admitMu.Lock()
+	s.closing.Store(true)
+	s.admitMu.Unlock()
+	s.stop()
+}
+
+// Held reports whether ctx is a connect's, marked by BeginHold.
+func Held(ctx context.Context) bool {
+	_, ok := ctx.Value(holdKey{}).(time.Time)
+	return ok
+}
+
+// Hold calls fn until it succeeds, fails with anything but
+// chat.Unavailable, or the hold ends: at the deadline BeginHold set on ctx,
+// else ConnectHold from now — or when Shutdown begins, so that a draining
+// node does not wait out its holds. An error after the hold is still
+// Unavailable.
+func (s *Server) Hold(ctx context.Context, fn func(context.Context) error) error {
+	deadline, ok := ctx.Value(holdKey{}).(time.Time)
+	if !ok {
+		deadline = time.Now().Add(s.cfg.ConnectHold)
 	}
+	hold, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	defer context.AfterFunc(s.stopped, cancel)()
+	err := outage.Hold(hold, func(err error) bool { return chat.ErrorCode(err) == chat.Unavailable }, fn)
+	if err != nil && hold.Err() != nil && ctx.Err() == nil && chat.ErrorCode(err) != chat.Unavailable {
+		// Time ran out inside the last attempt: the client hears
+		// "unavailable", never an internal error.
+		return chat.Wrap(chat.Unavailable, err, "service unavailable: retry later")
+	}
+	return err
+}
+
+// attach hands c to the hub and loads its snapshot, held while the store is
+// unavailable. On failure the caller ends c.
+func (s *Server) attach(ctx context.Context, c *Conn, user chat.User) (snapshot, error) {
+	var snap snapshot
+	rooms, err := s.hub.Attach(ctx, c, func() (rooms []chat.RoomSummary, err error) {
+		err = s.Hold(ctx, func(ctx context.Context) (err error) {
+			if rooms, err = s.svc.Rooms(ctx, user.ID); err != nil {
+				return err
+			}
+			snap.notify, err = s.svc.NotifySettings(ctx, user.ID)
+			return err
+		})
+		return rooms, err
+	})
+	snap.rooms = rooms
+	return snap, err
+}
+
+// snapshot is what a connection's ready frame carries besides the user.
+type snapshot struct {
+	rooms  []chat.RoomSummary
+	notify chat.NotifySettings
+}
+
+// setup starts delivery to a connection whose snapshot is loaded, queues
+// its ready frame and starts reading.
+func (s *Server) setup(c *Conn, user chat.User, snap snapshot) {
+	rooms := snap.rooms
 	// Delivery starts before the ready frame is written, so nothing published
 	// in between is missed; release puts ready ahead of all of it.
 	s.hub.Start(context.Background(), c, rooms)
-	c.release(encodeFrame(serverFrame{Type: "ready", Data: ReadyData{User: user, Rooms: rooms}}))
+	c.release(encodeReady(ReadyData{User: user, Rooms: snap.rooms, NotifySettings: snap.notify}))
 	s.svc.Connected(context.Background(), user.ID, rooms)
 	c.announced.Store(true)
 	if s.closing.Load() { // Shutdown began while this connection was being set up
@@ -169,275 +277,53 @@ func (s *Server) conns() []*Conn {
 	return out
 }
 
-// admit counts a new connection unless Shutdown has begun.
-func (s *Server) admit() bool {
+// admit counts a new connection of user unless Shutdown has begun or the
+// user has MaxConnsPerUser open on this node already. The place is taken
+// here, before the snapshot is loaded, so concurrent opens cannot overshoot;
+// ended gives it back.
+func (s *Server) admit(user chat.UserID) error {
 	s.admitMu.Lock()
 	defer s.admitMu.Unlock()
 	if s.closing.Load() {
-		return false
+		return chat.Errorf(chat.Unavailable, "server is shutting down")
 	}
+	if s.perUser[user] >= s.cfg.MaxConnsPerUser {
+		return chat.Errorf(chat.RateLimited, "too many connections: at most %d WebSockets and poll sessions per user", s.cfg.MaxConnsPerUser)
+	}
+	s.perUser[user]++
 	s.wg.Add(1)
-	return true
+	return nil
+}
+
+// refuseOpen upgrades the request only to close it at once with code: a
+// browser sees a WebSocket's close code, never the status of a refused
+// handshake.
+func (s *Server) refuseOpen(w http.ResponseWriter, r *http.Request, code int, reason string) {
+	nc, _, _, err := s.upgrader.Upgrade(r, w)
+	if err != nil {
+		if nc != nil {
+			nc.Close()
+		}
+		return
+	}
+	nc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	nc.Write(closeFrame(code, reason))
+	nc.Close()
 }
 
 // ended is every connection's last step, whoever closed it.
 func (s *Server) ended(c *Conn) {
+	s.admitMu.Lock()
+	if s.perUser[c.user]--; s.perUser[c.user] <= 0 {
+		delete(s.perUser, c.user)
+	}
+	s.admitMu.Unlock()
 	s.hub.Detach(c)
+	s.svc.Unfocus(context.Background(), c.user, s.focusKey(c))
 	if c.announced.Load() {
 		s.svc.Disconnected(context.Background(), c.user)
 	}
 	s.wg.Done()
-}
-
-// wake starts a reader for a connection whose socket became readable,
-// unless one is at work already.
-func (s *Server) wake(c *Conn) {
-	if c.reading.CompareAndSwap(false, true) {
-		go s.readReady(c)
-	}
-}
-
-// readReady drains a readable socket without blocking, handles every complete
-// frame, then gives the connection back to the poller.
-func (s *Server) readReady(c *Conn) {
-	bp := s.readBufs.Get().(*[]byte)
-	defer s.readBufs.Put(bp)
-	if len(c.partial) > 0 { // bytes that came with the handshake
-		if err := s.consume(c, c.partial); err != nil {
-			s.endRead(c, err)
-			return
-		}
-	}
-	for range 64 { // then let other connections' readers run; re-arming reports the rest
-		data, err := c.read(*bp, readNow)
-		if err == nil && len(data) == 0 {
-			break
-		}
-		if err == nil {
-			err = s.consume(c, data)
-		}
-		if err != nil {
-			s.endRead(c, err)
-			return
-		}
-	}
-	c.reading.Store(false)
-	if s.closing.Load() {
-		s.shutdownConn(c)
-		return
-	}
-	if err := s.poller.rearm(c); err != nil {
-		c.closeSocket()
-	}
-}
-
-// readBlocking is the reader where there is no poller: a goroutine per
-// connection, blocked in Read while the client is quiet.
-func (s *Server) readBlocking(c *Conn) {
-	bp := s.readBufs.Get().(*[]byte)
-	defer s.readBufs.Put(bp)
-	blocking := func(c *Conn, b []byte) (int, error) { return c.nc.Read(b) }
-	for {
-		data, err := c.read(*bp, blocking)
-		if !c.reading.CompareAndSwap(false, true) {
-			return // Shutdown took the connection while we waited
-		}
-		if err == nil {
-			err = s.consume(c, data)
-		}
-		if err != nil {
-			s.endRead(c, err)
-			return
-		}
-		c.reading.Store(false)
-	}
-}
-
-// read reads into buf, or, while an incomplete frame is carried over, into
-// the free space behind it so the frame completes in place. It returns the
-// bytes to parse: the new ones, or the carried frame extended by them.
-func (c *Conn) read(buf []byte, readFn func(*Conn, []byte) (int, error)) ([]byte, error) {
-	if len(c.partial) == 0 {
-		n, err := readFn(c, buf)
-		return buf[:n], err
-	}
-	if cap(c.partial)-len(c.partial) < 4096 {
-		c.partial = slices.Grow(c.partial, max(len(c.partial), readBufSize))
-	}
-	n, err := readFn(c, c.partial[len(c.partial):cap(c.partial)])
-	if n == 0 {
-		return nil, err
-	}
-	return c.partial[:len(c.partial)+n], err
-}
-
-// consume handles the complete frames in data and keeps an incomplete one at
-// its end in c.partial for the next read.
-func (s *Server) consume(c *Conn, data []byte) error {
-	if len(data) == 0 {
-		return nil
-	}
-	rest, err := s.frames(c, data)
-	if err != nil {
-		return err
-	}
-	switch {
-	case len(rest) == 0:
-		c.partial = nil
-	case c.partial != nil && &data[0] == &c.partial[0]:
-		c.partial = c.partial[:copy(c.partial[:cap(c.partial)], rest)] // slide the tail to the front
-	default:
-		c.partial = slices.Clone(rest) // out of the shared read buffer
-	}
-	return nil
-}
-
-// frames handles each complete frame at the front of buf and returns the rest.
-func (s *Server) frames(c *Conn, buf []byte) ([]byte, error) {
-	cfg := s.cfg
-	for {
-		f, n, err := parseFrame(buf, cfg.ReadLimit)
-		if err == errIncomplete {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		buf = buf[n:]
-		c.lastFrame.Store(time.Now().UnixNano())
-		switch f.op {
-		case ws.OpPing:
-			c.enqueueControl(controlFrame(ws.OpPong, f.payload))
-		case ws.OpPong: // liveness only
-		case ws.OpClose:
-			return nil, closeReceived(f.payload)
-		default:
-			msg, err := c.msg.add(f, int(cfg.ReadLimit))
-			if err != nil {
-				return nil, err
-			}
-			if msg == nil {
-				continue
-			}
-			if s.closing.Load() {
-				return nil, errShuttingDown
-			}
-			cfg.Metrics.FramesIn.Add(1)
-			if c.limiter == nil {
-				c.limiter = rate.NewLimiter(rate.Limit(cfg.FramesPerSecond), cfg.FrameBurst)
-			}
-			if !c.limiter.Allow() {
-				cfg.Metrics.ErrorFrames.Add(1)
-				c.enqueue(errorFrame(frameID(msg), chat.Errorf(chat.RateLimited, "too many frames, slow down")))
-				continue
-			}
-			s.handle(c, msg)
-		}
-	}
-}
-
-var (
-	errPeerGone     = errors.New("peer closed the connection")
-	errShuttingDown = errors.New("server shutting down")
-)
-
-// endRead ends a connection whose reading failed or finished.
-func (s *Server) endRead(c *Conn, err error) {
-	var pe *protocolError
-	var pc *peerClosed
-	switch {
-	case errors.Is(err, errShuttingDown):
-		s.shutdownConn(c)
-	case errors.As(err, &pc):
-		c.Close(pc.code, "")
-	case errors.As(err, &pe):
-		c.Close(pe.code, pe.msg)
-	default: // the peer is gone: nothing more can be written
-		c.closeSocket()
-	}
-}
-
-func (s *Server) shutdownConn(c *Conn) {
-	c.Close(CloseRestart, "server restarting: reconnect and resume")
-}
-
-func (s *Server) handle(c *Conn, data []byte) {
-	f, err := DecodeClientFrame(data)
-	if err != nil {
-		s.cfg.Metrics.ErrorFrames.Add(1)
-		c.enqueue(errorFrame(f.ID, err))
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	reply, err := s.dispatch(ctx, c, f)
-	if err != nil {
-		s.cfg.Metrics.ErrorFrames.Add(1)
-		if chat.ErrorCode(err) == chat.Internal {
-			// As over REST: the client sees a generic message, the log the detail.
-			s.log.Error("frame failed", "type", f.Type, "err", err)
-		}
-		c.enqueue(errorFrame(f.ID, err))
-		return
-	}
-	c.enqueue(ackFrame(f.ID, reply))
-}
-
-func (s *Server) dispatch(ctx context.Context, c *Conn, f ClientFrame) (any, error) {
-	switch f.Type {
-	case "send":
-		var r chat.SendRequest
-		if err := DecodeData(f, &r); err != nil {
-			return nil, err
-		}
-		return s.svc.Send(ctx, c.user, r)
-	case "read":
-		var r ReadFrame
-		if err := DecodeData(f, &r); err != nil {
-			return nil, err
-		}
-		return s.svc.MarkRead(ctx, c.user, r.RoomID, r.Seq)
-	case "edit":
-		var r EditFrame
-		if err := DecodeData(f, &r); err != nil {
-			return nil, err
-		}
-		return s.svc.Edit(ctx, c.user, r.RoomID, r.Seq, r.Text)
-	case "delete":
-		var r DeleteFrame
-		if err := DecodeData(f, &r); err != nil {
-			return nil, err
-		}
-		return s.svc.Delete(ctx, c.user, r.RoomID, r.Seq)
-	case "typing":
-		var r TypingFrame
-		if err := DecodeData(f, &r); err != nil {
-			return nil, err
-		}
-		return struct{}{}, s.svc.Typing(ctx, c.user, r.RoomID, r.Typing)
-	case "ping":
-		return struct{}{}, nil
-	case "react":
-		var r chat.ReactRequest
-		if err := DecodeData(f, &r); err != nil {
-			return nil, err
-		}
-		return s.svc.React(ctx, c.user, r)
-	}
-	return nil, chat.Errorf(chat.Invalid, "unknown frame type %q", truncate(f.Type, 32))
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
-
-// frameID recovers a request id for an error reply without a full decode.
-func frameID(data []byte) string {
-	f, _ := DecodeClientFrame(data)
-	return f.ID
 }
 
 // pingSlices is how many slices a round of pings is spread over. Pinged all
@@ -507,18 +393,59 @@ func (s *Server) TouchSessions(ctx context.Context, every time.Duration, touch f
 	}
 }
 
+// CheckSessions looks up the session of every open WebSocket and poll
+// session each interval, and closes those whose session gone reports as
+// ended or expired with CloseSessionEnded. The session_ended event closes
+// them at once; this bounds how long they last when that event is lost (a
+// broker outage, a row deleted by hand) or when a session simply reaches
+// its end: at most one interval.
+func (s *Server) CheckSessions(ctx context.Context, every time.Duration, gone func(ctx context.Context, tokenHashes [][]byte) map[string]bool) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		conns := s.conns()
+		seen := make(map[string]struct{})
+		var hashes [][]byte
+		for _, c := range conns {
+			if _, dup := seen[string(c.tokenHash)]; dup || c.tokenHash == nil {
+				continue
+			}
+			seen[string(c.tokenHash)] = struct{}{}
+			hashes = append(hashes, c.tokenHash)
+		}
+		if len(hashes) == 0 {
+			continue
+		}
+		ended := gone(ctx, hashes)
+		for _, c := range conns {
+			if ended[string(c.tokenHash)] {
+				c.Close(CloseSessionEnded, "session ended")
+			}
+		}
+	}
+}
+
 // Shutdown stops accepting connections, lets every connection finish the
 // frame it is handling (so its ack is written), then closes each one with
 // CloseRestart after its queue drains.
 func (s *Server) Shutdown(ctx context.Context) error {
-	s.admitMu.Lock()
-	s.closing.Store(true)
-	s.admitMu.Unlock()
+	s.EndHolds()
 	for _, c := range s.conns() {
 		// An idle connection is taken from the poller and closed now; one
 		// with a reader at work is closed by that reader after its frame.
+		// One whose frames are still being answered is closed behind the
+		// answers.
 		if c.reading.CompareAndSwap(false, true) {
-			s.shutdownConn(c)
+			if c.work.idle() {
+				s.shutdownConn(c)
+			} else {
+				go s.shutdownConn(c)
+			}
 		}
 		if ps := c.poll; ps != nil {
 			// A waiting poll returns the close code; a session that nobody
@@ -544,4 +471,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return errors.New("realtime: connections still draining at shutdown deadline")
 	}
+}
+
+// focusKey names c's focus reports cluster-wide: this server's random id
+// and the connection's address, which no other open connection of this
+// server has.
+func (s *Server) focusKey(c *Conn) string {
+	return fmt.Sprintf("%s:%p", s.focusID, c)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,7 +86,10 @@ func WithPublishQueue(n int) Option {
 }
 
 // Bus is a chat.Bus on Redis Pub/Sub: every node publishes to and subscribes
-// to the channels "parley:<topic>".
+// to the channels "parley:<topic>". On a Redis Cluster the channels are
+// sharded (SPUBLISH, SSUBSCRIBE): each topic's events go through the master
+// that owns the channel's slot only, so the cluster's pub/sub traffic is
+// spread over its shards instead of being broadcast to every node of it.
 //
 // An event reaches this node's own subscribers directly, in the publisher's
 // goroutine, as on the in-process bus: delivery between two users of one node
@@ -99,7 +101,8 @@ func WithPublishQueue(n int) Option {
 // message shows the gap), never this node its latency. The node's own events
 // coming back from Redis are recognised by their Origin and skipped.
 //
-// One dedicated connection carries this node's subscriptions. Subscribe and
+// One dedicated connection carries this node's subscriptions (on a cluster,
+// one to each master, carrying the channels of its slots). Subscribe and
 // cancel only change the local subscriber table and wake the connection's
 // goroutine, which brings the Redis subscriptions in line with the table
 // (SUBSCRIBE a topic's channel when it gets its first local subscriber,
@@ -118,11 +121,20 @@ func WithPublishQueue(n int) Option {
 //
 // When the connection drops, a goroutine reconnects with backoff, subscribes
 // again to every topic that still has local subscribers, then runs the
-// OnReconnect functions (on their own goroutine, one run at a time).
+// OnReconnect functions (on their own goroutine, one run at a time). On a
+// cluster the connections to every master are one unit: when one drops, or
+// its master gives up a slot (failover, resharding), all are replaced after
+// reading the slot map again.
 type Bus struct {
-	client rueidis.Client
-	log    *slog.Logger
-	prefix string
+	client  rueidis.Client
+	opt     rueidis.ClientOption // how client connects: the bus connects to each master alike
+	sharded bool                 // a Redis Cluster: sharded Pub/Sub (SPUBLISH, SSUBSCRIBE)
+	log     *slog.Logger
+	prefix  string
+
+	nodesMu sync.Mutex
+	nodes   map[string]rueidis.Client // by address: a client of each master met
+	live    map[string]int64          // by address: CLIENT ID of the live pub/sub connections
 
 	ctx     context.Context // cancelled by Close
 	cancel  context.CancelFunc
@@ -145,7 +157,6 @@ type Bus struct {
 	out    chan outEvent // events waiting to be published
 	origin string        // this bus's Origin on the events it publishes
 
-	clientID                                 atomic.Int64 // CLIENT ID of the live pub/sub connection
 	published, received, reconnects, dropped atomic.Uint64
 	publishFailed                            atomic.Uint64
 	overflow                                 atomic.Bool
@@ -162,7 +173,7 @@ type busSub struct {
 	cancelled atomic.Bool
 }
 
-// NewBus connects to Redis at url (redis://host:port/db) and starts the
+// NewBus connects to Redis at url (see ParseURL) and starts the
 // subscription and delivery goroutines. ctx bounds the first connection only;
 // the bus runs until Close.
 func NewBus(ctx context.Context, url string, log *slog.Logger, opts ...Option) (*Bus, error) {
@@ -173,12 +184,15 @@ func NewBus(ctx context.Context, url string, log *slog.Logger, opts ...Option) (
 	if log == nil {
 		log = slog.Default()
 	}
-	client, err := NewClient(url)
+	client, opt, err := newClient(url)
 	if err != nil {
 		return nil, fmt.Errorf("redis bus: connect: %w", err)
 	}
 	b := &Bus{
 		client:  client,
+		opt:     opt,
+		sharded: client.Mode() == rueidis.ClientModeCluster,
+		nodes:   make(map[string]rueidis.Client),
 		log:     log,
 		prefix:  o.prefix,
 		subs:    make(map[string][]*busSub),
@@ -195,7 +209,7 @@ func NewBus(ctx context.Context, url string, log *slog.Logger, opts ...Option) (
 	c, err := b.connect(ctx)
 	if err != nil {
 		b.cancel()
-		client.Close()
+		b.closeClients()
 		return nil, fmt.Errorf("redis bus: pub/sub connection: %w", err)
 	}
 	b.wg.Add(3)
@@ -219,8 +233,17 @@ func (b *Bus) Close() {
 		b.cancel()
 		<-b.pubDone
 		b.wg.Wait()
-		b.client.Close()
+		b.closeClients()
 	})
+}
+
+func (b *Bus) closeClients() {
+	b.client.Close()
+	b.nodesMu.Lock()
+	defer b.nodesMu.Unlock()
+	for _, c := range b.nodes {
+		c.Close()
+	}
 }
 
 // Publish hands ev to this node's subscribers of topic, then queues it for
@@ -314,6 +337,9 @@ func (b *Bus) publishLoop() {
 }
 
 func (b *Bus) publishCmd(ev outEvent) rueidis.Completed {
+	if b.sharded {
+		return b.client.B().Spublish().Channel(ev.channel).Message(rueidis.BinaryString(ev.payload)).Build()
+	}
 	return b.client.B().Publish().Channel(ev.channel).Message(rueidis.BinaryString(ev.payload)).Build()
 }
 
@@ -413,225 +439,5 @@ func poke(ch chan struct{}) {
 	select {
 	case ch <- struct{}{}:
 	default:
-	}
-}
-
-// psConn is one pub/sub connection; broken yields (or is closed) when it dies.
-type psConn struct {
-	dc     rueidis.DedicatedClient
-	broken <-chan error
-}
-
-func (b *Bus) connect(ctx context.Context) (*psConn, error) {
-	dc, _ := b.client.Dedicate() // dc.Close closes the connection and releases it
-	broken := dc.SetPubSubHooks(rueidis.PubSubHooks{OnMessage: b.enqueue})
-	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
-	defer cancel()
-	id, err := dc.Do(ctx, dc.B().ClientId().Build()).AsInt64()
-	if err != nil {
-		dc.Close()
-		return nil, err
-	}
-	b.clientID.Store(id)
-	return &psConn{dc: dc, broken: broken}, nil
-}
-
-// run owns the pub/sub connection: it keeps its subscriptions in line with
-// the local table and replaces it, with backoff, when it dies.
-func (b *Bus) run(c *psConn) {
-	defer b.wg.Done()
-	backoff := minBackoff
-	reconnect := false // the first connection is not a reconnection
-	for {
-		if c != nil {
-			if b.serve(c, reconnect) {
-				backoff = minBackoff
-			}
-			c.dc.Close()
-			b.setDisconnected()
-			c = nil
-			reconnect = true
-		}
-		t := time.NewTimer(backoff)
-		select {
-		case <-b.ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		backoff = min(2*backoff, maxBackoff)
-		var err error
-		if c, err = b.connect(b.ctx); err != nil {
-			if b.ctx.Err() != nil {
-				return
-			}
-			b.log.Debug("redis bus: reconnect failed", "err", err, "retry_in", backoff)
-			c = nil
-		}
-	}
-}
-
-// serve subscribes c to every topic with local subscribers, then follows
-// changes of the table until c dies or the bus closes. It reports whether
-// the subscriptions were restored.
-func (b *Bus) serve(c *psConn, reconnect bool) bool {
-	active := make(map[string]bool)
-	if err := b.reconcile(c.dc, active); err != nil {
-		if b.ctx.Err() == nil {
-			b.log.Warn("redis bus: subscribe failed", "err", err)
-		}
-		return false
-	}
-	if reconnect {
-		b.reconnects.Add(1)
-		b.log.Info("redis bus: pub/sub reconnected", "topics", len(active))
-		poke(b.notify)
-	}
-	for {
-		select {
-		case <-b.kick:
-			if err := b.reconcile(c.dc, active); err != nil {
-				if b.ctx.Err() == nil {
-					b.log.Warn("redis bus: subscription change failed, reconnecting", "err", err)
-				}
-				return true
-			}
-		case err := <-c.broken:
-			if b.ctx.Err() == nil {
-				b.log.Warn("redis bus: pub/sub connection lost", "err", err)
-			}
-			return true
-		case <-b.ctx.Done():
-			return true
-		}
-	}
-}
-
-// reconcile SUBSCRIBEs the topics with local subscribers that active lacks
-// and UNSUBSCRIBEs those without, then marks the table's generation applied.
-func (b *Bus) reconcile(dc rueidis.DedicatedClient, active map[string]bool) error {
-	b.mu.RLock()
-	gen := b.gen
-	var add, remove []string
-	for topic := range b.subs {
-		if !active[topic] {
-			add = append(add, b.prefix+topic)
-		}
-	}
-	for topic := range active {
-		if _, ok := b.subs[topic]; !ok {
-			remove = append(remove, b.prefix+topic)
-		}
-	}
-	b.mu.RUnlock()
-	for len(add) > 0 {
-		n := min(len(add), subscribeBatch)
-		if err := b.do(dc, dc.B().Subscribe().Channel(add[:n]...).Build()); err != nil {
-			return err
-		}
-		for _, ch := range add[:n] {
-			active[strings.TrimPrefix(ch, b.prefix)] = true
-		}
-		add = add[n:]
-	}
-	for len(remove) > 0 {
-		n := min(len(remove), subscribeBatch)
-		if err := b.do(dc, dc.B().Unsubscribe().Channel(remove[:n]...).Build()); err != nil {
-			return err
-		}
-		for _, ch := range remove[:n] {
-			delete(active, strings.TrimPrefix(ch, b.prefix))
-		}
-		remove = remove[n:]
-	}
-	b.mu.Lock()
-	b.applied, b.connected = gen, true
-	close(b.changed)
-	b.changed = make(chan struct{})
-	b.mu.Unlock()
-	return nil
-}
-
-func (b *Bus) do(dc rueidis.DedicatedClient, cmd rueidis.Completed) error {
-	ctx, cancel := context.WithTimeout(b.ctx, commandTimeout)
-	defer cancel()
-	return dc.Do(ctx, cmd).Error()
-}
-
-func (b *Bus) setDisconnected() {
-	b.mu.Lock()
-	b.connected = false
-	close(b.changed)
-	b.changed = make(chan struct{})
-	b.mu.Unlock()
-}
-
-// enqueue runs on the connection's reader goroutine, in Redis order.
-func (b *Bus) enqueue(m rueidis.PubSubMessage) {
-	b.received.Add(1)
-	select {
-	case b.queue <- m:
-	default:
-		b.dropped.Add(1)
-		if !b.overflow.Swap(true) {
-			b.log.Warn("redis bus: delivery queue full, dropping events", "capacity", cap(b.queue))
-		}
-		poke(b.notify)
-	}
-}
-
-func (b *Bus) deliverLoop() {
-	defer b.wg.Done()
-	for {
-		select {
-		case m := <-b.queue:
-			b.deliver(m)
-		case <-b.ctx.Done():
-			return
-		}
-	}
-}
-
-func (b *Bus) deliver(m rueidis.PubSubMessage) {
-	topic, ok := strings.CutPrefix(m.Channel, b.prefix)
-	if !ok {
-		return
-	}
-	b.mu.RLock()
-	subs := b.subs[topic] // copy-on-write: safe to range after unlock
-	b.mu.RUnlock()
-	if len(subs) == 0 {
-		return // unsubscribed meanwhile
-	}
-	var ev chat.Event
-	if err := json.Unmarshal([]byte(m.Message), &ev); err != nil {
-		b.log.Warn("redis bus: undecodable event", "channel", m.Channel, "err", err)
-		return
-	}
-	if ev.Origin == b.origin {
-		return // delivered here when it was published
-	}
-	for _, s := range subs {
-		if !s.cancelled.Load() {
-			s.fn(ev)
-		}
-	}
-}
-
-func (b *Bus) notifyLoop() {
-	defer b.wg.Done()
-	for {
-		select {
-		case <-b.notify:
-			b.overflow.Store(false)
-			b.mu.RLock()
-			fns := b.onRecon[:len(b.onRecon):len(b.onRecon)]
-			b.mu.RUnlock()
-			for _, fn := range fns {
-				fn()
-			}
-		case <-b.ctx.Done():
-			return
-		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/rueidis"
+
 	"parley/internal/bustest"
 	"parley/internal/chat"
 	"parley/internal/testenv"
@@ -21,9 +23,14 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, n
 // newTestBus starts a bus on channels private to the test (prefix).
 func newTestBus(t *testing.T, prefix string, opts ...Option) *Bus {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	return newTestBusAt(t, testURL(), prefix, opts...)
+}
+
+func newTestBusAt(t *testing.T, url, prefix string, opts ...Option) *Bus {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	b, err := NewBus(ctx, testURL(), quietLog(), append([]Option{WithChannelPrefix(prefix)}, opts...)...)
+	b, err := NewBus(ctx, url, quietLog(), append([]Option{WithChannelPrefix(prefix)}, opts...)...)
 	requireRedis(t, err)
 	t.Cleanup(b.Close)
 	return b
@@ -91,44 +98,82 @@ func publish(t *testing.T, b *Bus, topic string, seq int64) {
 
 func TestBusConformance(t *testing.T) {
 	t.Parallel()
-	bustest.Run(t, func(t *testing.T, n int) []chat.Bus {
-		prefix := "parley:test:" + uniq(t) + ":"
-		nodes := make([]chat.Bus, n)
-		for i := range nodes {
-			nodes[i] = newTestBus(t, prefix)
-		}
-		return nodes
-	})
+	bustest.Run(t, busHarness(testURL()))
 }
 
-func TestBusAcrossNodesInOrder(t *testing.T) {
+// busHarness runs the suite on the Redis at url.
+func busHarness(url string) bustest.Harness {
+	nodes := func(opts ...Option) bustest.Nodes {
+		return func(t *testing.T, n int) []chat.Bus {
+			prefix := "parley:test:" + uniq(t) + ":"
+			nodes := make([]chat.Bus, n)
+			for i := range nodes {
+				nodes[i] = newTestBusAt(t, url, prefix, opts...)
+			}
+			return nodes
+		}
+	}
+	return bustest.Harness{
+		Nodes:    nodes(),
+		QueueOf4: nodes(WithQueueSize(4)),
+		Cut:      cutPubSub,
+	}
+}
+
+// cutPubSub kills the bus's pub/sub connections only (CLIENT KILL ID on
+// each server they go to): other tests, and other runs, share the servers.
+// On a cluster the first kill ends the bus's session, which closes the
+// connections to the other masters itself: those may be gone already.
+func cutPubSub(t *testing.T, b chat.Bus) {
+	t.Helper()
+	bus := b.(*Bus)
+	live := bus.pubsubClients()
+	killed := int64(0)
+	for addr, id := range live {
+		opt := bus.opt
+		opt.InitAddress, opt.ForceSingleClient = []string{addr}, true
+		admin, err := rueidis.NewClient(opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Not TYPE pubsub: Redis 7.0 does not count a connection with
+		// shard channels only as a pub/sub client.
+		n, err := admin.Do(t.Context(), admin.B().ClientKill().Id(id).Build()).AsInt64()
+		admin.Close()
+		if err != nil {
+			t.Fatalf("CLIENT KILL ID %d on %s: %v", id, addr, err)
+		}
+		killed += n
+	}
+	if killed == 0 {
+		t.Fatalf("none of the bus's pub/sub connections %v was killed", live)
+	}
+}
+
+// The counters count each event once per node, however many subscribers
+// (the suite checks the events themselves).
+func TestBusStatsCountEachEventOncePerNode(t *testing.T) {
 	t.Parallel()
 	prefix := "parley:test:" + uniq(t) + ":"
 	node1, node2 := newTestBus(t, prefix), newTestBus(t, prefix)
-	const topic, n = "room.r1", 1000
-	r1, r2, local := newRecorder(), newRecorder(), newRecorder()
+	const topic, n = "room.r1", 200
+	r1, r2 := newRecorder(), newRecorder()
 	node2.Subscribe(topic, r1.fn)
 	node2.Subscribe(topic, r2.fn)
-	node1.Subscribe(topic, local.fn) // the publisher's node sees its own events too
+	node1.Subscribe(topic, newRecorder().fn) // node1 gets its own events back from Redis
 	syncBus(t, node1)
 	syncBus(t, node2)
-
 	for seq := int64(1); seq <= n; seq++ {
 		publish(t, node1, topic, seq)
 	}
-	for _, r := range []*recorder{r1, r2, local} {
-		got := r.waitFor(t, n)
-		for i, seq := range got {
-			if seq != int64(i+1) {
-				t.Fatalf("event %d has seq %d: want each event once, in order", i, seq)
-			}
-		}
+	r1.waitFor(t, n)
+	r2.waitFor(t, n)
+	deadline := time.Now().Add(30 * time.Second)
+	// Publishing is asynchronous: its counter moves when Redis has taken
+	// the pipeline, which may be after the events came back.
+	for s := node1.Stats(); (s.Received < n || s.Published < n) && time.Now().Before(deadline); s = node1.Stats() {
+		time.Sleep(10 * time.Millisecond) // polling a counter, with a deadline
 	}
-	time.Sleep(50 * time.Millisecond) // no duplicates arrive late
-	if got := len(r1.got()); got != n {
-		t.Fatalf("subscriber got %d events, want %d", got, n)
-	}
-
 	if s := node1.Stats(); s.Published != n || s.Received != n {
 		t.Errorf("node1 stats %+v, want %d published and received", s, n)
 	}
@@ -196,99 +241,6 @@ func TestBusCancel(t *testing.T) {
 	publish(t, pub, topic, 4)
 	if got := r3.waitFor(t, 1); got[0] != 4 {
 		t.Fatalf("resubscribed subscriber got %v", got)
-	}
-}
-
-func TestBusReconnect(t *testing.T) {
-	t.Parallel()
-	prefix := "parley:test:" + uniq(t) + ":"
-	pub, node := newTestBus(t, prefix), newTestBus(t, prefix)
-	const topic = "room.r1"
-	r := newRecorder()
-	node.Subscribe(topic, r.fn)
-	reconnected := make(chan struct{}, 10)
-	node.OnReconnect(func() { reconnected <- struct{}{} })
-	syncBus(t, node)
-	publish(t, pub, topic, 1)
-	r.waitFor(t, 1)
-
-	// Kill this bus's pub/sub connection only: other tests (and other runs)
-	// share the server.
-	admin := testClient(t)
-	id := node.clientID.Load()
-	killed, err := admin.Do(t.Context(), admin.B().ClientKill().Id(id).TypePubsub().Build()).AsInt64()
-	if err != nil || killed != 1 {
-		t.Fatalf("CLIENT KILL TYPE pubsub ID %d: %d, %v", id, killed, err)
-	}
-
-	select {
-	case <-reconnected:
-	case <-time.After(10 * time.Second):
-		t.Fatal("OnReconnect did not run")
-	}
-	if node.clientID.Load() == id {
-		t.Fatal("the pub/sub connection was not replaced")
-	}
-	if s := node.Stats(); s.Reconnects != 1 {
-		t.Fatalf("stats %+v, want 1 reconnect", s)
-	}
-	// The channel was subscribed again before OnReconnect ran.
-	if n := numsub(t, prefix+topic); n != 1 {
-		t.Fatalf("numsub = %d after reconnect, want 1", n)
-	}
-	publish(t, pub, topic, 2)
-	if got := r.waitFor(t, 2); got[1] != 2 {
-		t.Fatalf("after reconnect got %v", got)
-	}
-	// New subscriptions work on the new connection.
-	r2 := newRecorder()
-	node.Subscribe("room.r2", r2.fn)
-	syncBus(t, node)
-	publish(t, pub, "room.r2", 3)
-	r2.waitFor(t, 1)
-}
-
-func TestBusOverflowDropsAndResyncs(t *testing.T) {
-	t.Parallel()
-	prefix := "parley:test:" + uniq(t) + ":"
-	pub, node := newTestBus(t, prefix), newTestBus(t, prefix, WithQueueSize(4))
-	const topic = "room.r1"
-	release := make(chan struct{})
-	r := newRecorder()
-	node.Subscribe(topic, func(ev chat.Event) {
-		<-release // a stuck subscriber
-		r.fn(ev)
-	})
-	resynced := make(chan struct{}, 1)
-	node.OnReconnect(func() {
-		select {
-		case resynced <- struct{}{}:
-		default:
-		}
-	})
-	syncBus(t, node)
-	for seq := int64(1); seq <= 50; seq++ {
-		publish(t, pub, topic, seq)
-	}
-	select {
-	case <-resynced:
-	case <-time.After(5 * time.Second):
-		t.Fatal("OnReconnect did not run after an overflow")
-	}
-	close(release)
-	deadline := time.Now().Add(5 * time.Second)
-	for node.Stats().Received < 50 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	s := node.Stats()
-	if s.Received != 50 || s.Dropped == 0 || s.Reconnects != 0 {
-		t.Fatalf("stats %+v, want 50 received, some dropped, no reconnect", s)
-	}
-	got := r.waitFor(t, int(50-s.Dropped))
-	for i := 1; i < len(got); i++ {
-		if got[i] <= got[i-1] {
-			t.Fatalf("out of order after overflow: %v", got)
-		}
 	}
 }
 

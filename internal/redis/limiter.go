@@ -9,6 +9,7 @@ import (
 	"github.com/redis/rueidis"
 
 	"parley/internal/chat"
+	"parley/internal/ratelimit"
 )
 
 // tokenBucket is the token bucket of golang.org/x/time/rate, kept in a Redis
@@ -71,7 +72,7 @@ func NewLimiters(client rueidis.Client, prefix string) func(name string, perSeco
 			rate:   strconv.FormatFloat(perSecond, 'g', -1, 64),
 			burst:  strconv.Itoa(burst),
 			inf:    math.IsInf(perSecond, 1),
-			local:  chat.NewLocalLimiter(perSecond, burst, time.Now),
+			local:  ratelimit.New(perSecond, burst, time.Now),
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/rueidis"
 
 	"parley/internal/chat"
+	"parley/internal/outage"
 )
 
 var _ chat.Presence = (*Presence)(nil)
@@ -51,7 +52,7 @@ type PresenceOptions struct {
 //
 // # Keys
 //
-// With P = Prefix + "presence:":
+// With P = Prefix + "{presence}:":
 //
 //	P nodes         ZSET  node → lease expiry (unix ms, Redis clock); a
 //	                      negative score -e marks a node whose lease expired
@@ -103,9 +104,12 @@ type PresenceOptions struct {
 // whose heartbeat failed, does not reap for one Lease, so that after an
 // outage of Redis the nodes do not reap each other before all renewed.
 //
-// Every key a script touches is passed in KEYS, so with a Prefix holding a
-// hash tag (e.g. "parley:{presence}:") all of them live in one slot of a
-// Redis Cluster.
+// Every key a script touches is passed in KEYS, and all of them share the
+// hash tag {presence}: on a Redis Cluster they live in one slot, so each
+// script runs on the one master that holds them all (a script's keys must
+// share a slot; the lease table "nodes" is read with every user's hash, so
+// presence cannot be spread over slots without giving up the one-clock
+// decisions above). The keys are the same on a single Redis.
 //
 // Records of users and nodes expire 24 h after their last refresh (each
 // heartbeat refreshes its node's records, and every 6 h the TTL of its
@@ -113,8 +117,9 @@ type PresenceOptions struct {
 type Presence struct {
 	client    rueidis.Client
 	log       *slog.Logger
+	outages   *outage.Set // the background writes that fail at every beat while Redis is down
 	now       func() time.Time
-	keys      string // Prefix + "presence:"
+	keys      string // Prefix + "{presence}:"
 	nodeID    string
 	lease     time.Duration
 	heartbeat time.Duration
@@ -149,187 +154,6 @@ type presenceEntry struct {
 	refs  int        // goroutines holding or waiting for mu; guarded by Presence.mu
 }
 
-// luaPrelude holds the helpers of the scripts.
-//
-// others reports whether the hash at key has a field, other than skip,
-// naming a node whose lease runs past now; with gc it deletes the fields
-// naming nodes gone from the nodes set (fully reaped, or never registered).
-const luaPrelude = `
-local function nowms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local function others(nodes, key, skip, now, gc)
-  local live = false
-  for _, n in ipairs(redis.call('HKEYS', key)) do
-    if n ~= skip then
-      local s = redis.call('ZSCORE', nodes, n)
-      if s then
-        if tonumber(s) > now then live = true end
-      elseif gc then
-        redis.call('HDEL', key, n)
-      end
-    end
-  end
-  return live
-end
-`
-
-// presenceHeartbeat renews the lease of node ARGV[1] and lists expired nodes.
-//
-// KEYS[1] nodes, KEYS[2] n:<node>. ARGV[1] node, ARGV[2] lease ms, ARGV[3]
-// record TTL ms, ARGV[4] "1" to register a new node, ARGV[5] max dead nodes.
-// Returns {state, dead nodes}: state -1 when the node was reaped or is
-// unknown (nothing done), 1 when its lease had lapsed, else 0.
-const presenceHeartbeat = luaPrelude + `
-local now = nowms()
-local state = 0
-if ARGV[4] ~= '1' then
-  local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
-  if not s or tonumber(s) <= 0 then return {-1, {}} end
-  if tonumber(s) <= now then state = 1 end
-end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PEXPIRE', KEYS[2], ARGV[3])
-return {state, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[5]))}
-`
-
-// presenceUpdate sets the connection counts of users on node ARGV[1].
-//
-// KEYS[1] nodes, KEYS[2] n:<node>, then u:<user>, seen:<user> per user.
-// ARGV[1] node, ARGV[2] lease ms, ARGV[3] record TTL ms, ARGV[4] seen TTL
-// ms, ARGV[5] last-seen ms for users going offline, ARGV[6] "1" to remove
-// the node afterwards (Close), then user, count per user. Returns {-1} when
-// the node was reaped or is unknown (nothing done), else {0, t...} with per
-// user t = 1 came online, -1 went offline, 0 neither.
-const presenceUpdate = luaPrelude + `
-local nodes, me = KEYS[1], ARGV[1]
-local now = nowms()
-local s = redis.call('ZSCORE', nodes, me)
-if not s or tonumber(s) <= 0 then return {-1} end
-local out = {0}
-for i = 1, (#ARGV - 6) / 2 do
-  local ukey, skey = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
-  local user, n = ARGV[5 + 2 * i], tonumber(ARGV[6 + 2 * i])
-  local old = tonumber(redis.call('HGET', ukey, me) or '0')
-  local other = others(nodes, ukey, me, now, true)
-  if n > 0 then
-    redis.call('HSET', ukey, me, n)
-    redis.call('PEXPIRE', ukey, ARGV[3])
-    redis.call('SADD', KEYS[2], user)
-  else
-    redis.call('HDEL', ukey, me)
-    redis.call('SREM', KEYS[2], user)
-  end
-  local t = 0
-  if not other then
-    if old <= 0 and n > 0 then
-      t = 1
-    elseif old > 0 and n <= 0 then
-      t = -1
-      redis.call('SET', skey, ARGV[5], 'PX', ARGV[4])
-    end
-  end
-  out[#out + 1] = t
-end
-if ARGV[6] == '1' then
-  redis.call('ZREM', nodes, me)
-  redis.call('DEL', KEYS[2])
-else
-  redis.call('ZADD', nodes, now + tonumber(ARGV[2]), me)
-  redis.call('PEXPIRE', KEYS[2], ARGV[3])
-end
-return out
-`
-
-// presenceClaim claims dead node ARGV[1] for reaper ARGV[2].
-//
-// KEYS[1] nodes, KEYS[2] reap:<node>. ARGV[1] node, ARGV[2] claimant,
-// ARGV[3] claim TTL ms. Returns the node's lease expiry (ms) when claimed,
-// else 0 (alive, gone, or claimed by another).
-const presenceClaim = luaPrelude + `
-local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not s then return 0 end
-s = tonumber(s)
-if s > nowms() then return 0 end
-if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 0 end
-if s > 0 then
-  redis.call('ZADD', KEYS[1], -s, ARGV[1])
-else
-  s = -s
-end
-return s
-`
-
-// presenceReap removes claimed dead node ARGV[1] from the hashes of users.
-//
-// KEYS[1] nodes, KEYS[2] n:<node>, KEYS[3] reap:<node>, then u:<user>,
-// seen:<user> per user. ARGV[1] node, ARGV[2] claimant, ARGV[3] lease
-// expiry ms, ARGV[4] claim TTL ms, ARGV[5] seen TTL ms, then the users.
-// Returns {-1, {}} when the claim is not ARGV[2]'s, else {users left on
-// the node, users who went offline}; with none left the node is removed.
-const presenceReap = luaPrelude + `
-if redis.call('GET', KEYS[3]) ~= ARGV[2] then return {-1, {}} end
-redis.call('PEXPIRE', KEYS[3], ARGV[4])
-local now = nowms()
-local expiry = tonumber(ARGV[3])
-local gone = {}
-for i = 6, #ARGV do
-  local ukey, skey = KEYS[2 * (i - 6) + 4], KEYS[2 * (i - 6) + 5]
-  redis.call('SREM', KEYS[2], ARGV[i])
-  if redis.call('HDEL', ukey, ARGV[1]) == 1 and not others(KEYS[1], ukey, '', now, true) then
-    if tonumber(redis.call('GET', skey) or '0') < expiry then
-      redis.call('SET', skey, ARGV[3], 'PX', ARGV[5])
-      gone[#gone + 1] = ARGV[i]
-    end
-  end
-end
-local left = redis.call('SCARD', KEYS[2])
-if left == 0 then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  redis.call('DEL', KEYS[3])
-end
-return {left, gone}
-`
-
-// presenceStatus reads the presence of users.
-//
-// KEYS[1] nodes, then u:<user>, seen:<user> per user. Returns online (0/1),
-// last-seen ms (0: unknown) per user. A user whose nodes all expired but are
-// not reaped yet was last seen at the latest of their expiries.
-const presenceStatus = luaPrelude + `
-local now = nowms()
-local scores = {}
-local out = {}
-for i = 1, (#KEYS - 1) / 2 do
-  local online, seen = 0, tonumber(redis.call('GET', KEYS[2 * i + 1]) or '0')
-  for _, n in ipairs(redis.call('HKEYS', KEYS[2 * i])) do
-    local s = scores[n]
-    if s == nil then
-      s = tonumber(redis.call('ZSCORE', KEYS[1], n) or '0')
-      scores[n] = s
-    end
-    if s > now then
-      online = 1
-    elseif s ~= 0 then
-      seen = math.max(seen, math.abs(s))
-    end
-  end
-  out[#out + 1] = online
-  out[#out + 1] = seen
-end
-return out
-`
-
-var (
-	heartbeatScript = rueidis.NewLuaScript(presenceHeartbeat)
-	updateScript    = rueidis.NewLuaScript(presenceUpdate)
-	claimScript     = rueidis.NewLuaScript(presenceClaim)
-	reapScript      = rueidis.NewLuaScript(presenceReap)
-	statusScript    = rueidis.NewLuaScriptReadOnly(presenceStatus)
-)
-
 // errReaped: the script found this node reaped or unknown.
 var errReaped = errors.New("presence: node reaped")
 
@@ -361,8 +185,9 @@ func NewPresence(ctx context.Context, client rueidis.Client, opts PresenceOption
 	p := &Presence{
 		client:    client,
 		log:       opts.Log,
+		outages:   outage.NewSet(opts.Log),
 		now:       opts.Now,
-		keys:      opts.Prefix + "presence:",
+		keys:      opts.Prefix + "{presence}:",
 		nodeID:    opts.NodeID,
 		lease:     opts.Lease,
 		heartbeat: opts.Heartbeat,
@@ -656,314 +481,3 @@ func (p *Presence) stop() {
 // kill simulates a crash, for tests: the goroutines stop, nothing is
 // released and the lease is left to expire. Close still works afterwards.
 func (p *Presence) kill() { p.stop() }
-
-// beat runs the heartbeat script for member: it reports whether member's
-// lease had lapsed, and the dead nodes seen; errReaped when member was reaped.
-func (p *Presence) beat(ctx context.Context, member string, register bool) (lapsed bool, dead []string, err error) {
-	reg := "0"
-	if register {
-		reg = "1"
-	}
-	res, err := heartbeatScript.Exec(ctx, p.client,
-		[]string{p.nodesKey(), p.nodeKey(member)},
-		[]string{member, ms(p.lease), ms(recordTTL), reg, strconv.Itoa(deadPerBeat)}).ToArray()
-	if err != nil {
-		return false, nil, err
-	}
-	if len(res) != 2 {
-		return false, nil, fmt.Errorf("presence: heartbeat returned %d values", len(res))
-	}
-	state, err := res[0].AsInt64()
-	if err != nil {
-		return false, nil, err
-	}
-	if state < 0 {
-		return false, nil, errReaped
-	}
-	dead, err = res[1].AsStrSlice()
-	return state == 1, dead, err
-}
-
-func (p *Presence) heartbeatLoop() {
-	defer p.wg.Done()
-	t := time.NewTicker(p.heartbeat)
-	defer t.Stop()
-	var reapAfter time.Time // no reaping before: this node was out of touch
-	for {
-		select {
-		case <-p.ctx.Done():
-			return
-		case <-t.C:
-		}
-		p.inc.RLock()
-		member := p.member
-		p.inc.RUnlock()
-		ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
-		lapsed, dead, err := p.beat(ctx, member, false)
-		cancel()
-		switch {
-		case errors.Is(err, errReaped):
-			p.log.Warn("redis presence: this node was reaped or lost; registering again", "node", member)
-			p.reincarnate(member)
-			reapAfter = time.Now().Add(p.lease)
-			continue
-		case err != nil:
-			if p.ctx.Err() == nil {
-				p.log.Warn("redis presence: heartbeat failed", "node", member, "err", err)
-			}
-			reapAfter = time.Now().Add(p.lease)
-			continue
-		case lapsed:
-			p.log.Warn("redis presence: this node's lease had lapsed", "node", member)
-			reapAfter = time.Now().Add(p.lease)
-		}
-		p.flushDirty()
-		if len(dead) > 0 && !time.Now().Before(reapAfter) {
-			select {
-			case p.dead <- dead:
-			default: // the reaper is busy; the next heartbeat tells it again
-			}
-		}
-	}
-}
-
-// reincarnate gives this node a new member name after old was reaped or
-// lost, registers it and writes every local count under it.
-func (p *Presence) reincarnate(old string) {
-	p.inc.Lock()
-	defer p.inc.Unlock()
-	if p.closed || p.member != old {
-		return // done already
-	}
-	p.member = p.newMember()
-	p.mu.Lock()
-	for u, e := range p.entries {
-		if e.count > 0 {
-			p.dirty[u] = struct{}{}
-		}
-	}
-	p.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
-	defer cancel()
-	if _, _, err := p.beat(ctx, p.member, true); err != nil {
-		p.log.Warn("redis presence: registering again failed", "node", p.member, "err", err)
-		return // the next heartbeat finds p.member unknown and retries
-	}
-	p.flushLocked(ctx)
-}
-
-func (p *Presence) flushDirty() {
-	p.mu.Lock()
-	n := len(p.dirty)
-	p.mu.Unlock()
-	if n == 0 {
-		return
-	}
-	p.inc.Lock()
-	defer p.inc.Unlock()
-	if p.closed {
-		return
-	}
-	ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
-	defer cancel()
-	p.flushLocked(ctx)
-}
-
-// flushLocked writes the counts of the dirty users; p.inc is held.
-func (p *Presence) flushLocked(ctx context.Context) {
-	p.mu.Lock()
-	users := make([]chat.UserID, 0, len(p.dirty))
-	for u := range p.dirty {
-		users = append(users, u)
-	}
-	p.mu.Unlock()
-	for len(users) > 0 {
-		batch := users[:min(len(users), updateBatch)]
-		users = users[len(batch):]
-		counts := make([]int, len(batch))
-		p.mu.Lock()
-		for i, u := range batch {
-			if e := p.entries[u]; e != nil {
-				counts[i] = e.count
-			}
-		}
-		p.mu.Unlock()
-		ts, err := p.update(ctx, p.member, batch, counts, false)
-		if err != nil {
-			if ctx.Err() == nil {
-				p.log.Warn("redis presence: writing counts failed", "node", p.member, "users", len(batch), "err", err)
-			}
-			return
-		}
-		p.mu.Lock()
-		for i, u := range batch {
-			delete(p.dirty, u)
-			if e := p.entries[u]; e != nil && e.count == 0 && e.refs == 0 {
-				delete(p.entries, u)
-			}
-			if ts[i] != 0 {
-				p.log.Info("redis presence: presence corrected", "user", u, "online", ts[i] > 0)
-			}
-		}
-		p.mu.Unlock()
-	}
-}
-
-func (p *Presence) reapLoop() {
-	defer p.wg.Done()
-	sweep := time.NewTicker(recordTTL / 4)
-	defer sweep.Stop()
-	for {
-		select {
-		case <-p.ctx.Done():
-			return
-		case dead := <-p.dead:
-			for _, node := range dead {
-				if p.ctx.Err() != nil {
-					return
-				}
-				p.reap(node)
-			}
-		case <-sweep.C:
-			p.refreshUsers()
-		}
-	}
-}
-
-// reap reaps node if this node can claim it.
-func (p *Presence) reap(node string) {
-	p.inc.RLock()
-	me := p.member
-	p.inc.RUnlock()
-	if node == me {
-		return
-	}
-	claimTTL := max(2*p.lease, 5*time.Second)
-	ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
-	expiry, err := claimScript.Exec(ctx, p.client,
-		[]string{p.nodesKey(), p.claimKey(node)},
-		[]string{node, me, ms(claimTTL)}).AsInt64()
-	cancel()
-	if err != nil {
-		if p.ctx.Err() == nil {
-			p.log.Warn("redis presence: claiming a dead node failed", "dead_node", node, "err", err)
-		}
-		return
-	}
-	if expiry <= 0 {
-		return // alive again, reaped, or claimed by another node
-	}
-	var gone []chat.UserID
-	for {
-		ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
-		left, batch, err := p.reapBatch(ctx, node, me, expiry, claimTTL)
-		cancel()
-		if err != nil {
-			if p.ctx.Err() == nil {
-				p.log.Warn("redis presence: reaping a dead node failed; its claim will expire", "dead_node", node, "err", err)
-			}
-			break
-		}
-		gone = append(gone, batch...)
-		if left <= 0 {
-			p.log.Info("redis presence: reaped a dead node", "dead_node", node, "offline", len(gone))
-			break
-		}
-	}
-	if len(gone) > 0 {
-		p.mu.Lock()
-		p.expired = append(p.expired, gone)
-		p.mu.Unlock()
-		poke(p.notify)
-	}
-}
-
-// reapBatch reaps up to reapBatch users of node; it returns how many are left.
-func (p *Presence) reapBatch(ctx context.Context, node, me string, expiry int64, claimTTL time.Duration) (int64, []chat.UserID, error) {
-	users, err := p.client.Do(ctx, p.client.B().Srandmember().Key(p.nodeKey(node)).Count(reapBatch).Build()).AsStrSlice()
-	if err != nil {
-		return 0, nil, err
-	}
-	keys := make([]string, 0, 3+2*len(users))
-	keys = append(keys, p.nodesKey(), p.nodeKey(node), p.claimKey(node))
-	args := make([]string, 0, 5+len(users))
-	args = append(args, node, me, strconv.FormatInt(expiry, 10), ms(claimTTL), ms(seenTTL))
-	for _, u := range users {
-		keys = append(keys, p.userKey(chat.UserID(u)), p.seenKey(chat.UserID(u)))
-		args = append(args, u)
-	}
-	res, err := reapScript.Exec(ctx, p.client, keys, args).ToArray()
-	if err != nil {
-		return 0, nil, err
-	}
-	if len(res) != 2 {
-		return 0, nil, fmt.Errorf("presence: reap returned %d values", len(res))
-	}
-	left, err := res[0].AsInt64()
-	if err != nil {
-		return 0, nil, err
-	}
-	if left < 0 {
-		return 0, nil, errors.New("presence: lost the claim")
-	}
-	names, err := res[1].AsStrSlice()
-	if err != nil {
-		return 0, nil, err
-	}
-	gone := make([]chat.UserID, len(names))
-	for i, u := range names {
-		gone[i] = chat.UserID(u)
-	}
-	return left, gone, nil
-}
-
-// refreshUsers renews the TTL of the hashes of this node's users, which
-// live as long as their connections, however few writes they see.
-func (p *Presence) refreshUsers() {
-	p.mu.Lock()
-	keys := make([]string, 0, len(p.entries))
-	for u := range p.entries {
-		keys = append(keys, p.userKey(u))
-	}
-	p.mu.Unlock()
-	for len(keys) > 0 {
-		batch := keys[:min(len(keys), 1000)]
-		keys = keys[len(batch):]
-		cmds := make(rueidis.Commands, len(batch))
-		for i, k := range batch {
-			cmds[i] = p.client.B().Pexpire().Key(k).Milliseconds(recordTTL.Milliseconds()).Build()
-		}
-		ctx, cancel := context.WithTimeout(p.ctx, p.timeout)
-		for _, r := range p.client.DoMulti(ctx, cmds...) {
-			if err := r.Error(); err != nil {
-				if p.ctx.Err() == nil {
-					p.log.Warn("redis presence: refreshing user records failed", "err", err)
-				}
-				cancel()
-				return
-			}
-		}
-		cancel()
-	}
-}
-
-func (p *Presence) notifyLoop() {
-	defer p.wg.Done()
-	for {
-		select {
-		case <-p.ctx.Done():
-			return
-		case <-p.notify:
-		}
-		p.mu.Lock()
-		batches := p.expired
-		p.expired = nil
-		fns := p.fns[:len(p.fns):len(p.fns)]
-		p.mu.Unlock()
-		for _, users := range batches {
-			for _, fn := range fns {
-				fn(users)
-			}
-		}
-	}
-}

@@ -44,7 +44,7 @@ type cachedSession struct {
 }
 
 // NewSessionCache wraps store: sessions are cached under
-// "parley:session:<hex of token hash>" for at most ttl (and never past their
+// "parley:session:{<hex of token hash>}" for at most ttl (and never past their
 // expiry). Redis errors fall back to the store, except in DeleteSession.
 func NewSessionCache(store chat.Store, client rueidis.Client, ttl time.Duration) chat.Store {
 	if ttl <= 0 {
@@ -53,7 +53,12 @@ func NewSessionCache(store chat.Store, client rueidis.Client, ttl time.Duration)
 	return &SessionCache{Store: store, client: client, ttl: ttl, now: time.Now}
 }
 
-func sessionKey(hash []byte) string { return sessionKeyPrefix + hex.EncodeToString(hash) }
+// sessionKey and touchKey share the hash tag of the token's hash, so the
+// script that drops the one and releases the other touches one slot of a
+// Redis Cluster; sessions spread over the slots.
+func sessionKey(hash []byte) string { return sessionKeyPrefix + "{" + hex.EncodeToString(hash) + "}" }
+
+func touchKey(hash []byte) string { return touchLockPrefix + "{" + hex.EncodeToString(hash) + "}" }
 
 // CreateSession stores the session, then caches it (best effort).
 func (c *SessionCache) CreateSession(ctx context.Context, s chat.Session) error {
@@ -199,7 +204,7 @@ const touchLockPrefix = "parley:touch:"
 // node reads the new last-seen (one store read per touch, about once a
 // minute per session in use).
 func (c *SessionCache) TouchSession(ctx context.Context, hash []byte, at time.Time) error {
-	lock := touchLockPrefix + hex.EncodeToString(hash)
+	lock := touchKey(hash)
 	rctx, cancel := shortCtx(ctx)
 	// The claim's expiry only matters for a node that dies while writing.
 	err := c.client.Do(rctx, c.client.B().Set().Key(lock).Value("1").Nx().Px(5*time.Second).Build()).Error()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"parley/internal/chat"
+	"parley/internal/sessioncachetest"
 )
 
 // memStore keeps sessions only and counts reads, to tell cache hits apart.
@@ -42,29 +43,6 @@ func (m *memStore) DeleteSession(_ context.Context, hash []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.sessions, string(hash))
-	return nil
-}
-
-func (m *memStore) DeleteOtherSessions(_ context.Context, user chat.UserID, keepID string) ([]chat.Session, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var gone []chat.Session
-	for k, s := range m.sessions {
-		if s.UserID == user && s.ID != keepID {
-			gone = append(gone, s)
-			delete(m.sessions, k)
-		}
-	}
-	return gone, nil
-}
-
-func (m *memStore) TouchSession(_ context.Context, hash []byte, at time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if s, ok := m.sessions[string(hash)]; ok && s.LastSeenAt.Before(at) {
-		s.LastSeenAt = at
-		m.sessions[string(hash)] = s
-	}
 	return nil
 }
 
@@ -224,68 +202,9 @@ func TestSessionCacheRedisDown(t *testing.T) {
 	}
 }
 
-// Every session a store call deletes is revoked in the cache, so a node
-// that had it cached refuses it at once.
-func TestSessionCacheRevokesWhatDeleteOtherSessionsDeletes(t *testing.T) {
+func TestSessionCacheConformance(t *testing.T) {
 	t.Parallel()
-	client := testClient(t)
-	store := newMemStore()
-	node1 := NewSessionCache(store, client, time.Minute)
-	node2 := NewSessionCache(store, testClient(t), time.Minute)
-	ctx := t.Context()
-	keep, other := newSession(t, time.Hour), newSession(t, time.Hour)
-	keep.ID, other.ID, other.UserID = "keep", "other", keep.UserID
-	for _, s := range []chat.Session{keep, other} {
-		t.Cleanup(func() { client.Do(context.Background(), client.B().Del().Key(sessionKey(s.TokenHash)).Build()) })
-		if err := node1.CreateSession(ctx, s); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := node2.SessionByTokenHash(ctx, s.TokenHash); err != nil {
-			t.Fatal(err)
-		}
-	}
-	gone, err := node1.DeleteOtherSessions(ctx, keep.UserID, keep.ID)
-	if err != nil || len(gone) != 1 || gone[0].ID != "other" {
-		t.Fatalf("DeleteOtherSessions = %+v, %v", gone, err)
-	}
-	if _, err := node2.SessionByTokenHash(ctx, other.TokenHash); chat.ErrorCode(err) != chat.NotFound {
-		t.Fatalf("deleted session from node2's cache: %v, want NotFound", err)
-	}
-	if _, err := node2.SessionByTokenHash(ctx, keep.TokenHash); err != nil {
-		t.Fatalf("kept session: %v", err)
-	}
-}
-
-// A touch writes the store and drops the cached copy, so every node reads
-// the new last-seen; a revoked session stays revoked.
-func TestSessionCacheTouch(t *testing.T) {
-	t.Parallel()
-	client := testClient(t)
-	store := newMemStore()
-	node1 := NewSessionCache(store, client, time.Minute)
-	node2 := NewSessionCache(store, testClient(t), time.Minute)
-	ctx := t.Context()
-	s := newSession(t, time.Hour)
-	s.LastSeenAt = s.CreatedAt
-	t.Cleanup(func() { client.Do(context.Background(), client.B().Del().Key(sessionKey(s.TokenHash)).Build()) })
-	if err := node1.CreateSession(ctx, s); err != nil {
-		t.Fatal(err)
-	}
-	later := s.CreatedAt.Add(time.Minute)
-	if err := node1.TouchSession(ctx, s.TokenHash, later); err != nil {
-		t.Fatal(err)
-	}
-	got, err := node2.SessionByTokenHash(ctx, s.TokenHash)
-	if err != nil || !got.LastSeenAt.Equal(later) {
-		t.Fatalf("node2 reads last seen %v (%v), want %v", got.LastSeenAt, err, later)
-	}
-	if err := node1.DeleteSession(ctx, s.TokenHash); err != nil {
-		t.Fatal(err)
-	}
-	if err := node2.TouchSession(ctx, s.TokenHash, later.Add(time.Minute)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := node1.SessionByTokenHash(ctx, s.TokenHash); chat.ErrorCode(err) != chat.NotFound {
-		t.Fatalf("a touch undid a revocation: %v", err)
-	}
+	sessioncachetest.Run(t, func(t *testing.T, store chat.Store) chat.Store {
+		return NewSessionCache(store, testClient(t), time.Minute)
+	})
 }

@@ -9,26 +9,43 @@ import (
 	"time"
 )
 
-// serveDebug serves the Go profiler on its own listener until ctx is done.
-// It is never on the public address: profiles expose internals and cost CPU,
-// so an operator opts in with --debug-addr, normally on loopback.
-func serveDebug(ctx context.Context, addr string, log *slog.Logger) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
+// servePrivate serves the metrics (--metrics-addr) and the Go profiler
+// (--debug-addr) on their own listeners until ctx is done; one listener
+// serves both when the addresses are the same. Neither belongs on the public
+// address: metrics tell an outsider how busy the node is and profiles expose
+// internals and cost CPU, so an operator points these at loopback or a
+// private network.
+func servePrivate(ctx context.Context, cfg Config, metrics http.Handler, log *slog.Logger) error {
+	muxes := map[string]*http.ServeMux{}
+	mux := func(addr string) *http.ServeMux {
+		if muxes[addr] == nil {
+			muxes[addr] = http.NewServeMux()
+		}
+		return muxes[addr]
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		srv.Close()
-	}()
-	go srv.Serve(ln)
-	log.Info("profiler serving", "addr", ln.Addr().String())
+	if cfg.MetricsAddr != "" {
+		mux(cfg.MetricsAddr).Handle("/metrics", metrics)
+	}
+	if cfg.DebugAddr != "" {
+		m := mux(cfg.DebugAddr)
+		m.HandleFunc("/debug/pprof/", pprof.Index)
+		m.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		m.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		m.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		m.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	for addr, m := range muxes {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return err
+		}
+		srv := &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			<-ctx.Done()
+			srv.Close()
+		}()
+		go srv.Serve(ln)
+		log.Info("private endpoints serving", "addr", ln.Addr().String())
+	}
 	return nil
 }

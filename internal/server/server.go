@@ -20,35 +20,57 @@ import (
 	"parley/internal/chat"
 	"parley/internal/delivery"
 	"parley/internal/httpapi"
-	"parley/internal/inmem"
+	"parley/internal/media"
 	"parley/internal/metrics"
+	"parley/internal/password"
 	"parley/internal/postgres"
+	"parley/internal/push"
 	"parley/internal/realtime"
-	"parley/internal/redis"
 	"parley/internal/sqlite"
 	"parley/web"
 )
 
 // Config is a node's configuration; cmd/parley fills it from flags and env.
 type Config struct {
-	Addr            string        // listen address, ":8080"
-	DB              string        // SQLite file path, or a postgres:// URL
-	Redis           string        // redis:// URL; empty = single node (in-process bus and limits)
-	PresenceLease   time.Duration // with Redis: a dead node's users go offline this long after its last heartbeat
-	AllowedOrigins  []string
-	TrustedProxies  []string
-	MaxBodyBytes    int64
+	Addr           string        // listen address, ":8080"
+	DB             string        // SQLite file path, or a postgres:// URL
+	Redis          string        // redis:// or redis+cluster:// URL (redis.ParseURL); empty = single node (in-process bus and limits)
+	PresenceLease  time.Duration // with Redis: a dead node's users go offline this long after its last heartbeat
+	AllowedOrigins []string
+	TrustedProxies []string
+	MaxBodyBytes   int64
+	// MaxImageMemory bounds the memory one image decode may take, and
+	// ImageDecodeMemory all of a node's decodes together (zero: 192 and 256
+	// MiB), computed from each image's header (internal/media).
+	MaxImageMemory    int64
+	ImageDecodeMemory int64
+	// HTTP timeouts (zero: 10 s, 10 s, 8 KiB/s, 2 min): the request headers
+	// must arrive within HeaderTimeout; a body, after BodyTimeout, must
+	// average MinBodyRate bytes a second; a keep-alive connection closes
+	// after IdleTimeout without a request.
+	HeaderTimeout   time.Duration
+	BodyTimeout     time.Duration
+	MinBodyRate     int64
+	IdleTimeout     time.Duration
 	ShutdownTimeout time.Duration
-	Limits          chat.Limits
-	Realtime        realtime.Config
-	Delivery        delivery.Config
-	DebugAddr       string // where to serve /debug/pprof/; empty = nowhere
+	// SessionCheckInterval: every open connection's session is looked up
+	// again this often (zero: 1 min), so a revoked or expired one ends
+	// even if its session_ended event was lost.
+	SessionCheckInterval time.Duration
+	Limits               chat.Limits
+	Realtime             realtime.Config
+	Delivery             delivery.Config
+	DebugAddr            string // where to serve /debug/pprof/; empty = nowhere
+	// MetricsAddr, when set, serves /metrics there instead of on Addr (and
+	// /debug/pprof/ too when DebugAddr is the same address).
+	MetricsAddr string
 	// BlobURL is where attachments are kept: a local folder, or an s3://,
 	// azblob:// or gs:// bucket URL, the same for every node. Empty: the
 	// folder "blobs" next to the SQLite file (data/blobs with PostgreSQL).
 	BlobURL string
 	// DefaultWhoMayAdd is new accounts' "who may add me"; "" is friends.
 	DefaultWhoMayAdd chat.AddPolicy
+	Push             push.Config
 }
 
 // Run serves until ctx is done, then shuts down in reverse order of start:
@@ -63,43 +85,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 	defer store.Close()
 
 	m := metrics.New()
-	var bus chat.Bus = inmem.NewBus()
-	var limiters func(string, float64, int) chat.RateLimiter
-	var presence chat.Presence = inmem.NewPresence(time.Now)
-	redisPing := func(context.Context) error { return nil }
-	if cfg.Redis != "" {
-		rb, err := redis.NewBus(ctx, cfg.Redis, log)
-		if err != nil {
-			return err
-		}
-		defer rb.Close()
-		rc, err := redis.NewClient(cfg.Redis)
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		m.CounterFunc("parley_bus_reconnects_total", "Times the Redis bus reconnected.", func() float64 { return float64(rb.Stats().Reconnects) })
-		m.CounterFunc("parley_bus_published_total", "Events this node published to Redis for the other nodes.", func() float64 { return float64(rb.Stats().Published) })
-		m.CounterFunc("parley_bus_publish_failed_total", "Events this node could not publish to Redis (Redis failing, or the publish queue full): the other nodes backfill their messages from the store.", func() float64 { return float64(rb.Stats().PublishFailed) })
-		m.CounterFunc("parley_bus_dropped_total", "Events received from Redis and dropped because this node's delivery queue was full (followed by a resync from the store).", func() float64 { return float64(rb.Stats().Dropped) })
-		bus = rb
-		store = redis.NewSessionCache(store, rc, 10*time.Minute)
-		limiters = redis.NewLimiters(rc, "v1")
-		rp, err := redis.NewPresence(ctx, rc, redis.PresenceOptions{Log: log, Lease: cfg.PresenceLease})
-		if err != nil {
-			return err
-		}
-		presence = rp
-		redisPing = func(ctx context.Context) error {
-			if err := rc.Do(ctx, rc.B().Ping().Build()).Error(); err != nil {
-				return chat.Wrap(chat.Unavailable, err, "redis unreachable")
-			}
-			return nil
-		}
+	bk, err := openBackends(ctx, cfg, log, m)
+	if err != nil {
+		return err
 	}
-	store = m.Store(store)
-	bus = m.Bus(bus)
-	defer presence.Close()
+	defer bk.Close()
+	store = m.Store(bk.Sessions(store))
+	bus := m.Bus(bk.Bus)
 	blobLoc, err := BlobLocation(cfg)
 	if err != nil {
 		return err
@@ -109,73 +101,69 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 		return err
 	}
 	defer blobs.Close()
-	dc := chat.Config{Store: store, Bus: bus, Log: log, Limits: cfg.Limits, RateLimiters: limiters, Presence: presence, Blobs: blobs,
-		DefaultWhoMayAdd: cfg.DefaultWhoMayAdd}
+	passwords := password.New(cfg.Limits)
+	dc := chat.Config{Store: store, Bus: bus, Log: log, Limits: cfg.Limits, RateLimiters: bk.Limiters, Passwords: passwords,
+		Images: media.Images{Budget: media.NewBudget(cfg.MaxImageMemory, cfg.ImageDecodeMemory, 0)}, Presence: bk.Presence, Blobs: blobs, DefaultWhoMayAdd: cfg.DefaultWhoMayAdd}
 	svc := chat.NewService(dc)
 	defer svc.Close()
 	accounts := chat.NewAccounts(dc)
-	m.CounterFunc("parley_password_checks_total", "Password hashes verified (argon2id runs of logins and password changes).",
-		func() float64 { return float64(accounts.HashStats().PasswordChecks) })
-	m.CounterFunc("parley_hash_refused_total", "Requests answered 503 because a password-hashing pool was full.",
-		func() float64 { return float64(accounts.HashStats().Refused) })
-	m.GaugeFunc("parley_hash_waiting_logins", "Logins waiting for a password-hashing slot.",
-		func() float64 { return float64(accounts.HashStats().LoginWaiting) })
-	m.GaugeFunc("parley_hash_waiting_others", "Signups and password changes waiting for a password-hashing slot.",
-		func() float64 { return float64(accounts.HashStats().OtherWaiting) })
+	watchPasswords(m, passwords)
+	rt := newLive(cfg, bus, svc, log, m)
 
-	if cfg.Realtime.Metrics == nil {
-		cfg.Realtime.Metrics = &realtime.Stats{}
+	pusher, err := push.New(ctx, store, bk.Presence, log, cfg.Push)
+	if err != nil {
+		return err
 	}
-	m.WatchHub(cfg.Realtime.Metrics)
-	cfg.Delivery.Metrics = cfg.Realtime.Metrics
-	cfg.Delivery.MaxFrameBytes = cfg.Realtime.MaxFrameBytes
-	hub := delivery.NewHub(bus, svc.MissedMessages, log, cfg.Delivery)
-	rt := realtime.NewServer(hub, svc, log, cfg.Realtime)
-	if r, ok := bus.(chat.Reconnector); ok {
-		// Events published while the bus was cut off are lost to this node:
-		// catch every room up from the store and reload who is in which room.
-		r.OnReconnect(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			hub.Resync(ctx, svc.Rooms)
-		})
-	}
+	ps := pusher.Stats()
+	m.CounterFunc("parley_push_queued_total", "Notifications queued for a push subscription (a message folded into a pending one counts too).", func() float64 { return float64(ps.Queued.Load()) })
+	m.CounterFunc("parley_push_sent_total", "Notifications a push service accepted.", func() float64 { return float64(ps.Sent.Load()) })
+	m.CounterFunc("parley_push_failed_total", "Notifications given up: refused by the push service, or older than --push-max-age.", func() float64 { return float64(ps.Failed.Load()) })
+	m.CounterFunc("parley_push_expired_subscriptions_total", "Push subscriptions deleted because their push service answered 404 or 410.", func() float64 { return float64(ps.Expired.Load()) })
+	m.GaugeFunc("parley_push_queue_age_seconds", "Age of the oldest outbox entry or notification this node's last pass found.", func() float64 { return float64(ps.QueueAge.Load()) / 1000 })
 
+	publicMetrics := m.Handler()
+	if cfg.MetricsAddr != "" {
+		publicMetrics = nil
+	}
 	handler, err := httpapi.New(httpapi.Deps{
-		Accounts: accounts, Chat: svc, Realtime: rt, Log: log,
+		Accounts: accounts, Chat: svc, Realtime: rt, Push: pusher, Log: log,
 		MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
-		Metrics: m.Handler(),
+		BodyTimeout: cfg.BodyTimeout, MinBodyRate: cfg.MinBodyRate,
+		Metrics: publicMetrics,
 		Web:     webAssets(log),
 		Ready: func(ctx context.Context) error {
 			if err := store.Ping(ctx); err != nil {
 				return err
 			}
-			return redisPing(ctx)
+			return bk.Ping(ctx)
 		},
 	})
 	if err != nil {
 		return err
 	}
 
-	if cfg.DebugAddr != "" {
-		if err := serveDebug(ctx, cfg.DebugAddr, log); err != nil {
-			return err
-		}
+	if err := servePrivate(ctx, cfg, m.Handler(), log); err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: orDefault(cfg.HeaderTimeout, 10*time.Second),
+		IdleTimeout: orDefault(cfg.IdleTimeout, 2*time.Minute)}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	pingCtx, stopPing := context.WithCancel(context.Background())
 	defer stopPing()
 	go rt.Run(pingCtx)
+	go pusher.Run(pingCtx)
 	stopSweep := startSweeper(svc, log)
 	defer stopSweep()
+	stopBacklog := startSearchBacklog(svc, log)
+	defer stopBacklog()
 	stopSessionSweep := startSessionSweeper(accounts, log)
 	defer stopSessionSweep()
+	go rt.CheckSessions(pingCtx, orDefault(cfg.SessionCheckInterval, time.Minute), accounts.EndedSessions)
 	go rt.TouchSessions(pingCtx, accounts.TouchEvery(), accounts.TouchLive)
 	log.Info("parley serving", "addr", ln.Addr().String(), "db", redact(cfg.DB), "redis", redact(cfg.Redis))
 	if onListen != nil {
@@ -188,22 +176,66 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 	case <-ctx.Done():
 	}
 	log.Info("parley shutting down")
-	timeout := cfg.ShutdownTimeout
-	if timeout <= 0 {
-		timeout = 15 * time.Second
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	// http.Server.Shutdown stops the listener and idle REST connections but
-	// does not track hijacked WebSockets: the realtime server drains those.
-	shutErr := srv.Shutdown(sctx)
-	if err := rt.Shutdown(sctx); err != nil {
-		shutErr = errors.Join(shutErr, err)
-	}
-	if shutErr != nil {
-		log.Warn("shutdown", "err", shutErr)
-	}
+	shutdown(srv, rt, orDefault(cfg.ShutdownTimeout, 15*time.Second), log)
 	return nil
+}
+
+// newLive builds the node's live half: the hub that routes events to the
+// connections here, and the transports that hold them.
+func newLive(cfg Config, bus chat.Bus, svc *chat.Service, log *slog.Logger, m *metrics.Metrics) *realtime.Server {
+	if cfg.Realtime.Metrics == nil {
+		cfg.Realtime.Metrics = &realtime.Stats{}
+	}
+	m.WatchHub(cfg.Realtime.Metrics)
+	cfg.Delivery.Metrics = cfg.Realtime.Metrics
+	cfg.Delivery.MaxFrameBytes = cfg.Realtime.MaxFrameBytes
+	hub := delivery.NewHub(bus, svc.MissedMessages, log, cfg.Delivery)
+	if r, ok := bus.(chat.Reconnector); ok {
+		// Events published while the bus was cut off are lost to this node:
+		// catch every room up from the store and reload who is in which room.
+		r.OnReconnect(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			hub.Resync(ctx, svc.Rooms)
+		})
+	}
+	return realtime.NewServer(hub, svc, log, cfg.Realtime)
+}
+
+func watchPasswords(m *metrics.Metrics, passwords *password.Hasher) {
+	m.CounterFunc("parley_password_checks_total", "Password hashes verified (argon2id runs of logins and password changes).",
+		func() float64 { return float64(passwords.Stats().Checks) })
+	m.CounterFunc("parley_hash_refused_total", "Requests answered 503 because a password-hashing pool was full.",
+		func() float64 { return float64(passwords.Stats().Refused) })
+	m.GaugeFunc("parley_hash_waiting_logins", "Logins waiting for a password-hashing slot.",
+		func() float64 { return float64(passwords.Stats().LoginWaiting) })
+	m.GaugeFunc("parley_hash_waiting_others", "Signups and password changes waiting for a password-hashing slot.",
+		func() float64 { return float64(passwords.Stats().OtherWaiting) })
+}
+
+// shutdown stops accepting, then drains: http.Server.Shutdown stops the
+// listener and idle REST connections but does not track hijacked
+// WebSockets, which the realtime server drains.
+func shutdown(srv *http.Server, rt *realtime.Server, timeout time.Duration, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	// Handshakes held for the database (decision 0022) are requests
+	// srv.Shutdown would wait for: they are answered 503 first.
+	rt.EndHolds()
+	err := srv.Shutdown(ctx)
+	if rerr := rt.Shutdown(ctx); rerr != nil {
+		err = errors.Join(err, rerr)
+	}
+	if err != nil {
+		log.Warn("shutdown", "err", err)
+	}
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // webAssets is the embedded web client, or the page saying how to build it.
@@ -242,8 +274,18 @@ func OpenStore(ctx context.Context, dsn string) (chat.Store, error) {
 
 // redact hides a password in a database or Redis URL before it is logged.
 func redact(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		return u.Redacted()
+	if u, err := url.Parse(dsn); err == nil {
+		if u.User != nil {
+			return u.Redacted()
+		}
+		return dsn
+	}
+	// Not a URL Go reads, e.g. a redis+cluster:// URL with several IPv6
+	// seeds: hide all that stands before the @.
+	if scheme, rest, ok := strings.Cut(dsn, "://"); ok {
+		if i := strings.LastIndex(rest, "@"); i >= 0 {
+			return scheme + "://xxxxx" + rest[i:]
+		}
 	}
 	return dsn
 }

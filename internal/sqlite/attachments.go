@@ -3,45 +3,74 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
-
-const attCols = `id, uploader_id, kind, state, name, content_type, size, sha256, width, height, thumb_type, created_at`
-
-func scanAttachment(sc scanner) (chat.Attachment, error) {
-	var (
-		a       chat.Attachment
-		created int64
-	)
-	if err := sc.Scan(&a.ID, &a.UploaderID, &a.Kind, &a.State, &a.Name, &a.ContentType, &a.Size, &a.SHA256,
-		&a.Width, &a.Height, &a.ThumbType, &created); err != nil {
-		return chat.Attachment{}, err
-	}
-	a.CreatedAt = fromMS(created)
-	a.FillURLs()
-	return a, nil
-}
 
 func (s *Store) CreateAttachment(ctx context.Context, a chat.Attachment) error {
 	_, err := s.w.ExecContext(ctx,
 		`INSERT INTO attachments (id, uploader_id, kind, state, name, created_at) VALUES (?, ?, ?, 'pending', ?, ?)`,
-		a.ID, string(a.UploaderID), string(a.Kind), a.Name, toMS(a.CreatedAt))
+		a.ID, string(a.UploaderID), string(a.Kind), a.Name, toMS(a.CreatedAt.Time))
 	return translate(err, "attachment")
 }
 
+func (s *Store) ReserveStorage(ctx context.Context, id string, want, quota int64) (got int64, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var user string
+		var used int64
+		err := tx.QueryRowContext(ctx, `SELECT u.id, u.storage_used FROM attachments a JOIN users u ON u.id = a.uploader_id
+			WHERE a.id = ? AND a.state = 'pending'`, id).Scan(&user, &used)
+		if err != nil {
+			return translate(err, "attachment")
+		}
+		if got = min(want, quota-used); got <= 0 {
+			got = 0
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET storage_used = storage_used + ? WHERE id = ?`, got, user); err != nil {
+			return translate(err, "user")
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE attachments SET reserved = reserved + ? WHERE id = ?`, got, id)
+		return translate(err, "attachment")
+	})
+	return got, err
+}
+
+// CompleteAttachment settles the reservation in the same transaction: the
+// uploader's count moves by size − reserved (a refund, or a charge for a
+// caller that reserved nothing).
 func (s *Store) CompleteAttachment(ctx context.Context, a chat.Attachment) error {
-	res, err := s.w.ExecContext(ctx,
-		`UPDATE attachments SET state = 'stored', content_type = ?, size = ?, sha256 = ?, width = ?, height = ?, thumb_type = ?
-		 WHERE id = ? AND state = 'pending'`,
-		a.ContentType, a.Size, a.SHA256, a.Width, a.Height, a.ThumbType, a.ID)
-	return oneRow(res, err, "attachment")
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var user string
+		var reserved int64
+		err := tx.QueryRowContext(ctx, `UPDATE attachments SET state = 'stored', content_type = ?, size = ?, sha256 = ?, width = ?, height = ?, thumb_type = ?
+			WHERE id = ? AND state = 'pending' RETURNING uploader_id, reserved`,
+			a.ContentType, a.Size, a.SHA256, a.Width, a.Height, a.ThumbType, a.ID).Scan(&user, &reserved)
+		if err != nil {
+			return translate(err, "attachment")
+		}
+		return settle(ctx, tx, a.ID, user, a.Size-reserved)
+	})
+}
+
+// settle moves what attachment id holds of user's storage by delta.
+func settle(ctx context.Context, tx *sql.Tx, id, user string, delta int64) error {
+	if delta == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE attachments SET reserved = reserved + ? WHERE id = ?`, delta, id); err != nil {
+		return translate(err, "attachment")
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE users SET storage_used = storage_used + ? WHERE id = ?`, delta, user)
+	return translate(err, "user")
 }
 
 func (s *Store) Attachment(ctx context.Context, id string) (chat.Attachment, error) {
-	a, err := scanAttachment(s.r.QueryRowContext(ctx, `SELECT `+attCols+` FROM attachments WHERE id = ?`, id))
+	a, err := sqlrow.ScanAttachment(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.AttCols+` FROM attachments WHERE id = ?`, id))
 	return a, translate(err, "attachment")
 }
 
@@ -54,12 +83,12 @@ func (s *Store) Attachments(ctx context.Context, ids []string) ([]chat.Attachmen
 		args[i] = id
 	}
 	return queryAttachments(ctx, s.r,
-		`SELECT `+attCols+` FROM attachments WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+		`SELECT `+sqlrow.AttCols+` FROM attachments WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
 }
 
 func queryAttachments(ctx context.Context, q querier, query string, args ...any) ([]chat.Attachment, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
-	return collect(rows, err, "attachments", scanAttachment)
+	return collect(rows, err, "attachments", sqlrow.ScanAttachment)
 }
 
 func (s *Store) AttachmentSharedWith(ctx context.Context, id string, user chat.UserID) (bool, error) {
@@ -109,13 +138,13 @@ func (s *Store) SetAvatar(ctx context.Context, user chat.UserID, attachment stri
 // userOn reads a user through q: after a write, through the writer, which
 // has certainly seen it.
 func (s *Store) userOn(ctx context.Context, q querier, id chat.UserID) (chat.User, error) {
-	u, _, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, string(id)))
+	u, _, err := sqlrow.ScanUser(q.QueryRowContext(ctx, `SELECT `+sqlrow.UserCols+` FROM users WHERE id = ?`, string(id)))
 	return u, translate(err, "user")
 }
 
 func (s *Store) UnreferencedAttachments(ctx context.Context, before time.Time, limit int) ([]chat.Attachment, error) {
 	return queryAttachments(ctx, s.r,
-		`SELECT `+attCols+` FROM attachments WHERE refs = 0 AND created_at < ? ORDER BY created_at LIMIT ?`,
+		`SELECT `+sqlrow.AttCols+` FROM attachments WHERE refs = 0 AND created_at < ? ORDER BY created_at LIMIT ?`,
 		toMS(before), limit)
 }
 
@@ -131,8 +160,20 @@ func (s *Store) ClaimAttachment(ctx context.Context, id string, before time.Time
 }
 
 func (s *Store) DeleteAttachment(ctx context.Context, id string) error {
-	_, err := s.w.ExecContext(ctx, `DELETE FROM attachments WHERE id = ? AND state <> 'stored' AND refs = 0`, id)
-	return translate(err, "attachment")
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var user string
+		var reserved int64
+		err := tx.QueryRowContext(ctx, `DELETE FROM attachments WHERE id = ? AND state <> 'stored' AND refs = 0
+			RETURNING uploader_id, reserved`, id).Scan(&user, &reserved)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return translate(err, "attachment")
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET storage_used = storage_used - ? WHERE id = ?`, reserved, user)
+		return translate(err, "user")
+	})
 }
 
 // oneRow turns an Exec that matched no row into NotFound.
@@ -145,7 +186,7 @@ func oneRow(res sql.Result, err error, what string) error {
 		return translate(err, what)
 	}
 	if n == 0 {
-		return notFound(what)
+		return sqlrow.NotFound(what)
 	}
 	return nil
 }
@@ -189,17 +230,12 @@ func fillAttachments(ctx context.Context, q querier, room chat.RoomID, msgs []ch
 	if len(msgs) == 0 {
 		return nil
 	}
-	lo, hi := msgs[0].Seq, msgs[0].Seq
-	for _, m := range msgs {
-		lo, hi = min(lo, m.Seq), max(hi, m.Seq)
-	}
+	lo, hi := sqlrow.SeqRange(msgs)
 	found, err := queryLinked(ctx, q, `WHERE ma.room_id = ? AND ma.seq >= ? AND ma.seq <= ?`, string(room), lo, hi)
 	if err != nil {
 		return err
 	}
-	for i := range msgs {
-		msgs[i].Attachments = found[msgKey{room, msgs[i].Seq}]
-	}
+	found.Fill(msgs)
 	return nil
 }
 
@@ -216,49 +252,13 @@ func fillLastAttachments(ctx context.Context, q querier, user chat.UserID, rooms
 	if err != nil {
 		return err
 	}
-	for i := range rooms {
-		if lm := rooms[i].LastMessage; lm != nil {
-			// Matched by seq too: a message sent since the room list was read
-			// is not the one in it.
-			lm.Attachments = found[msgKey{lm.RoomID, lm.Seq}]
-		}
-	}
+	found.FillLast(rooms)
 	return nil
-}
-
-type msgKey struct {
-	room chat.RoomID
-	seq  int64
 }
 
 // queryLinked returns the attachments of the messages that where selects
 // (over message_attachments ma), by message, in the sender's order.
-func queryLinked(ctx context.Context, q querier, where string, args ...any) (map[msgKey][]chat.Attachment, error) {
-	rows, err := q.QueryContext(ctx, `SELECT ma.room_id, ma.seq, a.`+strings.ReplaceAll(attCols, ", ", ", a.")+`
-		FROM message_attachments ma JOIN attachments a ON a.id = ma.attachment_id `+where+`
-		ORDER BY ma.room_id, ma.seq, ma.position`, args...)
-	if err != nil {
-		return nil, translate(err, "attachments")
-	}
-	defer rows.Close()
-	out := map[msgKey][]chat.Attachment{}
-	for rows.Next() {
-		var k msgKey
-		a, err := scanAttachment(keyScanner{rows, &k})
-		if err != nil {
-			return nil, translate(err, "attachments")
-		}
-		out[k] = append(out[k], a)
-	}
-	return out, translate(rows.Err(), "attachments")
-}
-
-// keyScanner scans the leading room and seq columns, then the caller's.
-type keyScanner struct {
-	rows *sql.Rows
-	k    *msgKey
-}
-
-func (s keyScanner) Scan(dest ...any) error {
-	return s.rows.Scan(append([]any{&s.k.room, &s.k.seq}, dest...)...)
+func queryLinked(ctx context.Context, q querier, where string, args ...any) (sqlrow.Linked, error) {
+	rows, err := q.QueryContext(ctx, sqlrow.LinkedQuery+where+sqlrow.LinkedOrder, args...)
+	return read(rows, err, "attachments", sqlrow.ReadLinked)
 }

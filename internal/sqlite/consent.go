@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
 
 func policyOrDefault(p chat.AddPolicy) string {
@@ -26,22 +27,8 @@ func jsonIDs(ids []chat.UserID) string {
 }
 
 func (s *Store) Me(ctx context.Context, id chat.UserID) (chat.Me, error) {
-	var (
-		me      chat.Me
-		created int64
-		hash    string
-		avatar  sql.NullString
-	)
-	err := s.r.QueryRowContext(ctx, `SELECT `+userCols+`, who_may_add FROM users WHERE id = ?`, string(id)).
-		Scan(&me.ID, &me.Username, &me.DisplayName, &created, &hash, &me.StatusMessage, &avatar, &me.WhoMayAdd)
-	if err != nil {
-		return chat.Me{}, translate(err, "user")
-	}
-	me.CreatedAt = fromMS(created)
-	if avatar.Valid {
-		me.AvatarURL = chat.AttachmentURL(avatar.String)
-	}
-	return me, nil
+	me, err := sqlrow.ScanMe(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.MeCols+` FROM users WHERE id = ?`, string(id)))
+	return me, translate(err, "user")
 }
 
 func (s *Store) SetWhoMayAdd(ctx context.Context, id chat.UserID, p chat.AddPolicy) error {
@@ -62,28 +49,9 @@ func (s *Store) Consent(ctx context.Context, inviter chat.UserID, room chat.Room
 		FROM users u WHERE u.id IN (SELECT value FROM json_each(:invitees))`,
 		sql.Named("inviter", string(inviter)), sql.Named("room", string(room)),
 		sql.Named("others", jsonIDs(others)), sql.Named("invitees", jsonIDs(invitees)))
-	if err != nil {
-		return nil, translate(err, "consent")
-	}
-	defer rows.Close()
-	out := make(map[chat.UserID]chat.Consent, len(invitees))
-	for rows.Next() {
-		var (
-			id chat.UserID
-			c  chat.Consent
-		)
-		if err := rows.Scan(&id, &c.Policy, &c.Friend, &c.BlocksInviter, &c.BlocksMember); err != nil {
-			return nil, translate(err, "consent")
-		}
-		out[id] = c
-	}
-	return out, translate(rows.Err(), "consent")
-}
-
-func scanInviteRef(sc scanner) (chat.InviteRef, error) {
-	var r chat.InviteRef
-	err := sc.Scan(&r.ID, &r.RoomID, &r.InviteeID)
-	return r, err
+	return read(rows, err, "consent", func(r sqlrow.Rows) (map[chat.UserID]chat.Consent, error) {
+		return sqlrow.Consents(r, len(invitees))
+	})
 }
 
 // AddInvites: the one writer makes the member check, the insert and the cap
@@ -120,62 +88,22 @@ func (s *Store) AddInvites(ctx context.Context, invites []chat.NewInvite, maxPen
 				DELETE FROM invites WHERE id IN (
 					SELECT id FROM invites WHERE invitee_id = ? AND state = 'pending'
 					ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?)
-				RETURNING id, room_id, invitee_id`, string(u), maxPending)
-			refs, err := collect(rows, err, "invites", scanInviteRef)
+				RETURNING `+sqlrow.InviteRefCols, string(u), maxPending)
+			refs, err := collect(rows, err, "invites", sqlrow.ScanInviteRef)
 			if err != nil {
 				return err
 			}
 			dropped = append(dropped, refs...)
 		}
-		added = slices.DeleteFunc(added, func(inv chat.NewInvite) bool {
-			return slices.ContainsFunc(dropped, func(r chat.InviteRef) bool { return r.ID == inv.ID })
-		})
-		dropped = slices.DeleteFunc(dropped, func(r chat.InviteRef) bool {
-			return slices.ContainsFunc(invites, func(inv chat.NewInvite) bool { return inv.ID == r.ID })
-		})
+		added, dropped = sqlrow.Capped(invites, added, dropped)
 		return nil
 	})
 	return added, dropped, err
 }
 
-// inviteQuery reads pending invites with their room, their inviter and, for
-// a direct room, its last message (by the room's last_seq: a request's room
-// has only the opener's messages).
-const inviteQuery = `
-	SELECT i.id, i.invitee_id, i.created_at, r.id, r.kind, r.name, r.member_count, ` + publicUserCols + `,
-	       lm.kind, lm.text, lm.deleted, lm.created_at,
-	       (SELECT count(*) FROM message_attachments a WHERE a.room_id = lm.room_id AND a.seq = lm.seq)
-	FROM invites i
-	JOIN rooms r ON r.id = i.room_id
-	JOIN users u ON u.id = i.inviter_id
-	LEFT JOIN messages lm ON lm.room_id = (CASE WHEN r.kind = 'direct' THEN r.id END) AND lm.seq = r.last_seq
-	WHERE i.state = 'pending'`
-
-func scanInvite(sc scanner) (chat.Invite, error) {
-	var (
-		inv       chat.Invite
-		at        int64
-		kind      sql.NullString
-		text      sql.NullString
-		deleted   sql.NullBool
-		lastAt    sql.NullInt64
-		fileCount int
-	)
-	inviter, dest := scanPublicUser([]any{&inv.ID, &inv.InviteeID, &at, &inv.Room.ID, &inv.Room.Kind, &inv.Room.Name, &inv.Room.MemberCount})
-	if err := sc.Scan(append(dest, &kind, &text, &deleted, &lastAt, &fileCount)...); err != nil {
-		return chat.Invite{}, err
-	}
-	inv.Inviter = inviter()
-	inv.CreatedAt = fromMS(at)
-	if kind.String == string(chat.Text) && !deleted.Bool {
-		inv.Preview = &chat.InvitePreview{Text: text.String, Attachments: fileCount, CreatedAt: fromMS(lastAt.Int64)}
-	}
-	return inv, nil
-}
-
 func (s *Store) Invites(ctx context.Context, invitee chat.UserID) ([]chat.Invite, error) {
-	rows, err := s.r.QueryContext(ctx, inviteQuery+` AND i.invitee_id = ? ORDER BY i.created_at DESC, i.id DESC`, string(invitee))
-	out, err := collect(rows, err, "invites", scanInvite)
+	rows, err := s.r.QueryContext(ctx, sqlrow.InviteQuery+` AND i.invitee_id = ? ORDER BY i.created_at DESC, i.id DESC`, string(invitee))
+	out, err := collect(rows, err, "invites", sqlrow.ScanInvite)
 	if out == nil && err == nil {
 		out = []chat.Invite{}
 	}
@@ -183,19 +111,19 @@ func (s *Store) Invites(ctx context.Context, invitee chat.UserID) ([]chat.Invite
 }
 
 func (s *Store) Invite(ctx context.Context, id string) (chat.Invite, error) {
-	inv, err := scanInvite(s.r.QueryRowContext(ctx, inviteQuery+` AND i.id = ?`, id))
+	inv, err := sqlrow.ScanInvite(s.r.QueryRowContext(ctx, sqlrow.InviteQuery+` AND i.id = ?`, id))
 	return inv, translate(err, "invite")
 }
 
 func (s *Store) RoomInvite(ctx context.Context, room chat.RoomID, invitee chat.UserID) (chat.Invite, error) {
-	inv, err := scanInvite(s.r.QueryRowContext(ctx, inviteQuery+` AND i.room_id = ? AND i.invitee_id = ?`, string(room), string(invitee)))
+	inv, err := sqlrow.ScanInvite(s.r.QueryRowContext(ctx, sqlrow.InviteQuery+` AND i.room_id = ? AND i.invitee_id = ?`, string(room), string(invitee)))
 	return inv, translate(err, "invite")
 }
 
 func (s *Store) DeclineInvite(ctx context.Context, id string, invitee chat.UserID) (chat.InviteRef, error) {
-	r, err := scanInviteRef(s.w.QueryRowContext(ctx, `
+	r, err := sqlrow.ScanInviteRef(s.w.QueryRowContext(ctx, `
 		UPDATE invites SET state = 'declined' WHERE id = ? AND invitee_id = ? AND state = 'pending'
-		RETURNING id, room_id, invitee_id`, id, string(invitee)))
+		RETURNING `+sqlrow.InviteRefCols, id, string(invitee)))
 	return r, translate(err, "invite")
 }
 
@@ -215,30 +143,7 @@ func (s *Store) Directory(ctx context.Context, q chat.DirectoryQuery) ([]chat.Di
 		ORDER BY r.name_key, r.id LIMIT :limit`,
 		sql.Named("viewer", string(q.Viewer)), sql.Named("from", q.Prefix), sql.Named("to", to),
 		sql.Named("key", q.After.NameKey), sql.Named("id", string(q.After.ID)), sql.Named("limit", q.Limit))
-	return collect(rows, err, "rooms", func(sc scanner) (chat.DirectoryRoom, error) {
-		var d chat.DirectoryRoom
-		err := sc.Scan(&d.ID, &d.Name, &d.MemberCount, &d.NameKey, &d.Member)
-		return d, err
-	})
-}
-
-const linkCols = `id, room_id, code, created_by, created_at, expires_at, max_uses, uses`
-
-func scanLink(sc scanner) (chat.Link, error) {
-	var (
-		l       chat.Link
-		at      int64
-		expires sql.NullInt64
-	)
-	if err := sc.Scan(&l.ID, &l.RoomID, &l.Code, &l.CreatedBy, &at, &expires, &l.MaxUses, &l.Uses); err != nil {
-		return chat.Link{}, err
-	}
-	l.CreatedAt = fromMS(at)
-	if expires.Valid {
-		t := fromMS(expires.Int64)
-		l.ExpiresAt = &t
-	}
-	return l, nil
+	return collect(rows, err, "rooms", sqlrow.ScanDirectoryRoom)
 }
 
 func (s *Store) CreateLink(ctx context.Context, nl chat.NewLink, maxPerRoom int) (l chat.Link, err error) {
@@ -261,9 +166,9 @@ func (s *Store) CreateLink(ctx context.Context, nl chat.NewLink, maxPerRoom int)
 		if nl.ExpiresAt != nil {
 			expires = sql.NullInt64{Int64: toMS(*nl.ExpiresAt), Valid: true}
 		}
-		l, err = scanLink(tx.QueryRowContext(ctx, `
-			INSERT INTO links (id, room_id, code, created_by, created_at, expires_at, max_uses, uses)
-			VALUES (?, ?, ?, ?, ?, ?, ?, 0) RETURNING `+linkCols,
+		l, err = sqlrow.ScanLink(tx.QueryRowContext(ctx, `
+			INSERT INTO links (`+sqlrow.LinkCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, 0) RETURNING `+sqlrow.LinkCols,
 			nl.ID, string(nl.Room), nl.Code, string(nl.CreatedBy), now, expires, nl.MaxUses))
 		return translate(err, "link")
 	})
@@ -271,12 +176,12 @@ func (s *Store) CreateLink(ctx context.Context, nl chat.NewLink, maxPerRoom int)
 }
 
 func (s *Store) Links(ctx context.Context, room chat.RoomID) ([]chat.Link, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+linkCols+` FROM links WHERE room_id = ? ORDER BY created_at DESC, id DESC`, string(room))
-	return collect(rows, err, "links", scanLink)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sqlrow.LinkCols+` FROM links WHERE room_id = ? ORDER BY created_at DESC, id DESC`, string(room))
+	return collect(rows, err, "links", sqlrow.ScanLink)
 }
 
 func (s *Store) LinkByCode(ctx context.Context, code string) (chat.Link, error) {
-	l, err := scanLink(s.r.QueryRowContext(ctx, `SELECT `+linkCols+` FROM links WHERE code = ?`, code))
+	l, err := sqlrow.ScanLink(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.LinkCols+` FROM links WHERE code = ?`, code))
 	return l, translate(err, "link")
 }
 

@@ -6,43 +6,19 @@ import (
 	"slices"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
 
-// memberQuery reads Lone from the room's row (its primary key: one more
-// lookup on the send path, no extra query), so a message request needs no
-// flag of its own to keep in step.
-const memberQuery = `
-	SELECT m.room_id, m.user_id, u.username, u.display_name, m.role, m.last_read_seq, m.joined_at,
-	       u.status_message, m.blocked, u.avatar_id, r.kind = 'direct' AND r.member_count = 1
-	FROM members m JOIN users u ON u.id = m.user_id JOIN rooms r ON r.id = m.room_id`
-
 func (s *Store) Member(ctx context.Context, room chat.RoomID, user chat.UserID) (chat.Member, error) {
-	m, err := scanMember(s.member.QueryRowContext(ctx, string(room), string(user)))
+	m, err := sqlrow.ScanMember(s.member.QueryRowContext(ctx, string(room), string(user)))
 	return m, translate(err, "member")
 }
 
 // Members lists a room's members in the order they joined.
 func (s *Store) Members(ctx context.Context, room chat.RoomID) ([]chat.Member, error) {
 	rows, err := s.r.QueryContext(ctx,
-		memberQuery+` WHERE m.room_id = ? ORDER BY m.joined_at, m.user_id`, string(room))
-	return collect(rows, err, "members", scanMember)
-}
-
-func scanMember(sc scanner) (chat.Member, error) {
-	var (
-		m      chat.Member
-		joined int64
-		avatar sql.NullString
-	)
-	if err := sc.Scan(&m.RoomID, &m.UserID, &m.Username, &m.DisplayName, &m.Role, &m.LastReadSeq, &joined,
-		&m.StatusMessage, &m.Blocked, &avatar, &m.Lone); err != nil {
-		return chat.Member{}, err
-	}
-	m.JoinedAt = fromMS(joined)
-	if avatar.Valid {
-		m.AvatarURL = chat.AttachmentURL(avatar.String)
-	}
-	return m, nil
+		sqlrow.MemberQuery+` WHERE m.room_id = ? ORDER BY m.joined_at, m.user_id`, string(room))
+	return collect(rows, err, "members", sqlrow.ScanMember)
 }
 
 // addMember inserts a membership unless it exists; it does not touch
@@ -69,7 +45,7 @@ func (s *Store) AddMembers(ctx context.Context, a chat.Admission) (done chat.Adm
 		switch {
 		case a.PublicOnly:
 			if room.Visibility != chat.Public {
-				return notFound("room")
+				return sqlrow.NotFound("room")
 			}
 		case a.Invite != "":
 			res, err := tx.ExecContext(ctx,
@@ -96,10 +72,7 @@ func (s *Store) AddMembers(ctx context.Context, a chat.Admission) (done chat.Adm
 		rows, err := tx.QueryContext(ctx,
 			`SELECT user_id FROM members WHERE room_id = ? AND user_id IN (SELECT value FROM json_each(?))`,
 			string(a.Room), jsonIDs(a.Users))
-		members, err := collect(rows, err, "members", func(sc scanner) (chat.UserID, error) {
-			var id chat.UserID
-			return id, sc.Scan(&id)
-		})
+		members, err := collect(rows, err, "members", sqlrow.ScanUserID)
 		if err != nil {
 			return err
 		}
@@ -123,7 +96,7 @@ func (s *Store) AddMembers(ctx context.Context, a chat.Admission) (done chat.Adm
 		if done.Message, _, err = s.appendMessage(ctx, tx, m); err != nil {
 			return err
 		}
-		joined := toMS(done.Message.CreatedAt)
+		joined := toMS(done.Message.CreatedAt.Time)
 		for _, u := range fresh {
 			if err := addMember(ctx, tx, a.Room, u, chat.RoleMember, done.Message.Seq, joined); err != nil {
 				return err
@@ -132,23 +105,18 @@ func (s *Store) AddMembers(ctx context.Context, a chat.Admission) (done chat.Adm
 		// Their invites to this room are moot now; pending ones leave their devices.
 		rows, err = tx.QueryContext(ctx, `
 			DELETE FROM invites WHERE room_id = ? AND invitee_id IN (SELECT value FROM json_each(?))
-			RETURNING id, room_id, invitee_id, state = 'pending'`, string(a.Room), jsonIDs(fresh))
-		moot, err := collect(rows, err, "invites", func(sc scanner) (struct {
-			ref     chat.InviteRef
-			pending bool
-		}, error) {
-			var r struct {
-				ref     chat.InviteRef
-				pending bool
-			}
-			return r, sc.Scan(&r.ref.ID, &r.ref.RoomID, &r.ref.InviteeID, &r.pending)
-		})
+			RETURNING `+sqlrow.InviteRefCols+`, state = 'pending'`, string(a.Room), jsonIDs(fresh))
 		if err != nil {
-			return err
+			return translate(err, "invites")
 		}
-		for _, m := range moot {
-			if m.pending && m.ref.ID != a.Invite {
-				done.Invites = append(done.Invites, m.ref)
+		moot, err := sqlrow.PendingRefs(rows)
+		rows.Close()
+		if err != nil {
+			return translate(err, "invites")
+		}
+		for _, ref := range moot {
+			if ref.ID != a.Invite {
+				done.Invites = append(done.Invites, ref)
 			}
 		}
 		if _, err := tx.ExecContext(ctx,
@@ -206,7 +174,7 @@ func changedOne(res sql.Result, err error, what string) error {
 		return translate(err, what)
 	}
 	if n == 0 {
-		return notFound(what)
+		return sqlrow.NotFound(what)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
 
 // insertMentions stores a new message's mentions inside its append
@@ -38,19 +39,7 @@ func replaceMentions(ctx context.Context, tx *sql.Tx, room chat.RoomID, seq int6
 func mentionsOf(ctx context.Context, q querier, room chat.RoomID, seq int64) ([]chat.UserID, error) {
 	rows, err := q.QueryContext(ctx,
 		`SELECT user_id FROM mentions WHERE room_id = ? AND seq = ? ORDER BY user_id`, string(room), seq)
-	if err != nil {
-		return nil, translate(err, "mentions")
-	}
-	defer rows.Close()
-	var out []chat.UserID
-	for rows.Next() {
-		var u chat.UserID
-		if err := rows.Scan(&u); err != nil {
-			return nil, translate(err, "mentions")
-		}
-		out = append(out, u)
-	}
-	return out, translate(rows.Err(), "mentions")
+	return collect(rows, err, "mentions", sqlrow.ScanUserID)
 }
 
 // fillMentions sets the mentions of a page of one room's messages with one
@@ -59,34 +48,15 @@ func fillMentions(ctx context.Context, q querier, room chat.RoomID, msgs []chat.
 	if len(msgs) == 0 {
 		return nil
 	}
-	lo, hi := msgs[0].Seq, msgs[0].Seq
-	for _, m := range msgs {
-		lo, hi = min(lo, m.Seq), max(hi, m.Seq)
-	}
+	lo, hi := sqlrow.SeqRange(msgs)
 	rows, err := q.QueryContext(ctx,
 		`SELECT seq, user_id FROM mentions WHERE room_id = ? AND seq BETWEEN ? AND ? ORDER BY seq, user_id`,
 		string(room), lo, hi)
+	found, err := read(rows, err, "mentions", sqlrow.ReadMentions)
 	if err != nil {
-		return translate(err, "mentions")
+		return err
 	}
-	defer rows.Close()
-	bySeq := map[int64][]chat.UserID{}
-	for rows.Next() {
-		var (
-			seq int64
-			u   chat.UserID
-		)
-		if err := rows.Scan(&seq, &u); err != nil {
-			return translate(err, "mentions")
-		}
-		bySeq[seq] = append(bySeq[seq], u)
-	}
-	if err := rows.Err(); err != nil {
-		return translate(err, "mentions")
-	}
-	for i := range msgs {
-		msgs[i].Mentions = bySeq[msgs[i].Seq]
-	}
+	found.Fill(msgs)
 	return nil
 }
 
@@ -98,22 +68,9 @@ func (s *Store) MembersByUsername(ctx context.Context, room chat.RoomID, usernam
 	rows, err := s.r.QueryContext(ctx,
 		`SELECT u.username, u.id FROM users u JOIN members m ON m.room_id = ? AND m.user_id = u.id
 		 WHERE u.username IN (SELECT value FROM json_each(?))`, string(room), string(names))
-	if err != nil {
-		return nil, translate(err, "members")
-	}
-	defer rows.Close()
-	out := make(map[string]chat.UserID, len(usernames))
-	for rows.Next() {
-		var (
-			name string
-			id   chat.UserID
-		)
-		if err := rows.Scan(&name, &id); err != nil {
-			return nil, translate(err, "members")
-		}
-		out[name] = id
-	}
-	return out, translate(rows.Err(), "members")
+	return read(rows, err, "members", func(r sqlrow.Rows) (map[string]chat.UserID, error) {
+		return sqlrow.UsernameIDs(r, len(usernames))
+	})
 }
 
 // UnreadMentions walks the (room, user, seq) key from the read position: the

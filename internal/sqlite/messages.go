@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"math"
 	"time"
@@ -11,9 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
-
-const msgCols = `room_id, seq, id, sender_id, client_id, kind, text, reply_to, system, created_at, edited_at, deleted`
 
 // appendMessage is the one place a seq is assigned. It runs inside the
 // caller's write transaction, so the seq, the row and the room's counters
@@ -45,13 +43,16 @@ func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage
 	}
 	created := toMS(m.CreatedAt)
 
-	var seq int64
-	err := tx.StmtContext(ctx, st.nextSeq).QueryRowContext(ctx, string(m.RoomID)).Scan(&seq)
+	var seq, counted int64
+	err := tx.StmtContext(ctx, st.nextSeq).QueryRowContext(ctx, string(m.RoomID)).Scan(&seq, &counted)
 	if err != nil {
 		return chat.Message{}, false, translate(err, "room")
 	}
+	if m.Kind != chat.System {
+		counted++
+	}
 	res, err := tx.StmtContext(ctx, st.insert).ExecContext(ctx,
-		string(m.RoomID), seq, m.ID, string(m.SenderID), m.ClientID, string(m.Kind), m.Text, m.ReplyTo, system, created)
+		string(m.RoomID), seq, m.ID, string(m.SenderID), m.ClientID, string(m.Kind), m.Text, m.ReplyTo, system, created, counted)
 	if err != nil {
 		return chat.Message{}, false, translate(err, "message")
 	}
@@ -60,7 +61,7 @@ func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage
 	} else if n == 0 {
 		// The client_id <> '' term lets SQLite use the partial index; it
 		// cannot prove that of a bound parameter and would scan every message.
-		prev, err := scanMessage(tx.StmtContext(ctx, st.byClientID).QueryRowContext(ctx,
+		prev, err := sqlrow.ScanMessage(tx.StmtContext(ctx, st.byClientID).QueryRowContext(ctx,
 			string(m.SenderID), m.ClientID))
 		if err != nil {
 			return chat.Message{}, false, translate(err, "message")
@@ -74,7 +75,7 @@ func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage
 	// MAX keeps last_message_at monotonic when the clocks of concurrent
 	// senders disagree, so the room list order never jumps back.
 	if _, err := tx.StmtContext(ctx, st.bumpRoom).ExecContext(ctx,
-		seq, created, string(m.RoomID)); err != nil {
+		seq, counted, created, string(m.RoomID)); err != nil {
 		return chat.Message{}, false, translate(err, "room")
 	}
 	if err := insertMentions(ctx, tx, m.RoomID, seq, m.Mentions); err != nil {
@@ -90,7 +91,7 @@ func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage
 	}
 	msg := chat.Message{
 		ID: m.ID, RoomID: m.RoomID, Seq: seq, SenderID: m.SenderID, ClientID: m.ClientID,
-		Kind: m.Kind, Text: m.Text, ReplyTo: m.ReplyTo, System: m.System, CreatedAt: fromMS(created),
+		Kind: m.Kind, Text: m.Text, ReplyTo: m.ReplyTo, System: m.System, CreatedAt: chat.TimeOf(m.CreatedAt),
 		Mentions: m.Mentions,
 	}
 	msg.Attachments, err = linkAttachments(ctx, tx, msg, m.Attachments)
@@ -109,24 +110,17 @@ func (s *Store) Messages(ctx context.Context, room chat.RoomID, p chat.Page) ([]
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	q := `SELECT ` + msgCols + ` FROM messages WHERE room_id = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?`
+	q := `SELECT ` + sqlrow.MsgCols + ` FROM messages WHERE room_id = ? AND seq > ? AND seq < ? ORDER BY seq DESC LIMIT ?`
 	if p.Asc {
-		q = `SELECT ` + msgCols + ` FROM messages WHERE room_id = ? AND seq > ? AND seq < ? ORDER BY seq ASC LIMIT ?`
+		q = `SELECT ` + sqlrow.MsgCols + ` FROM messages WHERE room_id = ? AND seq > ? AND seq < ? ORDER BY seq ASC LIMIT ?`
 	}
 	rows, err := s.r.QueryContext(ctx, q, string(room), p.After, before, limit)
 	if err != nil {
 		return nil, translate(err, "messages")
 	}
 	defer rows.Close()
-	msgs := make([]chat.Message, 0, min(max(limit, 0), 100))
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, translate(err, "messages")
-		}
-		msgs = append(msgs, m)
-	}
-	if err := rows.Err(); err != nil {
+	msgs, err := sqlrow.AppendAll(make([]chat.Message, 0, min(max(limit, 0), 100)), rows, sqlrow.ScanMessage)
+	if err != nil {
 		return nil, translate(err, "messages")
 	}
 	if err := fillMentions(ctx, s.r, room, msgs); err != nil {
@@ -136,8 +130,8 @@ func (s *Store) Messages(ctx context.Context, room chat.RoomID, p chat.Page) ([]
 }
 
 func (s *Store) Message(ctx context.Context, room chat.RoomID, seq int64) (chat.Message, error) {
-	m, err := scanMessage(s.r.QueryRowContext(ctx,
-		`SELECT `+msgCols+` FROM messages WHERE room_id = ? AND seq = ?`, string(room), seq))
+	m, err := sqlrow.ScanMessage(s.r.QueryRowContext(ctx,
+		`SELECT `+sqlrow.MsgCols+` FROM messages WHERE room_id = ? AND seq = ?`, string(room), seq))
 	if err != nil {
 		return m, translate(err, "message")
 	}
@@ -156,8 +150,8 @@ func withAttachments(ctx context.Context, q querier, m chat.Message) (chat.Messa
 
 func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, text string, at time.Time, mentions []chat.UserID) (m chat.Message, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		m, err = scanMessage(tx.QueryRowContext(ctx,
-			`UPDATE messages SET text = ?, edited_at = ? WHERE room_id = ? AND seq = ? RETURNING `+msgCols,
+		m, err = sqlrow.ScanMessage(tx.QueryRowContext(ctx,
+			`UPDATE messages SET text = ?, edited_at = ? WHERE room_id = ? AND seq = ? RETURNING `+sqlrow.MsgCols,
 			text, toMS(at), string(room), seq))
 		if err != nil {
 			return translate(err, "message")
@@ -177,8 +171,8 @@ func (s *Store) EditMessage(ctx context.Context, room chat.RoomID, seq int64, te
 // as edited_at, the time the message last changed.
 func (s *Store) DeleteMessage(ctx context.Context, room chat.RoomID, seq int64, at time.Time) (m chat.Message, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		m, err = scanMessage(tx.QueryRowContext(ctx,
-			`UPDATE messages SET text = '', deleted = 1, edited_at = ? WHERE room_id = ? AND seq = ? RETURNING `+msgCols,
+		m, err = sqlrow.ScanMessage(tx.QueryRowContext(ctx,
+			`UPDATE messages SET text = '', deleted = 1, edited_at = ? WHERE room_id = ? AND seq = ? RETURNING `+sqlrow.MsgCols,
 			toMS(at), string(room), seq))
 		if err != nil {
 			return translate(err, "message")
@@ -189,53 +183,6 @@ func (s *Store) DeleteMessage(ctx context.Context, room chat.RoomID, seq int64, 
 		return unlinkAttachments(ctx, tx, room, seq)
 	})
 	return m, err
-}
-
-// scanMessage reads the msgCols columns of one row.
-func scanMessage(sc scanner) (chat.Message, error) {
-	var r msgRow
-	if err := sc.Scan(r.dest()...); err != nil {
-		return chat.Message{}, err
-	}
-	m, _, err := r.message()
-	return m, err
-}
-
-// msgRow holds msgCols as nullable values, so the same scan serves a LEFT
-// JOIN that may find no message.
-type msgRow struct {
-	roomID, id, senderID, clientID, kind, text, system sql.NullString
-	seq, replyTo, created, edited                      sql.NullInt64
-	deleted                                            sql.NullBool
-}
-
-func (r *msgRow) dest() []any {
-	return []any{&r.roomID, &r.seq, &r.id, &r.senderID, &r.clientID, &r.kind, &r.text,
-		&r.replyTo, &r.system, &r.created, &r.edited, &r.deleted}
-}
-
-// message converts the row; ok is false when the row held no message.
-func (r *msgRow) message() (m chat.Message, ok bool, err error) {
-	if !r.id.Valid {
-		return chat.Message{}, false, nil
-	}
-	m = chat.Message{
-		ID: r.id.String, RoomID: chat.RoomID(r.roomID.String), Seq: r.seq.Int64,
-		SenderID: chat.UserID(r.senderID.String), ClientID: r.clientID.String,
-		Kind: chat.MessageKind(r.kind.String), Text: r.text.String, ReplyTo: r.replyTo.Int64,
-		CreatedAt: fromMS(r.created.Int64), Deleted: r.deleted.Bool,
-	}
-	if r.edited.Valid {
-		t := fromMS(r.edited.Int64)
-		m.EditedAt = &t
-	}
-	if r.system.Valid {
-		m.System = new(chat.SystemEvent)
-		if err := json.Unmarshal([]byte(r.system.String), m.System); err != nil {
-			return chat.Message{}, false, fmt.Errorf("sqlite: message %s: decode system event: %w", m.ID, err)
-		}
-	}
-	return m, true, nil
 }
 
 // appendStmts are appendMessage's statements, prepared once on the writer
@@ -252,15 +199,15 @@ func prepareAppend(ctx context.Context, w *sql.DB) (*appendStmts, error) {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&st.nextSeq, `SELECT last_seq + 1 FROM rooms WHERE id = ?`},
-		{&st.insert, `INSERT INTO messages (` + msgCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)
+		{&st.nextSeq, `SELECT last_seq + 1, counted FROM rooms WHERE id = ?`},
+		{&st.insert, `INSERT INTO messages (` + sqlrow.MsgCols + `, counted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?)
 		 ON CONFLICT (sender_id, client_id) WHERE client_id <> '' DO NOTHING`},
 		// The client_id <> '' term lets SQLite use the partial index; it
 		// cannot prove that of a bound parameter and would scan every message.
-		{&st.byClientID, `SELECT ` + msgCols + ` FROM messages WHERE sender_id = ? AND client_id = ? AND client_id <> ''`},
+		{&st.byClientID, `SELECT ` + sqlrow.MsgCols + ` FROM messages WHERE sender_id = ? AND client_id = ? AND client_id <> ''`},
 		// MAX keeps last_message_at monotonic when the clocks of concurrent
 		// senders disagree, so the room list order never jumps back.
-		{&st.bumpRoom, `UPDATE rooms SET last_seq = ?, last_message_at = MAX(last_message_at, ?) WHERE id = ?`},
+		{&st.bumpRoom, `UPDATE rooms SET last_seq = ?, counted = ?, last_message_at = MAX(last_message_at, ?) WHERE id = ?`},
 		{&st.senderRead, `UPDATE members SET last_read_seq = ? WHERE room_id = ? AND user_id = ? AND last_read_seq < ?`},
 	} {
 		stmt, err := w.PrepareContext(ctx, p.sql)

@@ -7,26 +7,8 @@ import (
 	"time"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
-
-// publicUserCols are a user's public profile, in the order scanPublicUser reads.
-const publicUserCols = `u.id, u.username, u.display_name, u.status_message, u.created_at, u.avatar_id`
-
-func scanPublicUser(dest []any) (func() chat.User, []any) {
-	var (
-		u       chat.User
-		created int64
-		avatar  sql.NullString
-	)
-	dest = append(dest, &u.ID, &u.Username, &u.DisplayName, &u.StatusMessage, &created, &avatar)
-	return func() chat.User {
-		u.CreatedAt = fromMS(created)
-		if avatar.Valid {
-			u.AvatarURL = chat.AttachmentURL(avatar.String)
-		}
-		return u
-	}, dest
-}
 
 func (s *Store) UpdateProfile(ctx context.Context, id chat.UserID, p chat.ProfileUpdate) (u chat.User, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
@@ -41,8 +23,8 @@ func (s *Store) UpdateProfile(ctx context.Context, id chat.UserID, p chat.Profil
 		if err := changedOne(res, err, "user"); err != nil {
 			return err
 		}
-		u, _, err = scanUser(tx.QueryRowContext(ctx,
-			`SELECT `+userCols+` FROM users WHERE id = ?`, string(id)))
+		u, _, err = sqlrow.ScanUser(tx.QueryRowContext(ctx,
+			`SELECT `+sqlrow.UserCols+` FROM users WHERE id = ?`, string(id)))
 		return translate(err, "user")
 	})
 	return u, err
@@ -53,7 +35,7 @@ func (s *Store) UpdateProfile(ctx context.Context, id chat.UserID, p chat.Profil
 // scans (username, display_key), each stopping after `limit` rows that pass
 // the filters. :caller, the range [:from, :to), :limit (searchArgs).
 const searchQuery = `
-	SELECT ` + publicUserCols + `,
+	SELECT ` + sqlrow.PublicUserCols + `,
 	       CASE WHEN EXISTS (SELECT 1 FROM friends f WHERE f.user_id = :caller AND f.friend_id = u.id) THEN 'friend'
 	            WHEN EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = :caller AND b.blocked_id = u.id) THEN 'blocked'
 	            WHEN EXISTS (SELECT 1 FROM friend_requests r WHERE r.from_id = :caller AND r.to_id = u.id) THEN 'outgoing'
@@ -84,21 +66,7 @@ func searchArgs(caller chat.UserID, prefix string, limit int) []any {
 
 func (s *Store) SearchUsers(ctx context.Context, caller chat.UserID, prefix string, limit int) ([]chat.UserHit, error) {
 	rows, err := s.r.QueryContext(ctx, searchQuery, searchArgs(caller, prefix, limit)...)
-	if err != nil {
-		return nil, translate(err, "users")
-	}
-	defer rows.Close()
-	var out []chat.UserHit
-	for rows.Next() {
-		var h chat.UserHit
-		user, dest := scanPublicUser(nil)
-		if err := rows.Scan(append(dest, &h.Relation)...); err != nil {
-			return nil, translate(err, "users")
-		}
-		h.User = user()
-		out = append(out, h)
-	}
-	return out, translate(rows.Err(), "users")
+	return collect(rows, err, "users", sqlrow.ScanUserHit)
 }
 
 // blockedBetween reports whether either of a and b has blocked the other.
@@ -177,60 +145,23 @@ func (s *Store) RemoveFriend(ctx context.Context, a, b chat.UserID) error {
 	return changedOne(res, err, "friend")
 }
 
-const friendQuery = `SELECT ` + publicUserCols + `, f.since FROM friends f JOIN users u ON u.id = f.friend_id`
-
-func scanFriend(sc scanner) (chat.Friend, error) {
-	var since int64
-	user, dest := scanPublicUser(nil)
-	if err := sc.Scan(append(dest, &since)...); err != nil {
-		return chat.Friend{}, err
-	}
-	return chat.Friend{User: user(), Since: fromMS(since)}, nil
-}
-
 func (s *Store) Friends(ctx context.Context, user chat.UserID) ([]chat.Friend, error) {
-	rows, err := s.r.QueryContext(ctx, friendQuery+` WHERE f.user_id = ? ORDER BY u.username`, string(user))
-	if err != nil {
-		return nil, translate(err, "friends")
-	}
-	defer rows.Close()
-	var out []chat.Friend
-	for rows.Next() {
-		f, err := scanFriend(rows)
-		if err != nil {
-			return nil, translate(err, "friends")
-		}
-		out = append(out, f)
-	}
-	return out, translate(rows.Err(), "friends")
+	rows, err := s.r.QueryContext(ctx, sqlrow.FriendQuery+` WHERE f.user_id = ? ORDER BY u.username`, string(user))
+	return collect(rows, err, "friends", sqlrow.ScanFriend)
 }
 
 func (s *Store) Friend(ctx context.Context, user, other chat.UserID) (chat.Friend, error) {
-	f, err := scanFriend(s.r.QueryRowContext(ctx, friendQuery+` WHERE f.user_id = ? AND f.friend_id = ?`, string(user), string(other)))
+	f, err := sqlrow.ScanFriend(s.r.QueryRowContext(ctx, sqlrow.FriendQuery+` WHERE f.user_id = ? AND f.friend_id = ?`, string(user), string(other)))
 	return f, translate(err, "friend")
 }
 
 func (s *Store) FriendRequests(ctx context.Context, user chat.UserID) ([]chat.FriendRequest, error) {
 	rows, err := s.r.QueryContext(ctx, `
-		SELECT `+publicUserCols+`, t.id, t.username, t.display_name, t.status_message, t.created_at, t.avatar_id, r.created_at
+		SELECT `+sqlrow.FriendRequestCols+`
 		FROM friend_requests r JOIN users u ON u.id = r.from_id JOIN users t ON t.id = r.to_id
 		WHERE r.from_id = ?1 OR r.to_id = ?1
 		ORDER BY r.created_at, r.from_id, r.to_id`, string(user))
-	if err != nil {
-		return nil, translate(err, "friend requests")
-	}
-	defer rows.Close()
-	var out []chat.FriendRequest
-	for rows.Next() {
-		var at int64
-		from, dest := scanPublicUser(nil)
-		to, dest := scanPublicUser(dest)
-		if err := rows.Scan(append(dest, &at)...); err != nil {
-			return nil, translate(err, "friend requests")
-		}
-		out = append(out, chat.FriendRequest{From: from(), To: to(), CreatedAt: fromMS(at)})
-	}
-	return out, translate(rows.Err(), "friend requests")
+	return collect(rows, err, "friend requests", sqlrow.ScanFriendRequest)
 }
 
 // directRoomOf is the subquery naming the direct room of a pair, by its key.
@@ -262,9 +193,9 @@ func (s *Store) Block(ctx context.Context, blocker, blocked chat.UserID, at time
 			return err
 		}
 		rows, err := tx.QueryContext(ctx,
-			`DELETE FROM invites WHERE inviter_id = ? AND invitee_id = ? AND state = 'pending' RETURNING id, room_id, invitee_id`,
+			`DELETE FROM invites WHERE inviter_id = ? AND invitee_id = ? AND state = 'pending' RETURNING `+sqlrow.InviteRefCols,
 			string(blocked), string(blocker))
-		if sev.Invites, err = collect(rows, err, "invites", scanInviteRef); err != nil {
+		if sev.Invites, err = collect(rows, err, "invites", sqlrow.ScanInviteRef); err != nil {
 			return err
 		}
 		// Only a conversation the blocker is in: a request they never
@@ -304,22 +235,9 @@ func (s *Store) Unblock(ctx context.Context, blocker, blocked chat.UserID) error
 
 func (s *Store) Blocks(ctx context.Context, blocker chat.UserID) ([]chat.BlockedUser, error) {
 	rows, err := s.r.QueryContext(ctx, `
-		SELECT `+publicUserCols+`, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id
+		SELECT `+sqlrow.PublicUserCols+`, b.created_at FROM blocks b JOIN users u ON u.id = b.blocked_id
 		WHERE b.blocker_id = ? ORDER BY b.created_at DESC, u.username`, string(blocker))
-	if err != nil {
-		return nil, translate(err, "blocks")
-	}
-	defer rows.Close()
-	var out []chat.BlockedUser
-	for rows.Next() {
-		var at int64
-		user, dest := scanPublicUser(nil)
-		if err := rows.Scan(append(dest, &at)...); err != nil {
-			return nil, translate(err, "blocks")
-		}
-		out = append(out, chat.BlockedUser{User: user(), BlockedAt: fromMS(at)})
-	}
-	return out, translate(rows.Err(), "blocks")
+	return collect(rows, err, "blocks", sqlrow.ScanBlockedUser)
 }
 
 func (s *Store) BlockedBy(ctx context.Context, user chat.UserID, among []chat.UserID) ([]chat.UserID, error) {
@@ -337,19 +255,7 @@ func (s *Store) BlockedBy(ctx context.Context, user chat.UserID, among []chat.Us
 
 func (s *Store) userIDs(ctx context.Context, what, query string, args ...any) ([]chat.UserID, error) {
 	rows, err := s.r.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, translate(err, what)
-	}
-	defer rows.Close()
-	var out []chat.UserID
-	for rows.Next() {
-		var id chat.UserID
-		if err := rows.Scan(&id); err != nil {
-			return nil, translate(err, what)
-		}
-		out = append(out, id)
-	}
-	return out, translate(rows.Err(), what)
+	return collect(rows, err, what, sqlrow.ScanUserID)
 }
 
 func (s *Store) Contacts(ctx context.Context, user chat.UserID) (chat.Contacts, error) {
@@ -357,26 +263,7 @@ func (s *Store) Contacts(ctx context.Context, user chat.UserID) (chat.Contacts, 
 		SELECT friend_id, 0 FROM friends WHERE user_id = ?1
 		UNION ALL SELECT blocked_id, 1 FROM blocks WHERE blocker_id = ?1
 		UNION ALL SELECT blocker_id, 1 FROM blocks WHERE blocked_id = ?1`, string(user))
-	if err != nil {
-		return chat.Contacts{}, translate(err, "contacts")
-	}
-	defer rows.Close()
-	var c chat.Contacts
-	for rows.Next() {
-		var (
-			id      chat.UserID
-			blocked bool
-		)
-		if err := rows.Scan(&id, &blocked); err != nil {
-			return chat.Contacts{}, translate(err, "contacts")
-		}
-		if blocked {
-			c.Blocked = append(c.Blocked, id)
-		} else {
-			c.Friends = append(c.Friends, id)
-		}
-	}
-	return c, translate(rows.Err(), "contacts")
+	return read(rows, err, "contacts", sqlrow.Contacts)
 }
 
 func (s *Store) RoomSizes(ctx context.Context, user chat.UserID) ([]chat.RoomSize, error) {
@@ -386,19 +273,7 @@ func (s *Store) RoomSizes(ctx context.Context, user chat.UserID) ([]chat.RoomSiz
 		JOIN rooms r ON r.id = m.room_id
 		LEFT JOIN members pm ON pm.room_id = (CASE WHEN r.kind = 'direct' THEN r.id END) AND pm.user_id <> m.user_id
 		WHERE m.user_id = ?`, string(user))
-	if err != nil {
-		return nil, translate(err, "rooms")
-	}
-	defer rows.Close()
-	var out []chat.RoomSize
-	for rows.Next() {
-		var r chat.RoomSize
-		if err := rows.Scan(&r.ID, &r.Kind, &r.Members, &r.Peer); err != nil {
-			return nil, translate(err, "rooms")
-		}
-		out = append(out, r)
-	}
-	return out, translate(rows.Err(), "rooms")
+	return collect(rows, err, "rooms", sqlrow.ScanRoomSize)
 }
 
 func (s *Store) MemberIDs(ctx context.Context, room chat.RoomID) ([]chat.UserID, error) {

@@ -6,25 +6,19 @@ import (
 	"errors"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
 
 // SetReaction needs no locking of its own: every write runs on the one
 // writer connection, so changes to a message's reactions are serial.
 func (s *Store) SetReaction(ctx context.Context, r chat.ReactionChange) (count int, changed bool, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		var (
-			kind    string
-			deleted bool
-		)
-		err := tx.QueryRowContext(ctx, `SELECT kind, deleted FROM messages WHERE room_id = ? AND seq = ?`,
-			string(r.RoomID), r.Seq).Scan(&kind, &deleted)
+		err := sqlrow.CheckReactable(tx.QueryRowContext(ctx, `SELECT `+sqlrow.ReactableCols+` FROM messages WHERE room_id = ? AND seq = ?`,
+			string(r.RoomID), r.Seq), r.On)
 		if err != nil {
 			return translate(err, "message")
 		}
 		if r.On {
-			if kind != string(chat.Text) || deleted {
-				return chat.Errorf(chat.Conflict, "message takes no reactions")
-			}
 			count, changed, err = addReaction(ctx, tx, r)
 		} else {
 			count, changed, err = removeReaction(ctx, tx, r)
@@ -108,11 +102,11 @@ func reactionCount(ctx context.Context, tx *sql.Tx, r chat.ReactionChange) (int,
 	return count, translate(err, "reaction")
 }
 
-// clearExtras drops a tombstone's mentions and reactions, in the delete's
-// transaction: a deleted message counts as nobody's mention and carries
-// nothing.
+// clearExtras drops a tombstone's mentions, reactions and pin, in the
+// delete's transaction: a deleted message counts as nobody's mention,
+// carries nothing and is pinned nowhere.
 func clearExtras(ctx context.Context, tx *sql.Tx, room chat.RoomID, seq int64) error {
-	for _, table := range []string{"mentions", "reactions", "reaction_counts"} {
+	for _, table := range []string{"mentions", "reactions", "reaction_counts", "pins"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE room_id = ? AND seq = ?`, string(room), seq); err != nil {
 			return translate(err, table)
 		}
@@ -126,20 +120,17 @@ func (s *Store) Reactions(ctx context.Context, room chat.RoomID, viewer chat.Use
 		  WHERE r.room_id = c.room_id AND r.seq = c.seq AND r.emoji = c.emoji AND r.user_id = ?)
 		 FROM reaction_counts c WHERE c.room_id = ? AND c.seq > ? AND c.seq < ?
 		 ORDER BY c.seq, c.first_at, c.emoji`, string(viewer), string(room), after, before)
-	if err != nil {
-		return nil, translate(err, "reactions")
-	}
-	defer rows.Close()
-	out := map[int64][]chat.ReactionCount{}
-	for rows.Next() {
-		var (
-			seq int64
-			rc  chat.ReactionCount
-		)
-		if err := rows.Scan(&seq, &rc.Emoji, &rc.Count, &rc.Me); err != nil {
-			return nil, translate(err, "reactions")
-		}
-		out[seq] = append(out[seq], rc)
-	}
-	return out, translate(rows.Err(), "reactions")
+	return read(rows, err, "reactions", sqlrow.Reactions)
+}
+
+func (s *Store) Reactors(ctx context.Context, room chat.RoomID, seq int64, limit int) ([]chat.Reactors, error) {
+	rows, err := s.r.QueryContext(ctx,
+		`SELECT emoji, count, user_id FROM (
+		   SELECT c.emoji, c.count, c.first_at, r.user_id, r.created_at,
+		          row_number() OVER (PARTITION BY r.emoji ORDER BY r.created_at, r.user_id) AS n
+		   FROM reaction_counts c JOIN reactions r
+		     ON r.room_id = c.room_id AND r.seq = c.seq AND r.emoji = c.emoji
+		   WHERE c.room_id = ? AND c.seq = ?)
+		 WHERE n <= ? ORDER BY first_at, emoji, created_at, user_id`, string(room), seq, limit)
+	return read(rows, err, "reactions", sqlrow.Reactors)
 }

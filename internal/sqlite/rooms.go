@@ -7,9 +7,8 @@ import (
 	"fmt"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
-
-const roomCols = `id, kind, name, announcement, created_at, last_seq, last_message_at, member_count, visibility, COALESCE(direct_key, '')`
 
 // CreateRoom inserts the room, its RoomCreated message (seq 1) and its
 // members in one transaction. Every member's read position starts at seq 1:
@@ -66,7 +65,7 @@ func (s *Store) CreateRoom(ctx context.Context, r chat.NewRoom) (room chat.Room,
 }
 
 func (s *Store) DirectRoom(ctx context.Context, key string) (chat.Room, error) {
-	r, err := scanRoom(s.r.QueryRowContext(ctx, `SELECT `+roomCols+` FROM rooms WHERE direct_key = ?`, key))
+	r, err := sqlrow.ScanRoom(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.RoomCols+` FROM rooms WHERE direct_key = ?`, key))
 	return r, translate(err, "room")
 }
 
@@ -75,41 +74,31 @@ func (s *Store) Room(ctx context.Context, id chat.RoomID) (chat.Room, error) {
 }
 
 func roomByID(ctx context.Context, q querier, id chat.RoomID) (chat.Room, error) {
-	r, err := scanRoom(q.QueryRowContext(ctx, `SELECT `+roomCols+` FROM rooms WHERE id = ?`, string(id)))
+	r, err := sqlrow.ScanRoom(q.QueryRowContext(ctx, `SELECT `+sqlrow.RoomCols+` FROM rooms WHERE id = ?`, string(id)))
 	return r, translate(err, "room")
 }
 
-func scanRoom(sc scanner) (chat.Room, error) {
-	var (
-		r                      chat.Room
-		created, lastMessageAt int64
-	)
-	if err := sc.Scan(&r.ID, &r.Kind, &r.Name, &r.Announcement, &created, &r.LastSeq, &lastMessageAt, &r.MemberCount,
-		&r.Visibility, &r.DirectKey); err != nil {
-		return chat.Room{}, err
-	}
-	r.CreatedAt, r.LastMessageAt = fromMS(created), fromMS(lastMessageAt)
-	return r, nil
-}
-
 // RoomsForUser is one query, however many rooms: each room's newest message
-// is found by its primary key (room_id, last_seq), and a direct room's peer
+// is found by its primary key (room_id, last_seq), the message at the read
+// position (for the unread count) by (room_id, last_read_seq), and a direct room's peer
 // by the id in the pair's key that is not the user's — a request's peer has
 // no membership row yet. Group rooms have no key, so no peer lookup.
 func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.RoomSummary, error) {
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT r.id, r.kind, r.name, r.announcement, r.created_at, r.last_seq, r.last_message_at, r.member_count,
-		       r.visibility, COALESCE(r.direct_key, ''), m.role, m.last_read_seq,
+		       r.visibility, COALESCE(r.direct_key, ''), m.role, m.last_read_seq, COALESCE(m.notify_level, ''),
 		       lm.room_id, lm.seq, lm.id, lm.sender_id, lm.client_id, lm.kind, lm.text, lm.reply_to,
 		       lm.system, lm.created_at, lm.edited_at, lm.deleted,
 		       pu.id, pu.username, pu.display_name, pu.created_at, pu.status_message, pu.avatar_id,
 		       (SELECT count(*) FROM mentions x WHERE x.room_id = m.room_id AND x.user_id = m.user_id
 		        AND x.seq > m.last_read_seq AND x.seq <= r.last_seq),
+		       max(r.counted - COALESCE(rm.counted, 0), 0),
 		       (SELECT json_group_array(x.user_id ORDER BY x.user_id) FROM mentions x
 		        WHERE x.room_id = r.id AND x.seq = r.last_seq)
 		FROM members m
 		JOIN rooms r ON r.id = m.room_id
 		LEFT JOIN messages lm ON lm.room_id = r.id AND lm.seq = r.last_seq
+		LEFT JOIN messages rm ON rm.room_id = m.room_id AND rm.seq = m.last_read_seq
 		LEFT JOIN users pu ON pu.id = (CASE
 			WHEN r.direct_key IS NULL THEN NULL
 			WHEN substr(r.direct_key, 1, instr(r.direct_key, ':') - 1) = m.user_id THEN substr(r.direct_key, instr(r.direct_key, ':') + 1)
@@ -122,43 +111,14 @@ func (s *Store) RoomsForUser(ctx context.Context, user chat.UserID) ([]chat.Room
 	defer rows.Close()
 	var out []chat.RoomSummary
 	for rows.Next() {
-		var (
-			sum                     chat.RoomSummary
-			created, lastMessageAt  int64
-			last                    msgRow
-			peerID, peerName        sql.NullString
-			peerDisplay, peerStatus sql.NullString
-			peerCreated             sql.NullInt64
-			peerAvatar              sql.NullString
-		)
-		dest := []any{&sum.ID, &sum.Kind, &sum.Name, &sum.Announcement, &created, &sum.LastSeq,
-			&lastMessageAt, &sum.MemberCount, &sum.Visibility, &sum.DirectKey, &sum.Role, &sum.LastReadSeq}
-		dest = append(dest, last.dest()...)
-		dest = append(dest, &peerID, &peerName, &peerDisplay, &peerCreated, &peerStatus, &peerAvatar)
-		var lastMentions string
-		dest = append(dest, &sum.Mentions, &lastMentions)
-		if err := rows.Scan(dest...); err != nil {
+		var lastMentions string // a JSON array
+		sum, err := sqlrow.ScanRoomSummary(rows, &lastMentions)
+		if err != nil {
 			return nil, translate(err, "rooms")
 		}
-		sum.CreatedAt, sum.LastMessageAt = fromMS(created), fromMS(lastMessageAt)
-		sum.Unread = max(sum.LastSeq-sum.LastReadSeq, 0)
-		if m, ok, err := last.message(); err != nil {
-			return nil, err
-		} else if ok {
-			if lastMentions != "[]" {
-				if err := json.Unmarshal([]byte(lastMentions), &m.Mentions); err != nil {
-					return nil, fmt.Errorf("sqlite: decode mentions: %w", err)
-				}
-			}
-			sum.LastMessage = &m
-		}
-		if peerID.Valid {
-			sum.Peer = &chat.User{
-				ID: chat.UserID(peerID.String), Username: peerName.String,
-				DisplayName: peerDisplay.String, CreatedAt: fromMS(peerCreated.Int64), StatusMessage: peerStatus.String,
-			}
-			if peerAvatar.Valid {
-				sum.Peer.AvatarURL = chat.AttachmentURL(peerAvatar.String)
+		if sum.LastMessage != nil && lastMentions != "[]" {
+			if err := json.Unmarshal([]byte(lastMentions), &sum.LastMessage.Mentions); err != nil {
+				return nil, fmt.Errorf("sqlite: decode mentions: %w", err)
 			}
 		}
 		out = append(out, sum)

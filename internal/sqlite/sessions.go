@@ -6,25 +6,12 @@ import (
 	"time"
 
 	"parley/internal/chat"
+	"parley/internal/sqlrow"
 )
-
-const sessionCols = `id, token_hash, user_id, created_at, expires_at, last_seen_at, user_agent, addr, device_hash`
-
-func scanSession(sc scanner) (chat.Session, error) {
-	var (
-		se                     chat.Session
-		created, expires, seen int64
-	)
-	if err := sc.Scan(&se.ID, &se.TokenHash, &se.UserID, &created, &expires, &seen, &se.UserAgent, &se.Addr, &se.DeviceHash); err != nil {
-		return chat.Session{}, err
-	}
-	se.CreatedAt, se.ExpiresAt, se.LastSeenAt = fromMS(created), fromMS(expires), fromMS(seen)
-	return se, nil
-}
 
 func (s *Store) CreateSession(ctx context.Context, se chat.Session) error {
 	_, err := s.w.ExecContext(ctx,
-		`INSERT INTO sessions (`+sessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO sessions (`+sqlrow.SessionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		se.ID, se.TokenHash, string(se.UserID), toMS(se.CreatedAt), toMS(se.ExpiresAt), toMS(se.LastSeenAt),
 		se.UserAgent, se.Addr, se.DeviceHash)
 	return translate(err, "session")
@@ -33,7 +20,7 @@ func (s *Store) CreateSession(ctx context.Context, se chat.Session) error {
 // SessionByTokenHash returns the session even when it has expired: expiry is
 // the caller's rule, so it can tell "expired" from "unknown".
 func (s *Store) SessionByTokenHash(ctx context.Context, hash []byte) (chat.Session, error) {
-	se, err := scanSession(s.r.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions WHERE token_hash = ?`, hash))
+	se, err := sqlrow.ScanSession(s.r.QueryRowContext(ctx, `SELECT `+sqlrow.SessionCols+` FROM sessions WHERE token_hash = ?`, hash))
 	return se, translate(err, "session")
 }
 
@@ -45,20 +32,20 @@ func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
 
 func (s *Store) SessionsForUser(ctx context.Context, user chat.UserID) ([]chat.Session, error) {
 	rows, err := s.r.QueryContext(ctx,
-		`SELECT `+sessionCols+` FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC, id`, string(user))
-	return collect(rows, err, "sessions", scanSession)
+		`SELECT `+sqlrow.SessionCols+` FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC, id`, string(user))
+	return collect(rows, err, "sessions", sqlrow.ScanSession)
 }
 
 func (s *Store) DeleteUserSession(ctx context.Context, user chat.UserID, id string) (chat.Session, error) {
-	se, err := scanSession(s.w.QueryRowContext(ctx,
-		`DELETE FROM sessions WHERE user_id = ? AND id = ? RETURNING `+sessionCols, string(user), id))
+	se, err := sqlrow.ScanSession(s.w.QueryRowContext(ctx,
+		`DELETE FROM sessions WHERE user_id = ? AND id = ? RETURNING `+sqlrow.SessionCols, string(user), id))
 	return se, translate(err, "session")
 }
 
 func (s *Store) DeleteOtherSessions(ctx context.Context, user chat.UserID, keepID string) ([]chat.Session, error) {
 	rows, err := s.w.QueryContext(ctx,
-		`DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING `+sessionCols, string(user), keepID)
-	return collect(rows, err, "sessions", scanSession)
+		`DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING `+sqlrow.SessionCols, string(user), keepID)
+	return collect(rows, err, "sessions", sqlrow.ScanSession)
 }
 
 func (s *Store) ChangePassword(ctx context.Context, user chat.UserID, hash string, keepID string) ([]chat.Session, error) {
@@ -72,8 +59,8 @@ func (s *Store) ChangePassword(ctx context.Context, user chat.UserID, hash strin
 			return chat.Errorf(chat.NotFound, "user not found")
 		}
 		rows, err := tx.QueryContext(ctx,
-			`DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING `+sessionCols, string(user), keepID)
-		gone, err = collect(rows, err, "sessions", scanSession)
+			`DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING `+sqlrow.SessionCols, string(user), keepID)
+		gone, err = collect(rows, err, "sessions", sqlrow.ScanSession)
 		return err
 	})
 	return gone, err
@@ -88,16 +75,16 @@ func (s *Store) TouchSession(ctx context.Context, tokenHash []byte, at time.Time
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now, idleBefore time.Time, limit int) ([]chat.Session, error) {
 	rows, err := s.w.QueryContext(ctx, `DELETE FROM sessions WHERE token_hash IN (
 		SELECT token_hash FROM sessions WHERE expires_at <= ?
-		UNION SELECT token_hash FROM sessions WHERE last_seen_at < ? LIMIT ?) RETURNING `+sessionCols,
+		UNION SELECT token_hash FROM sessions WHERE last_seen_at < ? LIMIT ?) RETURNING `+sqlrow.SessionCols,
 		toMS(now), toMS(idleBefore), limit)
-	return collect(rows, err, "sessions", scanSession)
+	return collect(rows, err, "sessions", sqlrow.ScanSession)
 }
 
 func (s *Store) TrimSessions(ctx context.Context, user chat.UserID, keep int) ([]chat.Session, error) {
 	rows, err := s.w.QueryContext(ctx, `DELETE FROM sessions WHERE token_hash IN (
 		SELECT token_hash FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC, created_at DESC LIMIT -1 OFFSET ?)
-		RETURNING `+sessionCols, string(user), keep)
-	return collect(rows, err, "sessions", scanSession)
+		RETURNING `+sqlrow.SessionCols, string(user), keep)
+	return collect(rows, err, "sessions", sqlrow.ScanSession)
 }
 
 func (s *Store) KnownDevice(ctx context.Context, user chat.UserID, deviceHash []byte) (bool, error) {
@@ -112,7 +99,7 @@ func (s *Store) KnownDevice(ctx context.Context, user chat.UserID, deviceHash []
 
 func (s *Store) CreateTicket(ctx context.Context, t chat.Ticket) error {
 	_, err := s.w.ExecContext(ctx,
-		`INSERT INTO ws_tickets (hash, token_hash, user_id, expires_at) VALUES (?, ?, ?, ?)`,
+		`INSERT INTO ws_tickets (`+sqlrow.TicketCols+`) VALUES (?, ?, ?, ?)`,
 		t.Hash, t.TokenHash, string(t.UserID), toMS(t.ExpiresAt))
 	return translate(err, "ticket") // a deleted session: foreign key → NotFound
 }
@@ -121,21 +108,9 @@ func (s *Store) CreateTicket(ctx context.Context, t chat.Ticket) error {
 // row to one statement only, so a ticket redeemed twice at once is redeemed
 // once.
 func (s *Store) ConsumeTicket(ctx context.Context, hash []byte, now time.Time) (chat.Ticket, error) {
-	var (
-		t   chat.Ticket
-		exp int64
-	)
-	err := s.w.QueryRowContext(ctx,
-		`DELETE FROM ws_tickets WHERE hash = ? RETURNING hash, token_hash, user_id, expires_at`, hash).
-		Scan(&t.Hash, &t.TokenHash, &t.UserID, &exp)
-	if err != nil {
-		return chat.Ticket{}, translate(err, "ticket")
-	}
-	t.ExpiresAt = fromMS(exp)
-	if !now.Before(t.ExpiresAt) {
-		return chat.Ticket{}, chat.Errorf(chat.NotFound, "ticket expired")
-	}
-	return t, nil
+	t, err := sqlrow.ScanLiveTicket(s.w.QueryRowContext(ctx,
+		`DELETE FROM ws_tickets WHERE hash = ? RETURNING `+sqlrow.TicketCols, hash), now)
+	return t, translate(err, "ticket")
 }
 
 func (s *Store) DeleteExpiredTickets(ctx context.Context, now time.Time) (int, error) {

@@ -24,6 +24,8 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"parley/internal/chat"
+	"parley/internal/groupcommit"
+	"parley/internal/sqlrow"
 )
 
 var _ chat.Store = (*Store)(nil)
@@ -41,9 +43,10 @@ type Store struct {
 	// readCounts[n] is ReadCounts for n positions (0 = the whole histogram):
 	// a receipts flush runs after nearly every send, with one to three.
 	readCounts [4]*sql.Stmt
-	appends    chan *appendReq // group commit queue (commit.go)
-	stopping   chan struct{}   // closed by Close
-	committed  chan struct{}   // closed when the commit loop has finished
+	appends    *groupcommit.Queue // group commit (commit.go)
+	stopping   chan struct{}      // closed by Close
+
+	shortWindow int // docs a short search scans before turning to rooms (message_search.go)
 
 	ck           *sql.DB       // the checkpointer's connection (checkpoint.go)
 	checkpointed chan struct{} // closed when the checkpoint loop has finished
@@ -115,7 +118,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	// Prepared once: modernc.org/sqlite parses every ad-hoc statement, which
 	// was half of this one's cost (BenchmarkMember).
-	member, err := r.PrepareContext(ctx, memberQuery+` WHERE m.room_id = ? AND m.user_id = ?`)
+	member, err := r.PrepareContext(ctx, sqlrow.MemberQuery+` WHERE m.room_id = ? AND m.user_id = ?`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: prepare: %w", err)
 	}
@@ -132,9 +135,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open checkpointer: %w", err)
 	}
 	ck.SetMaxOpenConns(1)
-	s := &Store{w: w, r: r, stmts: stmts, member: member, readCounts: counts, appends: make(chan *appendReq, maxBatch),
-		stopping: make(chan struct{}), committed: make(chan struct{}), ck: ck, checkpointed: make(chan struct{})}
-	go s.commitLoop()
+	s := &Store{w: w, r: r, stmts: stmts, member: member, readCounts: counts,
+		stopping: make(chan struct{}), ck: ck, checkpointed: make(chan struct{}),
+		shortWindow: shortWindow}
+	s.appends = groupcommit.Start(s.stopping, errClosed, func(err error) error { return translate(err, "message") }, s.commitBatch)
 	go s.checkpointLoop()
 	done = true
 	return s, nil
@@ -210,7 +214,7 @@ func (s *Store) Close() error {
 	default:
 	}
 	close(s.stopping)
-	<-s.committed
+	<-s.appends.Done()
 	<-s.checkpointed
 	errs := []error{s.member.Close(), s.ck.Close()}
 	for _, st := range s.readCounts {
@@ -241,31 +245,22 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-type scanner interface{ Scan(dest ...any) error }
-
 // collect reads every row of a query's result with scan and closes it; what
 // names the rows in errors. It takes the query's two results as they come.
-func collect[T any](rows *sql.Rows, err error, what string, scan func(scanner) (T, error)) ([]T, error) {
-	if err != nil {
-		return nil, translate(err, what)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, translate(err, what)
-		}
-		out = append(out, v)
-	}
-	return out, translate(rows.Err(), what)
+func collect[T any](rows *sql.Rows, err error, what string, scan func(sqlrow.Scanner) (T, error)) ([]T, error) {
+	return read(rows, err, what, func(r sqlrow.Rows) ([]T, error) { return sqlrow.All(r, scan) })
 }
 
-// Times are stored as unix milliseconds: ordered, compact, and the precision
-// every client sees.
+// read is collect for a reader of the whole result (sqlrow.Contacts, …).
+func read[T any](rows *sql.Rows, err error, what string, fn func(sqlrow.Rows) (T, error)) (T, error) {
+	if err != nil {
+		var zero T
+		return zero, translate(err, what)
+	}
+	defer rows.Close()
+	v, err := fn(rows)
+	return v, translate(err, what)
+}
+
+// toMS is t as SQLite keeps it: unix milliseconds (sqlrow.Time reads it back).
 func toMS(t time.Time) int64 { return t.UnixMilli() }
-
-func fromMS(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
-
-// norm is t as it will read back from the database.
-func norm(t time.Time) time.Time { return fromMS(toMS(t)) }

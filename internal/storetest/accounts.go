@@ -13,10 +13,10 @@ func testCreateUser(t *testing.T, f *fixture) {
 		ID: chat.UserID(newID()), Username: "alice", DisplayName: "Alice Liddell",
 		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", CreatedAt: f.tick(),
 	}
-	want := chat.User{ID: nu.ID, Username: nu.Username, DisplayName: nu.DisplayName, CreatedAt: nu.CreatedAt}
+	want := chat.User{ID: nu.ID, Username: nu.Username, DisplayName: nu.DisplayName, CreatedAt: chat.TimeOf(nu.CreatedAt)}
 	check := func(what string, got chat.User) {
 		t.Helper()
-		checkTime(t, what+".CreatedAt", got.CreatedAt, want.CreatedAt)
+		checkTime(t, what+".CreatedAt", got.CreatedAt.Time, want.CreatedAt.Time)
 		got.CreatedAt = want.CreatedAt
 		if got != want {
 			t.Errorf("%s = %+v, want %+v", what, got, want)

@@ -26,11 +26,10 @@ func (f *fixture) upload(owner chat.User, kind chat.AttachmentKind, name string)
 
 func (f *fixture) pending(owner chat.User, kind chat.AttachmentKind, name string) chat.Attachment {
 	f.t.Helper()
-	a := chat.Attachment{ID: newID(), UploaderID: owner.ID, Kind: kind, Name: name, CreatedAt: f.tick(), State: chat.AttachmentPending}
+	a := chat.Attachment{ID: newID(), UploaderID: owner.ID, Kind: kind, Name: name, CreatedAt: chat.TimeOf(f.tick()), State: chat.AttachmentPending}
 	if err := f.s.CreateAttachment(f.ctx, a); err != nil {
 		f.t.Fatalf("CreateAttachment: %v", err)
 	}
-	a.CreatedAt = a.CreatedAt.Truncate(time.Millisecond)
 	return a
 }
 
@@ -47,10 +46,10 @@ func checkAttachments(t *testing.T, what string, got []chat.Attachment, want ...
 	}
 	for i := range got {
 		g, w := got[i], want[i]
-		if !sameTime(g.CreatedAt, w.CreatedAt) {
+		if !sameTime(g.CreatedAt.Time, w.CreatedAt.Time) {
 			t.Errorf("%s[%d]: CreatedAt %v, want %v", what, i, g.CreatedAt, w.CreatedAt)
 		}
-		g.CreatedAt, w.CreatedAt = time.Time{}, time.Time{}
+		g.CreatedAt, w.CreatedAt = chat.Time{}, chat.Time{}
 		if g != w {
 			t.Errorf("%s[%d]:\n got %+v\nwant %+v", what, i, g, w)
 		}

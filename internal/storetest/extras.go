@@ -233,6 +233,22 @@ func testReactions(t *testing.T, f *fixture) {
 		t.Errorf("Reactions of an empty range = %v, %v", got, err)
 	}
 
+	// Who reacted: emojis in first-use order, people earliest first, cut at the limit.
+	who := []chat.Reactors{
+		{Emoji: "👍", Count: 2, Users: []chat.UserID{bob.ID, carol.ID}},
+		{Emoji: "🎉", Count: 1, Users: []chat.UserID{bob.ID}},
+	}
+	if got, err := f.s.Reactors(f.ctx, room.ID, m.Seq, 10); err != nil || !reflect.DeepEqual(got, who) {
+		t.Errorf("Reactors = %v, %v; want %v", got, err, who)
+	}
+	who[0].Users = who[0].Users[:1]
+	if got, err := f.s.Reactors(f.ctx, room.ID, m.Seq, 1); err != nil || !reflect.DeepEqual(got, who) {
+		t.Errorf("Reactors cut at 1 = %v, %v; want %v", got, err, who)
+	}
+	if got, err := f.s.Reactors(f.ctx, room.ID, f.send(room.ID, alice.ID, "nobody reacts").Seq, 10); err != nil || len(got) != 0 {
+		t.Errorf("Reactors of a message without any = %v, %v", got, err)
+	}
+
 	// The last one out takes the emoji off the message.
 	f.react(room.ID, m.Seq, bob.ID, "🎉", false)
 	if got := f.reactions(room.ID, bob.ID)[m.Seq]; len(got) != 1 || got[0].Emoji != "👍" {

@@ -48,7 +48,7 @@ func testAppendAssignsNextSeq(t *testing.T, f *fixture) {
 	if r.LastSeq != 4 {
 		t.Errorf("LastSeq = %d, want 4", r.LastSeq)
 	}
-	checkTime(t, "LastMessageAt", r.LastMessageAt, last.CreatedAt)
+	checkTime(t, "LastMessageAt", r.LastMessageAt.Time, last.CreatedAt)
 }
 
 func testAppendMovesReadPosition(t *testing.T, f *fixture) {
@@ -154,6 +154,59 @@ func testSeqGapFreeConcurrent(t *testing.T, f *fixture) {
 		if acked := bySeq[m.Seq]; m.ID != acked.ID || m.Text != acked.Text {
 			t.Errorf("seq %d holds %s %q, but was acked as %s %q", m.Seq, m.ID, m.Text, acked.ID, acked.Text)
 		}
+	}
+}
+
+// One caller's queued appends are stored in the order queued, whoever else
+// appends meanwhile, and a resend queued among them is still a duplicate.
+func testQueuedAppendsKeepOrder(t *testing.T, f *fixture) {
+	alice, bob := f.user("alice"), f.user("bob")
+	room, other := f.group(alice, bob), f.group(bob, alice)
+	first := f.send(room.ID, alice.ID, "first")
+	const queued = 60
+	at := f.tick()
+	var wg sync.WaitGroup
+	wg.Go(func() { // bob, into both rooms, at the same time
+		for j := range queued {
+			if _, _, err := f.s.AppendMessage(f.ctx, f.text([]chat.RoomID{room.ID, other.ID}[j%2], bob.ID, fmt.Sprintf("b-%d", j), "bob")); err != nil {
+				t.Errorf("bob's append %d: %v", j, err)
+			}
+		}
+	})
+	waits := make([]func() (chat.Message, bool, error), queued)
+	for j := range waits {
+		target := room.ID
+		if j%3 == 2 {
+			target = other.ID
+		}
+		nm := f.text(target, alice.ID, fmt.Sprintf("a-%d", j), fmt.Sprint(j))
+		nm.CreatedAt = at.Add(time.Duration(j) * time.Millisecond)
+		if j == queued/2 {
+			nm = f.text(room.ID, alice.ID, first.ClientID, "again")
+		}
+		waits[j] = f.s.QueueAppend(f.ctx, nm)
+	}
+	last := map[chat.RoomID]int64{}
+	for j, wait := range waits {
+		m, dup, err := wait()
+		if err != nil {
+			t.Fatalf("queued append %d: %v", j, err)
+		}
+		if j == queued/2 {
+			if !dup || m.ID != first.ID {
+				t.Errorf("queued resend: dup %v, id %s; want the original %s", dup, m.ID, first.ID)
+			}
+			continue
+		}
+		if dup || m.Text != fmt.Sprint(j) || m.Seq <= last[m.RoomID] {
+			t.Errorf("queued append %d: %q seq %d (dup %v) after seq %d in its room; want seqs in the order queued", j, m.Text, m.Seq, dup, last[m.RoomID])
+		}
+		last[m.RoomID] = m.Seq
+	}
+	wg.Wait()
+	for _, r := range []chat.RoomID{room.ID, other.ID} {
+		stored := f.all(r)
+		checkSeqs(t, "history", stored, seqRange(1, int64(len(stored))))
 	}
 }
 
@@ -360,8 +413,8 @@ func testEditMessage(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := orig
-	want.Text, want.EditedAt = "typo", &at
+	want, edited := orig, chat.TimeOf(at)
+	want.Text, want.EditedAt = "typo", &edited
 	checkMessage(t, "EditMessage", got, want)
 	checkMessage(t, "Message after the edit", f.message(room.ID, orig.Seq), want)
 	checkMessage(t, "the next message", f.message(room.ID, next.Seq), next)
@@ -418,11 +471,11 @@ func testTimesRoundTrip(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTime(t, "CreateUser CreatedAt", u.CreatedAt, at)
+	checkTime(t, "CreateUser CreatedAt", u.CreatedAt.Time, at)
 	if u, err = f.s.UserByID(f.ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
-	checkTime(t, "User CreatedAt", u.CreatedAt, at)
+	checkTime(t, "User CreatedAt", u.CreatedAt.Time, at)
 
 	if err := f.s.CreateSession(f.ctx, chat.Session{TokenHash: []byte("0123456789abcdef0123456789abcdef"), UserID: u.ID, CreatedAt: at, ExpiresAt: at.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
@@ -437,28 +490,28 @@ func testTimesRoundTrip(t *testing.T, f *fixture) {
 	nr := f.newGroup(u, "times")
 	nr.CreatedAt, nr.Message.CreatedAt = at, at
 	room, msg := f.create(nr)
-	checkTime(t, "CreateRoom CreatedAt", room.CreatedAt, at)
-	checkTime(t, "CreateRoom LastMessageAt", room.LastMessageAt, at)
-	checkTime(t, "CreateRoom message CreatedAt", msg.CreatedAt, at)
+	checkTime(t, "CreateRoom CreatedAt", room.CreatedAt.Time, at)
+	checkTime(t, "CreateRoom LastMessageAt", room.LastMessageAt.Time, at)
+	checkTime(t, "CreateRoom message CreatedAt", msg.CreatedAt.Time, at)
 	room = f.room(room.ID)
-	checkTime(t, "Room CreatedAt", room.CreatedAt, at)
-	checkTime(t, "Room LastMessageAt", room.LastMessageAt, at)
-	checkTime(t, "Member JoinedAt", f.member(room.ID, u.ID).JoinedAt, at)
-	checkTime(t, "Message CreatedAt", f.message(room.ID, 1).CreatedAt, at)
+	checkTime(t, "Room CreatedAt", room.CreatedAt.Time, at)
+	checkTime(t, "Room LastMessageAt", room.LastMessageAt.Time, at)
+	checkTime(t, "Member JoinedAt", f.member(room.ID, u.ID).JoinedAt.Time, at)
+	checkTime(t, "Message CreatedAt", f.message(room.ID, 1).CreatedAt.Time, at)
 
 	sent, _, err := f.s.AppendMessage(f.ctx, chat.NewMessage{ID: newID(), RoomID: room.ID, SenderID: u.ID, Kind: chat.Text, Text: "t", CreatedAt: at.Add(time.Millisecond)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTime(t, "AppendMessage CreatedAt", sent.CreatedAt, at.Add(time.Millisecond))
+	checkTime(t, "AppendMessage CreatedAt", sent.CreatedAt.Time, at.Add(time.Millisecond))
 	edited := at.Add(2 * time.Millisecond)
 	if _, err := f.s.EditMessage(f.ctx, room.ID, sent.Seq, "t2", edited, nil); err != nil {
 		t.Fatal(err)
 	}
 	m := f.message(room.ID, sent.Seq)
-	checkTime(t, "Message CreatedAt", m.CreatedAt, at.Add(time.Millisecond))
+	checkTime(t, "Message CreatedAt", m.CreatedAt.Time, at.Add(time.Millisecond))
 	if m.EditedAt == nil {
 		t.Fatal("EditedAt is nil after an edit")
 	}
-	checkTime(t, "Message EditedAt", *m.EditedAt, edited)
+	checkTime(t, "Message EditedAt", m.EditedAt.Time, edited)
 }

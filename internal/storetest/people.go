@@ -108,7 +108,7 @@ func testUpdateProfile(t *testing.T, f *fixture) {
 	want.DisplayName, want.StatusMessage = name, status
 	checkUser := func(what string, got chat.User) {
 		t.Helper()
-		checkTime(t, what+".CreatedAt", got.CreatedAt, want.CreatedAt)
+		checkTime(t, what+".CreatedAt", got.CreatedAt.Time, want.CreatedAt.Time)
 		got.CreatedAt = want.CreatedAt
 		if got != want {
 			t.Errorf("%s = %+v, want %+v", what, got, want)
@@ -222,7 +222,7 @@ func testFriendRequests(t *testing.T, f *fixture) {
 			reqs[0].From.Username != "alice" || reqs[0].To.DisplayName != bob.DisplayName {
 			t.Fatalf("FriendRequests(%s) = %+v", u.Username, reqs)
 		}
-		checkTime(t, "request CreatedAt", reqs[0].CreatedAt, at)
+		checkTime(t, "request CreatedAt", reqs[0].CreatedAt.Time, at)
 	}
 
 	// Asking back is accepting.
@@ -241,7 +241,7 @@ func testFriendRequests(t *testing.T, f *fixture) {
 		if len(fs) != 1 || fs[0].ID != pair[1].ID || fs[0].Username != pair[1].Username || fs[0].Online {
 			t.Fatalf("Friends(%s) = %+v", pair[0].Username, fs)
 		}
-		checkTime(t, "Since", fs[0].Since, since)
+		checkTime(t, "Since", fs[0].Since.Time, since)
 		one, err := f.s.Friend(f.ctx, pair[0].ID, pair[1].ID)
 		if err != nil || one.ID != pair[1].ID {
 			t.Errorf("Friend = %+v, %v", one, err)

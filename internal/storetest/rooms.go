@@ -17,10 +17,10 @@ func (f *fixture) systemIn(room chat.RoomID, ev chat.SystemEvent) chat.NewMessag
 
 func checkRoom(t *testing.T, what string, got, want chat.Room) {
 	t.Helper()
-	checkTime(t, what+".CreatedAt", got.CreatedAt, want.CreatedAt)
-	checkTime(t, what+".LastMessageAt", got.LastMessageAt, want.LastMessageAt)
-	got.CreatedAt, want.CreatedAt = time.Time{}, time.Time{}
-	got.LastMessageAt, want.LastMessageAt = time.Time{}, time.Time{}
+	checkTime(t, what+".CreatedAt", got.CreatedAt.Time, want.CreatedAt.Time)
+	checkTime(t, what+".LastMessageAt", got.LastMessageAt.Time, want.LastMessageAt.Time)
+	got.CreatedAt, want.CreatedAt = chat.Time{}, chat.Time{}
+	got.LastMessageAt, want.LastMessageAt = chat.Time{}, chat.Time{}
 	if got != want {
 		t.Errorf("%s = %+v, want %+v", what, got, want)
 	}
@@ -44,7 +44,7 @@ func checkMembers(t *testing.T, got, want []chat.Member) {
 		t.Fatalf("%d members %+v, want %d %+v", len(got), got, len(want), want)
 	}
 	for i := range want {
-		checkTime(t, "JoinedAt of "+want[i].Username, got[i].JoinedAt, want[i].JoinedAt)
+		checkTime(t, "JoinedAt of "+want[i].Username, got[i].JoinedAt.Time, want[i].JoinedAt.Time)
 		g := got[i]
 		g.JoinedAt = want[i].JoinedAt
 		if g != want[i] {
@@ -56,7 +56,7 @@ func checkMembers(t *testing.T, got, want []chat.Member) {
 func memberOf(room chat.RoomID, u chat.User, role chat.Role, readSeq int64, joined time.Time) chat.Member {
 	return chat.Member{
 		RoomID: room, UserID: u.ID, Username: u.Username, DisplayName: u.DisplayName,
-		Role: role, LastReadSeq: readSeq, JoinedAt: joined,
+		Role: role, LastReadSeq: readSeq, JoinedAt: chat.TimeOf(joined),
 	}
 }
 
@@ -66,8 +66,8 @@ func testCreateGroupRoom(t *testing.T, f *fixture) {
 	room, msg := f.create(nr)
 
 	wantRoom := chat.Room{
-		ID: nr.ID, Kind: chat.Group, Name: "friends", CreatedAt: nr.CreatedAt,
-		LastSeq: 1, LastMessageAt: nr.Message.CreatedAt, MemberCount: 3, Visibility: chat.Private,
+		ID: nr.ID, Kind: chat.Group, Name: "friends", CreatedAt: chat.TimeOf(nr.CreatedAt),
+		LastSeq: 1, LastMessageAt: chat.TimeOf(nr.Message.CreatedAt), MemberCount: 3, Visibility: chat.Private,
 	}
 	checkRoom(t, "CreateRoom", room, wantRoom)
 	checkRoom(t, "Room", f.room(nr.ID), wantRoom)
@@ -98,7 +98,7 @@ func testDirectKeyIsUnique(t *testing.T, f *fixture) {
 		t.Fatal(err)
 	}
 	checkRoom(t, "DirectRoom", got, chat.Room{
-		ID: nr.ID, Kind: chat.Direct, CreatedAt: nr.CreatedAt, LastSeq: 1, LastMessageAt: nr.CreatedAt, MemberCount: 2,
+		ID: nr.ID, Kind: chat.Direct, CreatedAt: chat.TimeOf(nr.CreatedAt), LastSeq: 1, LastMessageAt: chat.TimeOf(nr.CreatedAt), MemberCount: 2,
 		Visibility: chat.Private, DirectKey: nr.DirectKey,
 	})
 
@@ -164,7 +164,7 @@ func testUpdateRoom(t *testing.T, f *fixture) {
 			checkMessage(t, "UpdateRoom message", msg, asStored(nm, seq))
 			checkMessage(t, "Message", f.message(room.ID, seq), asStored(nm, seq))
 			want := room
-			want.Name, want.Announcement, want.LastSeq, want.LastMessageAt = s.wantName, s.wantAnn, seq, nm.CreatedAt
+			want.Name, want.Announcement, want.LastSeq, want.LastMessageAt = s.wantName, s.wantAnn, seq, chat.TimeOf(nm.CreatedAt)
 			checkRoom(t, "UpdateRoom", got, want)
 			checkRoom(t, "Room", f.room(room.ID), want)
 		})
@@ -288,7 +288,8 @@ func testRoomsForUser(t *testing.T, f *fixture) {
 	g1 = f.room(g1.ID)
 
 	sum := func(r chat.Room, role chat.Role, read int64, lastMsg chat.Message, peer *chat.User) chat.RoomSummary {
-		return chat.RoomSummary{Room: r, Role: role, LastReadSeq: read, Unread: r.LastSeq - read, LastMessage: &lastMsg, Peer: peer}
+		return chat.RoomSummary{Room: r, Role: role, LastReadSeq: read, Unread: r.LastSeq - read, LastMessage: &lastMsg, Peer: peer,
+			NotifyLevel: chat.NotifyLevel("").Or(r.Kind)}
 	}
 	for _, c := range []struct {
 		user chat.User
@@ -349,7 +350,7 @@ func checkSummaries(t *testing.T, got, want []chat.RoomSummary) {
 		case w.Peer != nil && g.Peer == nil:
 			t.Errorf("room %s: no Peer, want %s", w.Name, w.Peer.Username)
 		case w.Peer != nil:
-			checkTime(t, "Peer.CreatedAt", g.Peer.CreatedAt, w.Peer.CreatedAt)
+			checkTime(t, "Peer.CreatedAt", g.Peer.CreatedAt.Time, w.Peer.CreatedAt.Time)
 			p := *g.Peer
 			p.CreatedAt = w.Peer.CreatedAt
 			if p != *w.Peer {

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"AppendMessageMovesSendersReadPosition", testAppendMovesReadPosition},
 		{"AppendToMissingRoomIsNotFound", testAppendMissingRoom},
 		{"SeqIsGapFreeUnderConcurrentSends", testSeqGapFreeConcurrent},
+		{"QueuedAppendsKeepTheirOrder", testQueuedAppendsKeepOrder},
 		{"ResendWithSameClientIDReturnsOriginal", testResendReturnsOriginal},
 		{"DifferentSendersMayReuseClientID", testClientIDPerSender},
 		{"EmptyClientIDIsNeverADuplicate", testEmptyClientID},
@@ -105,6 +106,11 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"LimitsUnderConcurrency", testLimitsUnderConcurrency},
 	}
 	cases = append(cases, sessionCases...)
+	cases = append(cases, searchCases...)
+	cases = append(cases, pushCases...)
+	cases = append(cases, quotaCases...)
+	cases = append(cases, pinCases...)
+	cases = append(cases, unreadCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.fn(t, &fixture{t: t, s: open(t), ctx: t.Context(), now: base})
@@ -289,16 +295,16 @@ func checkTime(t *testing.T, what string, got, want time.Time) {
 
 // diffMessage describes how got differs from want, or returns "".
 func diffMessage(got, want chat.Message) string {
-	if !sameTime(got.CreatedAt, want.CreatedAt) {
+	if !sameTime(got.CreatedAt.Time, want.CreatedAt.Time) {
 		return fmt.Sprintf("CreatedAt %v, want %v", got.CreatedAt, want.CreatedAt)
 	}
 	switch {
 	case (got.EditedAt == nil) != (want.EditedAt == nil):
 		return fmt.Sprintf("EditedAt %v, want %v", got.EditedAt, want.EditedAt)
-	case got.EditedAt != nil && !sameTime(*got.EditedAt, *want.EditedAt):
+	case got.EditedAt != nil && !sameTime(got.EditedAt.Time, want.EditedAt.Time):
 		return fmt.Sprintf("EditedAt %v, want %v", *got.EditedAt, *want.EditedAt)
 	}
-	got.CreatedAt, want.CreatedAt = time.Time{}, time.Time{}
+	got.CreatedAt, want.CreatedAt = chat.Time{}, chat.Time{}
 	got.EditedAt, want.EditedAt = nil, nil
 	if !reflect.DeepEqual(got, want) {
 		return fmt.Sprintf("\n got %+v (system %+v)\nwant %+v (system %+v)", got, got.System, want, want.System)
@@ -317,7 +323,7 @@ func checkMessage(t *testing.T, what string, got, want chat.Message) {
 func asStored(m chat.NewMessage, seq int64) chat.Message {
 	return chat.Message{
 		ID: m.ID, RoomID: m.RoomID, Seq: seq, SenderID: m.SenderID, ClientID: m.ClientID,
-		Kind: m.Kind, Text: m.Text, ReplyTo: m.ReplyTo, System: m.System, CreatedAt: m.CreatedAt,
+		Kind: m.Kind, Text: m.Text, ReplyTo: m.ReplyTo, System: m.System, CreatedAt: chat.TimeOf(m.CreatedAt),
 	}
 }
 

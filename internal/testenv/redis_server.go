@@ -13,9 +13,10 @@ import (
 // that a test may kill, restart, freeze and thaw without touching the shared
 // one. It keeps nothing on disk.
 type RedisServer struct {
-	Port int
-	cmd  *exec.Cmd
-	dir  string
+	Port  int
+	cmd   *exec.Cmd
+	dir   string
+	extra []string // more redis-server options
 }
 
 // StartRedis starts a private redis-server on a free port, stopped when the
@@ -30,13 +31,16 @@ func StartRedis(tb testing.TB) *RedisServer {
 	return r
 }
 
-func (r *RedisServer) URL() string { return "redis://127.0.0.1:" + strconv.Itoa(r.Port) + "/0" }
+func (r *RedisServer) URL() string { return "redis://" + r.Addr() + "/0" }
+
+// Addr is the server's host:port.
+func (r *RedisServer) Addr() string { return "127.0.0.1:" + strconv.Itoa(r.Port) }
 
 // Start (re)starts the server on its port.
 func (r *RedisServer) Start(tb testing.TB) {
 	tb.Helper()
-	r.cmd = exec.Command("redis-server", "--port", strconv.Itoa(r.Port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", r.dir)
+	r.cmd = exec.Command("redis-server", append([]string{"--port", strconv.Itoa(r.Port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", r.dir}, r.extra...)...)
 	if err := r.cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}

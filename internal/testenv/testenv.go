@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net"
 	"net/url"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Require skips (locally) or fails (CI=true) the test when err says that
@@ -78,6 +80,12 @@ func PostgresSchema(tb testing.TB) string {
 		return err
 	}
 	ident := pgx.Identifier{name}.Sanitize()
+	// Extensions are per database: created by the first test schema's
+	// migration, pg_trgm would live in that schema and go with it. Racing
+	// another test process to create it is harmless.
+	if err := admin("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"); err != nil && !isUniqueViolation(err) {
+		tb.Fatal(err)
+	}
 	if err := admin("CREATE SCHEMA " + ident); err != nil {
 		tb.Fatal(err)
 	}
@@ -129,4 +137,9 @@ func Random(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
 }

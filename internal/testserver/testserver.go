@@ -3,8 +3,8 @@
 package testserver
 
 import (
+	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -60,6 +60,7 @@ func Config(addr, db string) server.Config {
 	cfg.Delivery.FanoutBatchConns = 2
 	cfg.Limits.UploadsPerSecond = 10000
 	cfg.Limits.UploadBurst = 10000
+	cfg.Realtime.MaxConnsPerUser = 1000 // the cap has its own test
 	cfg.Realtime.FramesPerSecond = 10000
 	cfg.Realtime.FrameBurst = 10000
 	// Test users accept anyone's invitations, as every user did before
@@ -75,6 +76,13 @@ func Config(addr, db string) server.Config {
 	// own tests.
 	cfg.Limits.SignupsPerAddress = 100000
 	cfg.Limits.Signups = 100000
+	// Push subscriptions point at internal/pushtest's push service, which
+	// listens on http://127.0.0.1.
+	cfg.Push.AllowLoopbackHTTP = true
+	// Notifications move fast: tests wait for them, never for a timer.
+	cfg.Push.PollInterval = 20 * time.Millisecond
+	cfg.Push.CoalesceWindow = 100 * time.Millisecond
+	cfg.Push.RetryBase = 50 * time.Millisecond
 	return cfg
 }
 
@@ -88,11 +96,8 @@ func StartConfig(t testing.TB, cfg server.Config) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	s := &Server{DB: cfg.DB, stop: cancel, done: make(chan error, 1), errors: &errorLog{}}
-	var h slog.Handler = slog.NewTextHandler(io.Discard, nil)
-	if testing.Verbose() {
-		h = slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})
-	}
-	log := slog.New(errorCatcher{h, s.errors})
+	logs := keepLogs(t, s)
+	log := slog.New(errorCatcher{slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}), s.errors})
 	go func() { s.done <- server.Run(ctx, cfg, log, func(a string) { addrc <- a }) }()
 	select {
 	case s.Addr = <-addrc:
@@ -190,11 +195,35 @@ func (c errorCatcher) WithGroup(name string) slog.Handler {
 	return errorCatcher{c.h.WithGroup(name), c.log}
 }
 
-type testWriter struct{ t testing.TB }
+// logBuffer keeps a node's log lines for the test's report.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
 
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(string(p))
-	return len(p), nil
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// keepLogs returns where a node logs: a buffer that t's report shows if, and
+// only if, the test failed. A passing test prints nothing, and lines logged
+// after the test ended (a node shutting down) cannot panic t.Log. Registered
+// before the node's own cleanup, so its shutdown lines are in.
+func keepLogs(t testing.TB, s *Server) *logBuffer {
+	b := &logBuffer{}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.buf.Len() > 0 {
+			t.Logf("log of the node at %s:\n%s", s.Addr, b.buf.String())
+		}
+	})
+	return b
 }
 
 // Client returns an unauthenticated client of the node whose every response

@@ -21,6 +21,7 @@ import {
   repoRoot,
   roomItem,
   tempDir,
+  logIn,
 } from "./harness.mjs";
 
 const missing = missingPrerequisite();
@@ -82,14 +83,6 @@ describe("Files and avatars in the browser", { skip: missing ?? false }, () => {
     await chooser.setFiles(files);
   };
 
-  async function logIn(p, username) {
-    await p.page.goto(server.base);
-    await p.page.getByLabel("Username").fill(username);
-    await p.page.getByLabel("Password").fill(`password-${username}`);
-    await p.page.getByRole("button", { name: "Log in" }).click();
-    await p.page.getByRole("navigation", { name: "Conversations" }).waitFor();
-  }
-
   before(async () => {
     tmp = tempDir();
     shotDir = shots ?? join(tmp.dir, "screenshots");
@@ -105,7 +98,7 @@ describe("Files and avatars in the browser", { skip: missing ?? false }, () => {
     await server.api("POST", `/rooms/${groupId}/messages`, a.token, { client_id: "seed-1", text: "Photos from Saturday coming up" });
     alice = await newPerson(browser, "alice");
     bob = await newPerson(browser, "bob");
-    await Promise.all([logIn(alice, "alice"), logIn(bob, "bob")]);
+    await Promise.all([logIn(alice.page, server.base, "alice"), logIn(bob.page, server.base, "bob")]);
   });
 
   after(async () => {
@@ -121,7 +114,7 @@ describe("Files and avatars in the browser", { skip: missing ?? false }, () => {
     assert.equal(await bobsView.count(), 0); // initials until there is a picture
 
     await profileButton(a).click();
-    const dialog = a.getByRole("dialog", { name: "Your profile" });
+    const dialog = a.getByRole("main", { name: "Settings" });
     // The server judges what an image is (the picker only suggests types), and says why not.
     await pickFiles(a, dialog.getByRole("button", { name: "Upload a picture" }), { name: "not-really.png", mimeType: "image/png", buffer: Buffer.from("just text") });
     await dialog.getByTestId("avatar-error").filter({ hasText: /could not be decoded|must be a PNG/ }).waitFor();
@@ -131,7 +124,7 @@ describe("Files and avatars in the browser", { skip: missing ?? false }, () => {
     await mine.waitFor();
     assert.match(await loadedSrc(mine), /^blob:/);
     assert.equal(await dialog.getByTestId("avatar-error").count(), 0);
-    await dialog.getByRole("button", { name: "Close" }).click();
+    await dialog.getByRole("button", { name: "Back to conversations" }).click();
     assert.match(await loadedSrc(a.locator(".sidebar-head").getByTestId("avatar-image")), /^blob:/);
 
     // Bob's page was never reloaded: the profile_updated event brought it.
@@ -142,12 +135,12 @@ describe("Files and avatars in the browser", { skip: missing ?? false }, () => {
     await dialog.getByRole("button", { name: "Remove picture" }).click();
     await dialog.getByRole("button", { name: "Upload a picture" }).waitFor();
     await eventually(async () => assert.equal(await bobsView.count(), 0), 10_000, "avatar gone on Bob's side");
-    assert.equal(await roomItem(b, "Alice Kim").locator(".avatar").textContent(), "AK");
+    assert.equal(await roomItem(b, "Alice Kim").locator(".avatar").textContent(), "A");
 
     // Back again, for the pictures below.
     await pickFiles(a, dialog.getByRole("button", { name: "Upload a picture" }), { name: "me.png", mimeType: "image/png", buffer: face(200, [38, 166, 154]) });
     await dialog.getByRole("button", { name: "Change picture" }).waitFor();
-    await dialog.getByRole("button", { name: "Close" }).click();
+    await dialog.getByRole("button", { name: "Back to conversations" }).click();
     await bobsView.waitFor();
   });
 
@@ -260,7 +253,7 @@ describe("Files and avatars in the browser", { skip: missing ?? false }, () => {
     await pickFiles(a, a.getByRole("button", { name: "Attach files" }), { name: "raw-video.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(4 * maxUpload, 7) });
     const chips = a.getByTestId("pending-file");
     const big = chips.filter({ hasText: "raw-video.bin" });
-    await big.locator(".file-error").filter({ hasText: `Too large (files are at most ${maxUpload} bytes).` }).waitFor();
+    await big.locator(".file-error").filter({ hasText: "Too large: files are 98 KB at most." }).waitFor();
     assert.equal(await big.getAttribute("data-status"), "failed");
     await eventually(async () => assert.deepEqual(await chips.evaluateAll((els) => els.map((e) => e.dataset.status)), ["done", "done", "failed"]), 10_000, "two up, one refused");
     const send = a.getByRole("button", { name: "Send" });

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { ParleyServer, chromiumArgs, chromiumPath, eventually, freePort, message, missingPrerequisite, newPerson, repoRoot, roomItem, send, tempDir, webSocketURLs } from "./harness.mjs";
+import { ParleyServer, chromiumArgs, chromiumPath, eventually, freePort, message, missingPrerequisite, newPerson, openMessageMenu, repoRoot, roomItem, send, tempDir, webSocketURLs } from "./harness.mjs";
 
 const missing = missingPrerequisite();
 if (missing && process.env.CI === "true") {
@@ -120,7 +120,11 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
     await page.getByRole("button", { name: "New chat" }).click();
     await page.getByRole("tab", { name: "Group" }).click();
     await page.getByLabel("Group name").fill("Weekend trip");
-    await page.getByLabel("Members").fill("bob");
+    // Bob is not alice's friend here: added by exact username, he is put in (who_may_add "anyone").
+    await page.getByText("Not a friend? Add by exact username").click();
+    await page.getByLabel("Exact username").fill("bob");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByRole("list", { name: "Chosen people" }).locator('.chip[data-user="bob"]').waitFor();
     await page.getByRole("button", { name: "Create group" }).click();
     await page.getByRole("heading", { name: "Weekend trip" }).waitFor();
     groupId = decodeURIComponent(new URL(page.url()).pathname.split("/").pop());
@@ -128,7 +132,9 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
 
     // Invite carol from the settings.
     await page.getByRole("button", { name: "Room settings" }).click();
-    await page.getByLabel("Invite people").fill("carol");
+    await page.getByText("Not a friend? Add by exact username").click();
+    await page.getByLabel("Exact username").fill("carol");
+    await page.getByLabel("Exact username").press("Enter");
     await page.getByRole("button", { name: "Invite", exact: true }).click();
     await page.locator('.member[data-user="carol"]').waitFor();
     await page.getByLabel("Announcement").fill("Meet at 8:00 at the station. Bring boots!");
@@ -150,8 +156,7 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
 
     // Bob replies to it.
     const q = message(b, "hiking on Saturday");
-    await q.hover();
-    await q.getByRole("button", { name: "Reply" }).click();
+    await (await openMessageMenu(b, q)).getByRole("menuitem", { name: "Reply" }).click();
     await send(b, "Count me in!");
     const reply = message(page, "Count me in!");
     await reply.locator(".quote", { hasText: "hiking on Saturday" }).waitFor();
@@ -163,8 +168,7 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
 
     // Alice edits her question; Bob sees the new text.
     const mine = message(page, "hiking on Saturday");
-    await mine.hover();
-    await mine.getByRole("button", { name: "Edit" }).click();
+    await (await openMessageMenu(page, mine)).getByRole("menuitem", { name: "Edit" }).click();
     const box = page.getByRole("textbox", { name: "Message" });
     await box.fill("Who is in for hiking on Saturday or Sunday?");
     await box.press("Enter");
@@ -174,8 +178,7 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
     await send(page, "oops, wrong chat");
     await message(b, "oops, wrong chat").waitFor();
     const slip = message(page, "oops, wrong chat");
-    await slip.hover();
-    await slip.getByRole("button", { name: "Delete" }).click();
+    await (await openMessageMenu(page, slip)).getByRole("menuitem", { name: "Delete" }).click();
     await b.getByText("This message was deleted").waitFor();
     assert.equal(await message(b, "oops, wrong chat").count(), 0);
 

@@ -21,6 +21,7 @@ import {
   roomItem,
   send,
   tempDir,
+  logIn,
 } from "./harness.mjs";
 
 const missing = missingPrerequisite();
@@ -32,13 +33,6 @@ if (missing) console.log(`# browser tests skipped: ${missing}`);
 describe("Consent in the browser", { skip: missing ?? false }, () => {
   let tmp, server, browser, alice, bob;
   const invitation = (page, from) => page.getByRole("list", { name: "Invitations" }).locator(`.invite[data-from="${from}"]`);
-
-  async function logIn(page, username) {
-    await page.getByLabel("Username").fill(username);
-    await page.getByLabel("Password").fill(`password-${username}`);
-    await page.getByRole("button", { name: "Log in" }).click();
-    await page.getByRole("navigation", { name: "Conversations" }).waitFor();
-  }
 
   before(async () => {
     tmp = tempDir();
@@ -54,8 +48,7 @@ describe("Consent in the browser", { skip: missing ?? false }, () => {
       [alice, "alice"],
       [bob, "bob"],
     ]) {
-      await p.page.goto(server.base);
-      await logIn(p.page, name);
+      await logIn(p.page, server.base, name);
     }
   });
 
@@ -141,7 +134,7 @@ describe("Consent in the browser", { skip: missing ?? false }, () => {
     const d = dave.page;
     await d.goto(url);
     await d.getByText("Log in or sign up to join the room of your invite link.").waitFor();
-    await logIn(d, "dave");
+    await logIn(d, null, "dave");
     const dialog = d.getByRole("dialog", { name: "Invite link" });
     await dialog.getByTestId("link-room").filter({ hasText: "Climbing club" }).waitFor();
     await dialog.getByText("2 members").waitFor();
@@ -164,8 +157,7 @@ describe("Consent in the browser", { skip: missing ?? false }, () => {
   it("sets who may add me in the profile, synced to my other devices", async () => {
     const b = bob.page;
     const phone = await newPerson(browser, "bob-phone", { width: 390, height: 800 });
-    await phone.page.goto(server.base);
-    await logIn(phone.page, "bob");
+    await logIn(phone.page, server.base, "bob");
     await phone.page.getByRole("button", { name: /Your profile/ }).click();
     await phone.page.getByLabel("Friends only").waitFor({ state: "attached" });
     assert.equal(await phone.page.getByLabel("Friends only").isChecked(), true);
@@ -173,7 +165,7 @@ describe("Consent in the browser", { skip: missing ?? false }, () => {
     await b.getByRole("button", { name: /Your profile/ }).click();
     await b.getByLabel("Anyone", { exact: true }).check();
     await eventually(async () => assert.equal(await phone.page.getByLabel("Anyone", { exact: true }).isChecked(), true), 10_000, "synced");
-    await b.getByRole("button", { name: "Close" }).click();
+    await b.getByRole("button", { name: "Back to conversations" }).click();
     const me = await server.api("GET", "/me", (await server.api("POST", "/auth/login", null, { username: "bob", password: "password-bob" })).token);
     assert.equal(me.who_may_add, "anyone");
     await phone.context.close();

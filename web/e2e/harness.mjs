@@ -1,7 +1,8 @@
 // Helpers for the browser tests: a real `parley serve` on a loopback port
 // with a temporary SQLite file, and Debian's Chromium driven by playwright-core.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -107,6 +108,16 @@ export class ParleyServer {
     return text ? JSON.parse(text) : undefined;
   }
 
+  /** Uploads bytes as a file named `name` (POST /attachments); returns the attachment. */
+  async upload(token, name, bytes) {
+    const form = new FormData();
+    form.append("file", new Blob([bytes]), name);
+    const res = await fetch(`${this.base}/api/v1/attachments`, { method: "POST", headers: { Authorization: `Bearer ${token}` }, body: form });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`upload ${name}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  }
+
   async signup(username, displayName, password = "password-" + username) {
     await this.api("POST", "/auth/signup", null, { username, password, display_name: displayName });
     const { token, user } = await this.api("POST", "/auth/login", null, { username, password });
@@ -143,13 +154,23 @@ export async function eventually(fn, timeout = 10_000, what = "condition") {
   }
 }
 
+/** A phone: 390×844, touch, no hover (pass to newPerson after the viewport). */
+export const phone = { isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+export const phoneViewport = { width: 390, height: 844 };
+
 /** A person in a browser context of their own: a fresh profile, dialogs accepted, page errors reported. */
-export async function newPerson(browser, name, viewport = { width: 1200, height: 800 }) {
-  const context = await browser.newContext({ viewport, locale: "en-GB", timezoneId: "UTC" });
+export async function newPerson(browser, name, viewport = { width: 1200, height: 800 }, options = {}) {
+  const context = await browser.newContext({ viewport, locale: "en-GB", timezoneId: "UTC", ...options });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   watchPage(page, name);
   return { context, page };
+}
+
+/** Makes two people (signup answers: { token, user }) friends over REST: each asks the other. */
+export async function befriend(server, a, b) {
+  await server.api("POST", "/friends/requests", a.token, { username: b.user.username });
+  await server.api("POST", "/friends/requests", b.token, { username: a.user.username });
 }
 
 /** Every WebSocket URL a page opened, for checking that no token is ever put in one. */
@@ -168,10 +189,91 @@ export function watchPage(page, name) {
 export const message = (page, text) => page.locator('[data-testid="message"]').filter({ has: page.locator(".bubble > .text", { hasText: text }) });
 export const roomItem = (page, title) => page.locator(".room-item", { hasText: title });
 
+/**
+ * Logs in through the page and waits for the room list: from the front page
+ * at base, or with base null on the page already open (an invite link's, say).
+ */
+export async function logIn(page, base, username, password = `password-${username}`) {
+  if (base) await page.goto(base);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("navigation", { name: "Conversations" }).waitFor();
+}
+
+/** Opens a message's menu as a mouse user does: hover, then its "⋯" button. Returns the menu. */
+export async function openMessageMenu(page, msg) {
+  await msg.hover();
+  await msg.getByRole("button", { name: "Message actions" }).click();
+  const menu = page.getByRole("menu", { name: "Message actions" });
+  await menu.waitFor();
+  return menu;
+}
+
+/**
+ * A touch long press on `target`, held through DevTools touch events until
+ * `until` (a locator) shows, then lifted: a real touch, no sleeping.
+ */
+export async function longPress(page, target, until) {
+  const box = await target.boundingBox();
+  const point = { x: box.x + box.width / 2, y: box.y + Math.min(box.height / 2, 12) };
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [point] });
+  try {
+    await until.waitFor();
+  } finally {
+    await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+    await cdp.detach();
+  }
+}
+
 export async function send(page, text) {
   const box = page.getByRole("textbox", { name: "Message" });
   await box.fill(text);
   await box.press("Enter");
+}
+
+/**
+ * Light or dark as the system says; the client follows it live (its theme
+ * choice is "system" unless the test picked one in the profile). Before the
+ * first page load it only sets what the page will find.
+ */
+export async function useTheme(page, theme) {
+  await page.emulateMedia({ colorScheme: theme });
+  if (page.url() !== "about:blank") await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme);
+}
+
+// Read on first use: a harness import must not need axe-core (only access.test.mjs does).
+let axeSource = null;
+
+/**
+ * axe-core's serious and critical findings on the page as it is now, one
+ * readable line each (rule, what is wrong, where). The script goes in over
+ * the DevTools protocol, which the page's CSP does not govern.
+ */
+export async function accessProblems(page) {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(" ")} — ${n.failureSummary.replace(/\s+/g, " ")}`));
+  });
+}
+
+/**
+ * Where screenshots go: docs/screenshots with UPDATE_SCREENSHOTS=1 (make
+ * screenshots), else fallback (a test's temp dir), so every run still takes them.
+ */
+export function screenshotDir(fallback) {
+  const dir = process.env.UPDATE_SCREENSHOTS === "1" ? join(repoRoot, "docs/screenshots") : fallback;
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export async function shot(page, dir, name) {
+  await page.screenshot({ path: join(dir, `${name}.png`) });
 }
 
 const crcTable = Array.from({ length: 256 }, (_, n) => {

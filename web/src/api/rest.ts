@@ -1,4 +1,6 @@
 import type {
+  EndedSessions,
+  SessionList,
   AddPolicy,
   Attachment,
   BlockedUser,
@@ -13,7 +15,11 @@ import type {
   Me,
   Member,
   Message,
+  MessageSearchResults,
+  Pin,
+  PinList,
   Reaction,
+  Reactors,
   Receipts,
   ReadPosition,
   RoomSummary,
@@ -21,6 +27,7 @@ import type {
   UserHit,
   Visibility,
 } from "./types";
+import type { NotifyLevel, NotifySettings } from "../state/notify";
 
 /** An error answer of the API, or a network failure (code "network"). */
 export class ApiError extends Error {
@@ -75,8 +82,24 @@ export const xhrUpload: Uploader = (r) => {
 export interface HistoryPage {
   before?: number;
   after?: number;
+  /** The page centred on this seq (not with before or after). */
+  around?: number;
   limit?: number;
   order?: "asc" | "desc";
+}
+
+/** A message search: the text, optionally one room, and the page to continue from. */
+export interface MessageQuery {
+  q: string;
+  room?: string;
+  /** A user id. */
+  from?: string;
+  /** RFC 3339 instants: sent at or after, and before. */
+  after?: string;
+  before?: string;
+  has?: "attachment";
+  cursor?: string;
+  limit?: number;
 }
 
 /** The REST API of api/openapi.yaml. */
@@ -179,6 +202,18 @@ export class Rest {
   me() {
     return this.call<User>("GET", "/me");
   }
+  changePassword(current: string, next: string) {
+    return this.call<void>("POST", "/me/password", { current_password: current, new_password: next });
+  }
+  sessions() {
+    return this.call<SessionList>("GET", "/sessions");
+  }
+  endSession(id: string) {
+    return this.call<void>("DELETE", `/sessions/${encodeURIComponent(id)}`);
+  }
+  endOtherSessions() {
+    return this.call<EndedSessions>("DELETE", "/sessions");
+  }
   user(username: string) {
     return this.call<User>("GET", `/users/${encodeURIComponent(username)}`);
   }
@@ -190,6 +225,9 @@ export class Rest {
   }
   openDirect(username: string) {
     return this.call<RoomSummary>("POST", "/rooms/direct", { username });
+  }
+  room(room: string) {
+    return this.call<RoomSummary>("GET", `/rooms/${enc(room)}`);
   }
   updateRoom(room: string, change: { name?: string; announcement?: string; visibility?: Visibility }) {
     return this.call<RoomSummary>("PATCH", `/rooms/${enc(room)}`, change);
@@ -213,6 +251,7 @@ export class Rest {
     const q = new URLSearchParams();
     if (page.before) q.set("before", String(page.before));
     if (page.after) q.set("after", String(page.after));
+    if (page.around) q.set("around", String(page.around));
     if (page.limit) q.set("limit", String(page.limit));
     if (page.order) q.set("order", page.order);
     return this.call<{ messages: Message[] }>("GET", `/rooms/${enc(room)}/messages?${q}`);
@@ -229,8 +268,22 @@ export class Rest {
   receipts(room: string) {
     return this.call<Receipts>("GET", `/rooms/${enc(room)}/receipts`);
   }
+  /** Who added each emoji on a message (at most 100 people per emoji). */
+  reactors(room: string, seq: number) {
+    return this.call<{ reactions: Reactors[] }>("GET", `/rooms/${enc(room)}/messages/${seq}/reactions`);
+  }
+
   react(room: string, seq: number, emoji: string, on: boolean) {
     return this.call<Reaction>(on ? "PUT" : "DELETE", `/rooms/${enc(room)}/messages/${seq}/reactions/${enc(emoji)}`);
+  }
+  pins(room: string) {
+    return this.call<PinList>("GET", `/rooms/${enc(room)}/pins`);
+  }
+  pin(room: string, seq: number) {
+    return this.call<Pin>("POST", `/rooms/${enc(room)}/pins`, { seq });
+  }
+  unpin(room: string, seq: number) {
+    return this.call<void>("DELETE", `/rooms/${enc(room)}/pins/${seq}`);
   }
   typing(room: string, typing: boolean) {
     return this.call<void>("POST", `/rooms/${enc(room)}/typing`, { typing });
@@ -243,6 +296,17 @@ export class Rest {
 
   updateProfile(change: { display_name?: string; status_message?: string; who_may_add?: AddPolicy }) {
     return this.call<Me>("PATCH", "/me", change);
+  }
+  searchMessages(query: MessageQuery) {
+    const q = new URLSearchParams({ q: query.q });
+    if (query.room) q.set("room", query.room);
+    if (query.from) q.set("from", query.from);
+    if (query.after) q.set("after", query.after);
+    if (query.before) q.set("before", query.before);
+    if (query.has) q.set("has", query.has);
+    if (query.cursor) q.set("cursor", query.cursor);
+    if (query.limit) q.set("limit", String(query.limit));
+    return this.call<MessageSearchResults>("GET", `/search?${q}`);
   }
   searchUsers(q: string, limit = 20) {
     return this.call<{ users: UserHit[] }>("GET", `/users?${new URLSearchParams({ q, limit: String(limit) })}`);
@@ -315,6 +379,27 @@ export class Rest {
   }
   joinLink(code: string) {
     return this.call<RoomSummary>("POST", `/links/${enc(code)}/join`);
+  }
+
+  // ——— notifications (docs/protocol.md "Notifications") ———
+
+  pushKey() {
+    return this.call<{ public_key: string }>("GET", "/push/key");
+  }
+  pushSubscribe(s: { endpoint: string; keys: { p256dh: string; auth: string } }) {
+    return this.call<unknown>("POST", "/push/subscriptions", s);
+  }
+  pushUnsubscribe() {
+    return this.call<void>("DELETE", "/push/subscriptions");
+  }
+  notifySettings() {
+    return this.call<NotifySettings>("GET", "/me/notifications");
+  }
+  updateNotifySettings(change: { previews?: boolean; dnd?: Partial<NotifySettings["dnd"]> }) {
+    return this.call<NotifySettings>("PATCH", "/me/notifications", change);
+  }
+  setNotifyLevel(room: string, level: NotifyLevel) {
+    return this.call<{ room_id: string; level: NotifyLevel }>("PUT", `/rooms/${enc(room)}/notifications`, { level });
   }
 }
 

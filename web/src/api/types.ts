@@ -20,8 +20,11 @@ export type ErrorCode =
   | "not_found"
   | "conflict"
   | "too_large"
+  | "quota_exceeded"
+  | "unsupported_media_type"
   | "rate_limited"
   | "unavailable"
+  | "timeout"
   | "internal";
 export type RoomKind = "group" | "direct";
 export type Role = "owner" | "admin" | "member";
@@ -41,17 +44,30 @@ export type RoomSummary = Room & {
    */
   last_read_seq: number;
   /**
-   * last_seq − last_read_seq.
+   * Messages after last_read_seq that are not system lines (docs/protocol.md, "Unread"); the caller's own messages never count, since sending reads.
    */
   unread: number;
   last_message?: Message;
   peer?: User;
 } & {
+  notify_level: NotifyLevel;
   /**
    * Messages after last_read_seq, up to last_seq, that mention
    * the caller (docs/protocol.md, "Mentions").
    */
   mentions: number;
+};
+/**
+ * What in a room notifies the user: `all` — every message; `mentions`
+ * — messages that mention them; `off` — nothing. Until the user sets
+ * it, `all` in a 1:1 and `mentions` in a group.
+ */
+export type NotifyLevel = "all" | "mentions" | "off";
+/**
+ * A found message (its fields flattened, as Go embeds `Message`) and the snippet that matched.
+ */
+export type MessageHit = Message & {
+  snippet: Snippet;
 };
 /**
  * "Who may add me": `friends` (the default) — only friends'
@@ -98,7 +114,19 @@ export type BlockedUser = User & {
  */
 export type Me = User & {
   who_may_add: AddPolicy;
+  /**
+   * Bytes the user's files and avatar take (the originals; thumbnails are not counted), uploads in progress included.
+   */
+  storage_used: number;
+  /**
+   * The most `storage_used` may reach (`--user-storage-quota`); an upload past it is `413 quota_exceeded`.
+   */
+  storage_quota: number;
 };
+/**
+ * A local time of day, `HH:MM`, 24-hour.
+ */
+export type HourMinute = string;
 /**
  * The new room as the creator sees it, and the named users who were not added.
  */
@@ -130,6 +158,7 @@ export type EventFrame =
   | RoomRemovedFrame
   | RoomUpdatedFrame
   | ReactionFrame
+  | PinFrame
   | ProfileUpdatedFrame
   | PresenceFrame
   | RoomPresenceFrame
@@ -143,7 +172,9 @@ export type EventFrame =
   | BlockRemovedFrame
   | InviteAddedFrame
   | InviteRemovedFrame
-  | SettingsUpdatedFrame;
+  | SettingsUpdatedFrame
+  | NotifyLevelFrame
+  | NotifySettingsFrame;
 /**
  * One element of a long-poll answer's `events`: a poll session takes no requests, so it carries no ack or error frames.
  */
@@ -158,9 +189,10 @@ export type ClientFrame =
   | DeleteRequestFrame
   | ReactRequestFrame
   | TypingRequestFrame
-  | PingRequestFrame;
+  | PingRequestFrame
+  | FocusRequestFrame;
 /**
- * RFC 3339 in UTC with millisecond precision (api/openapi.yaml). Every `format: date-time` string of a frame, those of api/openapi.yaml's objects included, has this form.
+ * RFC 3339 in UTC with exactly three fractional digits, never trimmed: 2025-02-01T09:30:00.000Z, 2025-02-01T09:30:00.120Z (api/openapi.yaml). Every `format: date-time` string of a frame, those of api/openapi.yaml's objects included, has this form.
  */
 export type Timestamp = string;
 
@@ -298,6 +330,39 @@ export interface WSTicket {
   ticket: string;
   expires_at: string;
 }
+export interface PushKey {
+  /**
+   * The VAPID public key, an uncompressed P-256 point (65 bytes), base64url without padding.
+   */
+  public_key: string;
+}
+export interface PushSubscribeRequest {
+  /**
+   * The push service's URL for this browser.
+   */
+  endpoint: string;
+  keys: {
+    /**
+     * The browser's P-256 public key (65 bytes, uncompressed), base64url.
+     */
+    p256dh: string;
+    /**
+     * The 16-byte authentication secret, base64url.
+     */
+    auth: string;
+  };
+}
+export interface PushSubscription {
+  endpoint: string;
+  created_at: string;
+  /**
+   * Registered by the session asking.
+   */
+  current: boolean;
+}
+export interface PushSubscriptionList {
+  subscriptions: PushSubscription[];
+}
 export interface Room {
   /**
    * Room ID (UUIDv7).
@@ -309,9 +374,13 @@ export interface Room {
    */
   name: string;
   /**
-   * Pinned notice; empty when none.
+   * Pinned notice; empty when none. In `ready` at most 140 characters (see `announcement_truncated`).
    */
   announcement: string;
+  /**
+   * Only in `ready`, only ever true. The announcement was cut to its first 140 characters to keep `ready` bounded; `GET /api/v1/rooms/{room}` has it whole.
+   */
+  announcement_truncated?: boolean;
   created_at: string;
   /**
    * Seq of the newest message; the room's messages are 1..last_seq with no gaps.
@@ -368,6 +437,10 @@ export interface Message {
    */
   attachments?: Attachment[];
   /**
+   * Only on a room's `last_message` in `ready`, only ever true. The message is a preview, cut to keep `ready` bounded — its `text` (or its system line's `text`) to the first 140 characters, its `attachments` to the first, its system line's `users` to the first 10; the room's history has it whole. `mentions` and `reactions` are never in `ready`.
+   */
+  truncated?: boolean;
+  /**
    * User IDs of the members the text mentions, sorted; absent when none.
    */
   mentions?: string[];
@@ -397,7 +470,9 @@ export interface SystemEvent {
     | "role_changed"
     | "room_renamed"
     | "announcement_changed"
-    | "visibility_changed";
+    | "visibility_changed"
+    | "message_pinned"
+    | "message_unpinned";
   /**
    * User ID of who made the change.
    */
@@ -407,6 +482,10 @@ export interface SystemEvent {
   name?: string;
   text?: string;
   visibility?: Visibility;
+  /**
+   * The pinned or unpinned message (message_pinned, message_unpinned).
+   */
+  seq?: number;
 }
 /**
  * An uploaded file. `url` and `thumbnail_url` are paths on this server,
@@ -468,6 +547,19 @@ export interface Member {
   avatar_url?: string;
 }
 /**
+ * One emoji on a message and who added it, earliest first.
+ */
+export interface Reactors {
+  emoji: string;
+  count: number;
+  /**
+   * User IDs of the first 100 people who added the emoji, earliest first.
+   *
+   * @maxItems 100
+   */
+  users: string[];
+}
+/**
  * A reaction added (`on`) or removed by `user_id`, and the emoji's
  * absolute count on the message afterwards.
  */
@@ -478,6 +570,35 @@ export interface Reaction {
   user_id: string;
   on: boolean;
   count: number;
+}
+/**
+ * A pinned message: who pinned it (`pinned_by`, a user ID) and when,
+ * and the message with its text cut to its first 200 characters
+ * (`truncated` is true when it was cut; absent otherwise). The
+ * message carries no `unread`, `mentions` or `reactions`.
+ */
+export interface Pin {
+  room_id: string;
+  /**
+   * The pinned message's seq.
+   */
+  seq: number;
+  pinned_by: string;
+  pinned_at: string;
+  message: Message;
+  truncated?: boolean;
+}
+export interface PinList {
+  /**
+   * @maxItems 50
+   */
+  pins: Pin[];
+}
+export interface PinRequest {
+  /**
+   * The message to pin.
+   */
+  seq: number;
 }
 /**
  * How many members have last_read_seq == seq.
@@ -495,7 +616,11 @@ export interface ReadPosition {
    */
   mentions: number;
   /**
-   * The room's last seq when `mentions` was counted.
+   * Messages after last_read_seq, up to last_seq, that are not system lines (the room's unread count then; docs/protocol.md, "Unread").
+   */
+  unread: number;
+  /**
+   * The room's last seq when `mentions` and `unread` were counted.
    */
   last_seq: number;
 }
@@ -507,6 +632,26 @@ export interface MemberList {
 }
 export interface MessageList {
   messages: Message[];
+}
+export interface MessageSearchResults {
+  hits: MessageHit[];
+  /**
+   * Pass as `cursor` for the next page; absent on the last page.
+   */
+  next_cursor?: string;
+}
+/**
+ * An excerpt of the message text (at most 120 code points), or of the
+ * attachment file name that matched when the text did not, with every
+ * match in it. Offsets count Unicode code points of `text`; `end` is
+ * exclusive. In JavaScript, index `Array.from(text)`, not the string.
+ */
+export interface Snippet {
+  text: string;
+  highlights: {
+    start: number;
+    end: number;
+  }[];
 }
 export interface Receipts {
   room_id: string;
@@ -670,6 +815,55 @@ export interface RoomPresence {
    */
   online: number;
 }
+export interface NotifyLevelRequest {
+  level: NotifyLevel;
+}
+export interface RoomNotifyLevel {
+  room_id: string;
+  level: NotifyLevel;
+}
+/**
+ * A user's notification settings, the whole object.
+ */
+export interface NotifySettings {
+  /**
+   * Whether notifications carry the message text (`false`: their `text` is empty).
+   */
+  previews: boolean;
+  dnd: DoNotDisturb;
+}
+/**
+ * A daily window without notifications, from `start` up to `end` in
+ * `time_zone`'s local time; it may cross midnight. Messages arriving
+ * inside it notify nobody and are not held for later.
+ */
+export interface DoNotDisturb {
+  enabled: boolean;
+  start: HourMinute;
+  end: HourMinute;
+  /**
+   * An IANA time zone name, e.g. `Europe/Berlin` or `UTC`.
+   */
+  time_zone: string;
+}
+/**
+ * Any subset of NotifySettings, `dnd`'s fields included; absent or null fields are left alone.
+ */
+export interface NotifySettingsPatch {
+  previews?: boolean | null;
+  dnd?: {
+    enabled?: boolean | null;
+    start?: string | null;
+    end?: string | null;
+    time_zone?: string | null;
+  } | null;
+}
+export interface FocusRequest {
+  /**
+   * `true`: the client's window has focus and is visible; `false`: it lost either.
+   */
+  focused: boolean;
+}
 export interface InviteResult {
   message?: Message;
   /**
@@ -783,10 +977,21 @@ export interface ReadyFrame {
 }
 export interface Ready {
   user: User;
+  notify_settings: NotifySettings1;
   /**
-   * The user's rooms; each room's last_seq is the point live message events continue from.
+   * The user's rooms; each room's last_seq is the point live message events continue from. Each entry is bounded (docs/protocol.md, "The ready frame"): the announcement and the last message's text cut to 140 characters (announcement_truncated, last_message.truncated), the last message without mentions or reactions, with at most one attachment and a system line naming at most 10 people.
    */
   rooms: RoomSummary[];
+}
+/**
+ * The user's notification settings (GET /api/v1/me/notifications).
+ */
+export interface NotifySettings1 {
+  /**
+   * Whether notifications carry the message text (`false`: their `text` is empty).
+   */
+  previews: boolean;
+  dnd: DoNotDisturb;
 }
 /**
  * A request succeeded. `id` is the request's (absent if it had none).
@@ -795,12 +1000,12 @@ export interface AckFrame {
   type: "ack";
   id?: RequestID;
   /**
-   * send, edit, delete: the Message; read: a ReadPosition; react: a Reaction; typing, ping: {}.
+   * send, edit, delete: the Message; read: a ReadPosition; react: a Reaction; typing, ping, focus: {}.
    */
   data: Message | ReadPosition | Reaction | Empty;
 }
 /**
- * The ack of typing and ping.
+ * The ack of typing, ping and focus.
  */
 export interface Empty {}
 /**
@@ -875,6 +1080,25 @@ export interface RoomUpdatedFrame {
 export interface ReactionFrame {
   type: "reaction";
   data: Reaction;
+}
+/**
+ * A message was pinned (`on`, with the new `pin`) or unpinned in a room. Its `message_pinned` or `message_unpinned` system message arrives as its own `message` event. A delete unpins without a pin event: drop the pin of a message that arrives deleted in `message_updated`.
+ */
+export interface PinFrame {
+  type: "pin";
+  data: PinChange;
+}
+/**
+ * `pin` is the new Pin, only when `on`.
+ */
+export interface PinChange {
+  room_id: string;
+  /**
+   * The pinned or unpinned message.
+   */
+  seq: number;
+  on: boolean;
+  pin?: Pin;
 }
 /**
  * A user's whole public profile after a change.
@@ -1021,6 +1245,20 @@ export interface Settings {
   who_may_add: AddPolicy;
 }
 /**
+ * Personal, to the user's own connections: their notification level in a room changed (on this or another device).
+ */
+export interface NotifyLevelFrame {
+  type: "notify_level";
+  data: RoomNotifyLevel;
+}
+/**
+ * Personal, to the user's own connections: their notification settings after a change, the whole object.
+ */
+export interface NotifySettingsFrame {
+  type: "notify_settings";
+  data: NotifySettings;
+}
+/**
  * Post a message. The ack carries the stored Message.
  */
 export interface SendRequestFrame {
@@ -1121,4 +1359,17 @@ export interface TypingRequestFrame {
 export interface PingRequestFrame {
   id?: RequestID;
   type: "ping";
+}
+/**
+ * Say whether this client's window has focus and is visible: true on gaining both and every 30 s while it keeps them, false on losing either. A user with a true report under 60 s old on any connection is active and gets no push notifications. The ack carries {}.
+ */
+export interface FocusRequestFrame {
+  id?: RequestID;
+  type: "focus";
+  data: {
+    /**
+     * `true`: the client's window has focus and is visible; `false`: it lost either.
+     */
+    focused: boolean;
+  };
 }

@@ -1,5 +1,6 @@
 import { ApiError } from "../api/rest";
 import { RequestError } from "./connection";
+import { formatBytes } from "./format";
 
 /** Why a reaction was refused, as a sentence for the picker. */
 export function reactionError(e: unknown): string {
@@ -32,12 +33,29 @@ export function describeError(e: unknown): string {
     case "rate_limited":
       return "That was a lot at once — wait a moment and try again.";
     case "not_found":
-      return /user/i.test(e.message) ? "There is no one with that username." : e.message;
+      return /user/i.test(e.message) ? noUser(e.message) : plain(e.message);
     case "forbidden":
       return "That is not possible with this person.";
     default:
-      return e.message ? e.message.charAt(0).toUpperCase() + e.message.slice(1) : "Something went wrong.";
+      return e.message ? plain(e.message) : "Something went wrong.";
   }
+}
+
+/** "There is no one with the username “carl”." from the server's `no user "carl"`. */
+function noUser(message: string): string {
+  const m = /^no user "(.*)"$/.exec(message);
+  return m ? `There is no one with the username “${m[1]}”.` : "There is no one with that username.";
+}
+
+/**
+ * A server's message as a sentence for a person: sizes in KB and MB rather
+ * than bytes, a missing user named in words, a capital and a full stop.
+ */
+export function plain(message: string): string {
+  if (/^no user "/.test(message)) return noUser(message);
+  const atMost = /^(.*) at most (\d+) bytes$/.exec(message);
+  if (atMost) return sentence(`${atMost[1]} ${formatBytes(Number(atMost[2]))} at most`);
+  return sentence(message.replace(/\b(\d+) bytes\b/g, (_, n: string) => formatBytes(Number(n))));
 }
 
 /** Runs fn; on failure hands the error to onError and resolves to null. */
@@ -53,19 +71,21 @@ export async function attempt<T>(fn: () => Promise<T>, onError: (e: unknown) => 
 /** The notice for a failed call, or null when there is nothing to say (a 401: the login screen says it). */
 export function noticeFor(e: unknown): string | null {
   if (e instanceof ApiError && e.status === 401) return null;
-  if (e instanceof ApiError && e.code === "network") return "Cannot reach the server. Try again when the connection is back.";
-  return e instanceof Error ? e.message : "Something went wrong.";
+  if (e instanceof ApiError) return describeError(e);
+  return e instanceof Error && e.message ? plain(e.message) : "Something went wrong.";
 }
 
 /** Why an upload (a file or an avatar) failed: its code, a sentence for the person, and whether trying again may work. */
 export function uploadError(e: unknown): { code: string; text: string; retryable: boolean } {
   const code = e instanceof ApiError ? e.code : "internal";
-  const detail = e instanceof Error && e.message ? ` (${e.message})` : "";
+  const message = e instanceof Error ? e.message : "";
   switch (code) {
     case "too_large":
-      return { code, text: `Too large${detail}.`, retryable: false };
+      return { code, text: message ? `Too large: ${lower(plain(message))}` : "Too large.", retryable: false };
+    case "quota_exceeded":
+      return { code, text: message ? `No room left: ${lower(plain(message))}` : "No room left for files.", retryable: false };
     case "invalid":
-      return { code, text: e instanceof Error && e.message ? sentence(e.message) : "The server refused this file.", retryable: false };
+      return { code, text: message ? plain(message) : "The server refused this file.", retryable: false };
     case "rate_limited":
       return { code, text: "Too many uploads at once — wait a moment and retry.", retryable: true };
     case "network":
@@ -75,8 +95,12 @@ export function uploadError(e: unknown): { code: string; text: string; retryable
     case "unavailable":
       return { code, text: "The server is busy — retry in a moment.", retryable: true };
     default:
-      return { code, text: `Upload failed${detail}.`, retryable: true };
+      return { code, text: message ? `Upload failed: ${lower(plain(message))}` : "Upload failed.", retryable: true };
   }
+}
+
+function lower(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 function sentence(s: string): string {

@@ -1,4 +1,5 @@
 import type { SocketLike, Timers } from "./connection";
+import type { KeyValue } from "./outbox";
 
 /** A WebSocket the test drives: it records what the client sends and delivers what the test pushes. */
 export class FakeSocket implements SocketLike {
@@ -61,4 +62,15 @@ export class FakeTimers implements Timers {
     }
     this.now = until;
   }
+}
+
+/** A localStorage stand-in over a Map (`data`, for looking at what was stored). */
+export function memoryStore(): KeyValue & { data: Map<string, string> } {
+  const data = new Map<string, string>();
+  return {
+    data,
+    getItem: (k) => data.get(k) ?? null,
+    setItem: (k, v) => void data.set(k, v),
+    removeItem: (k) => void data.delete(k),
+  };
 }

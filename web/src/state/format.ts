@@ -20,8 +20,31 @@ export function formatDay(iso: string, now = new Date()): string {
   });
 }
 
-export function formatTime(iso: string): string {
-  return new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+/** A short time in the reader's locale, with no leading zero on the hour: "9:05 AM", "9:05", "오전 9:05". */
+export function formatTime(iso: string, locale?: string): string {
+  return new Date(iso).toLocaleTimeString(locale, { hour: "numeric", minute: "2-digit" });
+}
+
+/** The whole date and time, for hovering or long-pressing a message. */
+export function formatFullTime(iso: string, locale?: string): string {
+  return new Date(iso).toLocaleString(locale, { dateStyle: "full", timeStyle: "short" });
+}
+
+/** The local minute a timestamp falls in. */
+function minuteKey(iso: string): string {
+  const d = new Date(iso);
+  return `${dayKey(iso)} ${d.getHours()}:${d.getMinutes()}`;
+}
+
+/**
+ * Whether a message shows its time: a run of messages from one person in
+ * one minute shows it once, at the run's end (as KakaoTalk does). `next` is
+ * the message after it in the list, if any. System lines show none.
+ */
+export function showsTime(m: Pick<Message, "kind" | "sender_id" | "created_at">, next: Pick<Message, "kind" | "sender_id" | "created_at"> | undefined): boolean {
+  if (m.kind === "system") return false;
+  if (!next || next.kind === "system" || next.sender_id !== m.sender_id) return true;
+  return minuteKey(next.created_at) !== minuteKey(m.created_at);
 }
 
 /** The room list's time: a time today, "Yesterday", else a short date. */
@@ -72,6 +95,10 @@ export function describeSystem(s: SystemEvent, nameOf: (id: UserID) => string): 
       return s.text ? `${actor} set the announcement` : `${actor} cleared the announcement`;
     case "visibility_changed":
       return s.visibility === "public" ? `${actor} made the room public` : `${actor} made the room private`;
+    case "message_pinned":
+      return `${actor} pinned a message`;
+    case "message_unpinned":
+      return `${actor} unpinned a message`;
     default:
       return "The room changed";
   }
@@ -87,7 +114,8 @@ export function preview(m: Message | undefined, nameOf: (id: UserID) => string, 
   if (!m) return "";
   if (m.kind === "system" && m.system) return describeSystem(m.system, nameOf);
   if (m.deleted) return "Message deleted";
-  const text = m.text.replace(/\s+/g, " ").trim() || filesLabel(m.attachments ?? []);
+  // A preview from ready (m.truncated) may be cut short.
+  const text = (m.text.replace(/\s+/g, " ").trim() || filesLabel(m.attachments ?? [])) + (m.truncated ? "…" : "");
   return m.sender_id === me ? `You: ${text}` : text;
 }
 
@@ -110,6 +138,11 @@ export function formatBytes(n: number): string {
     i++;
   }
   return `${v < 10 ? v.toFixed(1).replace(/\.0$/, "") : Math.round(v)} ${units[i]}`;
+}
+
+/** How much of the storage quota my files take: "Storage: 12 MB of 1 GB". */
+export function formatStorage(used: number, quota: number): string {
+  return `Storage: ${formatBytes(used)} of ${formatBytes(quota)}`;
 }
 
 /** "last seen just now", "… 5 minutes ago", "… today at 09:30", "… yesterday at 18:02", "… on 3 Feb". */

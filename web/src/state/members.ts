@@ -109,3 +109,10 @@ export class MemberLists {
     for (const r of this.rooms.values()) if (r.list) yield r.list;
   }
 }
+
+const roleRank: Record<string, number> = { owner: 0, admin: 1 };
+
+/** A member list as shown: the owner first, then admins, then everyone else, each in the order they joined. */
+export function byRole(list: readonly Member[]): Member[] {
+  return [...list].sort((a, b) => (roleRank[a.role] ?? 2) - (roleRank[b.role] ?? 2));
+}

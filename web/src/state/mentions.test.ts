@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { completeMention, findMentions, MentionBadge, mentionQuery, splitMentions } from "./mentions";
+import { completeMention, findMentions, mentionQuery, splitMentions } from "./mentions";
 import { RoomList } from "./rooms";
 import { msg, room } from "./testdata";
 
@@ -54,51 +54,6 @@ describe("mention autocomplete", () => {
   });
 });
 
-describe("MentionBadge (docs/protocol.md \"Mentions\")", () => {
-  it("counts the summary, then live mentions after it", () => {
-    const b = new MentionBadge(2, 10, 5);
-    b.observe(11, true);
-    b.observe(12, false);
-    b.observe(11, true); // the same message again (live and in a page)
-    expect(b.count).toBe(3);
-  });
-
-  it("takes the count of a read that is not older than the one held", () => {
-    const b = new MentionBadge(2, 10, 5);
-    b.observe(11, true);
-    b.read(8, 1, 11); // read up to 8; one mention left in (8, 11]
-    expect(b.count).toBe(1);
-    b.read(7, 5, 9); // an older count arriving late: only moves nothing
-    expect(b.count).toBe(1);
-    b.observe(12, true);
-    expect(b.count).toBe(2);
-    b.read(12, 0, 12);
-    expect(b.count).toBe(0);
-  });
-
-  it("keeps the count through a read without one, unless it read past everything counted", () => {
-    const b = new MentionBadge(2, 10, 5);
-    b.observe(11, true);
-    b.read(8);
-    expect(b.count).toBe(3); // unknown which of the 2 were read: the next read brings the count
-    b.read(11);
-    expect(b.count).toBe(0);
-  });
-
-  it("follows edits: inside the counted range by difference, after it by the message itself", () => {
-    const b = new MentionBadge(1, 10, 5);
-    b.observe(9, true); // seen in a page: counted in base already
-    b.observe(9, false); // edited: the mention is gone
-    expect(b.count).toBe(0);
-    b.observe(11, true);
-    expect(b.count).toBe(1);
-    b.observe(11, false); // deleted
-    expect(b.count).toBe(0);
-    b.observe(4, true); // before my read position: never counts
-    expect(b.count).toBe(0);
-  });
-});
-
 describe("RoomList mention badge", () => {
   it("raises on live mentions of me from others, clears on the read my send causes", () => {
     const l = new RoomList("alice");
@@ -115,9 +70,9 @@ describe("RoomList mention badge", () => {
 
   it("starts from the summary's count and takes read events' counts", () => {
     const l = new RoomList("alice");
-    l.setAll([room("r1", { last_seq: 10, last_read_seq: 4, mentions: 3 })]);
+    l.setAll([room("r1", { last_seq: 10, last_read_seq: 4, mentions: 3, unread: 6 })]);
     expect(l.get("r1")?.mentions).toBe(3);
-    l.onRead({ room_id: "r1", user_id: "alice", last_read_seq: 8, mentions: 1, last_seq: 10 });
+    l.onRead({ room_id: "r1", user_id: "alice", last_read_seq: 8, mentions: 1, unread: 2, last_seq: 10 });
     expect(l.get("r1")).toMatchObject({ mentions: 1, unread: 2 });
     l.onUpdated(msg(12, { mentions: ["alice"] })); // an edit of a message never seen: after upto, counts
     expect(l.get("r1")?.mentions).toBe(2);

@@ -1,6 +1,6 @@
 // Mentions: the grammar the server parses (so the client highlights exactly
-// what the server resolved), the composer's "@" autocomplete, and the
-// room list's mention badge bookkeeping (docs/protocol.md "Mentions").
+// what the server resolved) and the composer's "@" autocomplete. The room
+// list's mention badge is a CountBadge (countbadge.ts).
 
 const nameChar = /[A-Za-z0-9_.]/;
 const wordChar = /[\p{L}\p{Nd}\p{M}]/u;
@@ -96,65 +96,4 @@ export function completeMention(text: string, start: number, caret: number, user
   const insert = `@${username} `;
   const rest = text.slice(end).replace(/^ /, "");
   return { text: text.slice(0, start) + insert + rest, caret: start + insert.length };
-}
-
-/**
- * One room's mention badge, kept exact as docs/protocol.md "Mentions" says.
- * `base` is the server's count of messages mentioning me in
- * (lastRead, upto]; `known` holds, for messages after lastRead that reached
- * this client (live or in a page), whether they mention me now. The badge is
- * base plus the known mentions after upto.
- */
-export class MentionBadge {
-  private known = new Map<number, boolean>();
-
-  constructor(
-    private base: number,
-    private upto: number,
-    private lastRead: number,
-  ) {
-    if (this.lastRead >= this.upto) this.base = 0;
-  }
-
-  /**
-   * A message seen live, in a page, or changed by an edit or delete:
-   * `mentionsMe` is whether it mentions me now (never true for my own).
-   */
-  observe(seq: number, mentionsMe: boolean): void {
-    if (seq <= this.lastRead) return;
-    const before = this.known.get(seq);
-    this.known.set(seq, mentionsMe);
-    // The server's count covers up to `upto` as the message was then; only a
-    // change seen here since moves it.
-    if (seq <= this.upto && before !== undefined && before !== mentionsMe) {
-      this.base = Math.max(0, this.base + (mentionsMe ? 1 : -1));
-    }
-  }
-
-  /**
-   * My read position moved. With a count (a `read` event, the answer to a
-   * read, a fresher summary) that is not older than the one held, take it;
-   * a move without one (my own send, the read shown before the server
-   * answers) keeps the count unless it read past everything counted.
-   */
-  read(lastRead: number, mentions?: number, lastSeq?: number): void {
-    if (mentions !== undefined && lastSeq !== undefined && lastRead >= this.lastRead && lastSeq >= this.upto) {
-      this.base = mentions;
-      this.upto = lastSeq;
-    }
-    if (lastRead > this.lastRead) {
-      this.lastRead = lastRead;
-      for (const s of this.known.keys()) if (s <= lastRead) this.known.delete(s);
-    }
-    if (this.lastRead >= this.upto) {
-      this.base = 0;
-      this.upto = this.lastRead;
-    }
-  }
-
-  get count(): number {
-    let n = this.base;
-    for (const [s, m] of this.known) if (m && s > this.upto) n++;
-    return n;
-  }
 }

@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Outbox, type KeyValue } from "./outbox";
+import { memoryStore } from "./fakes";
+import { Outbox } from "./outbox";
 import { msg } from "./testdata";
-
-function memory(): KeyValue & { data: Map<string, string> } {
-  const data = new Map<string, string>();
-  return {
-    data,
-    getItem: (k) => data.get(k) ?? null,
-    setItem: (k, v) => void data.set(k, v),
-    removeItem: (k) => void data.delete(k),
-  };
-}
 
 function ids() {
   let n = 0;
@@ -70,7 +61,7 @@ describe("Outbox", () => {
   });
 
   it("survives a reload, resending what was in flight with the same client_id", () => {
-    const store = memory();
+    const store = memoryStore();
     const o = new Outbox(store, "k", ids());
     o.add("r1", "typed offline");
     o.markSending("cid-1");

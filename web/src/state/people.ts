@@ -1,5 +1,6 @@
 import type { Rest } from "../api/rest";
-import type { User, UserID } from "../api/types";
+import { ApiError } from "../api/rest";
+import type { SessionInfo, User, UserID } from "../api/types";
 import type { Timers } from "./connection";
 import { Friends, type FriendChange } from "./friends";
 import type { PresenceMap } from "./presence";
@@ -106,6 +107,35 @@ export class People {
       await this.deps.rest.unblock(user);
       this.onEvent({ type: "block_removed", data: { user_id: user } });
     });
+  }
+
+  /** My sessions (devices), most recently used first; `current` is this one. */
+  async sessions(): Promise<SessionInfo[] | string> {
+    try {
+      return (await this.deps.rest.sessions()).sessions;
+    } catch (e) {
+      return describeError(e);
+    }
+  }
+
+  /** Ends one of my other sessions: that device is logged out at once. */
+  endSession(id: string): Promise<ActionError> {
+    return this.act(() => this.deps.rest.endSession(id));
+  }
+
+  endOtherSessions(): Promise<ActionError> {
+    return this.act(async () => void (await this.deps.rest.endOtherSessions()));
+  }
+
+  /** Changes my password; the server ends every other session of mine, this one goes on. */
+  async changePassword(current: string, next: string): Promise<ActionError> {
+    try {
+      await this.deps.rest.changePassword(current, next);
+      return null;
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "forbidden") return "The current password is not right.";
+      return describeError(e);
+    }
   }
 
   /** Changes my display name and/or status message. */

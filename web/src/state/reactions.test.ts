@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyReaction } from "./reactions";
+import { applyReaction, reactionLabel, Reactors, whoReacted } from "./reactions";
 import { msg } from "./testdata";
 import { Timeline } from "./timeline";
 
@@ -65,5 +65,58 @@ describe("Timeline reactions", () => {
     const tl = new Timeline();
     expect(tl.react(5, "👍", 1, undefined)).toBe(false);
     expect(tl.size).toBe(0);
+  });
+});
+
+describe("who reacted", () => {
+  const names: Record<string, string> = { ann: "Ann", bob: "Bob", cy: "Cy" };
+  const nameOf = (id: string) => names[id] ?? id;
+
+  it("names those seen reacting, you first, and counts the rest", () => {
+    const rs = new Reactors();
+    rs.record({ room_id: "r1", seq: 1, emoji: "👍", user_id: "ann", on: true });
+    rs.record({ room_id: "r1", seq: 1, emoji: "👍", user_id: "me", on: true });
+    rs.record({ room_id: "r1", seq: 1, emoji: "👍", user_id: "bob", on: true });
+    rs.record({
+      room_id: "r1",
+      seq: 1,
+      emoji: "👍",
+      user_id: "bob",
+      on: false,
+    });
+    rs.record({ room_id: "r1", seq: 2, emoji: "👍", user_id: "cy", on: true });
+    const known = rs.known("r1", 1, "👍");
+    expect(known).toEqual(["ann", "me"]);
+    expect(whoReacted({ emoji: "👍", count: 2, me: true }, known, "me", nameOf)).toEqual(["you", "Ann"]);
+    expect(whoReacted({ emoji: "👍", count: 4, me: true }, known, "me", nameOf)).toEqual(["you", "Ann", "2 others"]);
+    expect(whoReacted({ emoji: "👍", count: 3, me: false }, [], "me", nameOf)).toEqual(["3 people"]);
+    expect(reactionLabel("👍", ["you", "Ann", "2 others"])).toBe("👍 by you, Ann and 2 others");
+    expect(reactionLabel("👍", ["Bob"])).toBe("👍 by Bob");
+  });
+
+  it("takes the server's list whole, and asks it at most once a minute per message", () => {
+    const rs = new Reactors();
+    rs.record({ room_id: "r1", seq: 1, emoji: "👍", user_id: "cy", on: true });
+    rs.fill("r1", 1, [
+      { emoji: "👍", count: 2, users: ["ann", "bob"] },
+      { emoji: "🎉", count: 1, users: ["me"] },
+    ]);
+    expect(rs.known("r1", 1, "👍")).toEqual(["ann", "bob"]);
+    expect(rs.known("r1", 1, "🎉")).toEqual(["me"]);
+    // Live changes after the answer still count.
+    rs.record({ room_id: "r1", seq: 1, emoji: "👍", user_id: "cy", on: true });
+    expect(whoReacted({ emoji: "👍", count: 3, me: false }, rs.known("r1", 1, "👍"), "me", nameOf)).toEqual(["Ann", "Bob", "Cy"]);
+
+    expect(rs.shouldAsk("r1", 1, 0)).toBe(true);
+    expect(rs.shouldAsk("r1", 1, 59_999)).toBe(false);
+    expect(rs.shouldAsk("r1", 2, 1)).toBe(true);
+    expect(rs.shouldAsk("r1", 1, 60_000)).toBe(true);
+    rs.forgetAsked("r1", 2);
+    expect(rs.shouldAsk("r1", 2, 2)).toBe(true);
+  });
+
+  it("trusts the count over people seen before a removal it missed", () => {
+    expect(whoReacted({ emoji: "👍", count: 1, me: false }, ["ann", "bob"], "me", nameOf)).toEqual(["Bob"]);
+    expect(whoReacted({ emoji: "👍", count: 1, me: true }, ["ann"], "me", nameOf)).toEqual(["you"]);
   });
 });

@@ -27,12 +27,39 @@ describe("RoomList", () => {
 
   it("moves the read position forward only", () => {
     const l = new RoomList("alice");
-    l.setAll([room("r1", { last_seq: 10, last_read_seq: 2 })]);
+    l.setAll([room("r1", { last_seq: 10, last_read_seq: 2, unread: 8 })]);
     expect(l.get("r1")?.unread).toBe(8);
-    l.onRead({ room_id: "r1", user_id: "alice", last_read_seq: 8 });
+    l.onRead({ room_id: "r1", user_id: "alice", last_read_seq: 8, mentions: 0, unread: 2, last_seq: 10 });
     l.onRead({ room_id: "r1", user_id: "alice", last_read_seq: 5 });
     expect(l.get("r1")).toMatchObject({ last_read_seq: 8, unread: 2 });
     expect(l.totalUnread()).toBe(2);
+  });
+
+  it("never counts system lines as unread (docs/protocol.md \"Unread\")", () => {
+    const l = new RoomList("alice");
+    l.setAll([room("r1", { last_seq: 4, last_read_seq: 4 })]);
+    const line = (seq: number) =>
+      msg(seq, { kind: "system", sender_id: undefined, text: "", system: { type: "room_renamed", actor: "bob", name: "Trip" } });
+    l.onMessage(line(5));
+    l.onRoomUpdated({ ...room("r1"), name: "Trip", last_seq: 5 });
+    expect(l.get("r1")).toMatchObject({ last_seq: 5, unread: 0 });
+    l.onMessage(msg(6));
+    l.onMessage(line(7));
+    expect(l.get("r1")).toMatchObject({ last_seq: 7, unread: 1 });
+    expect(l.totalUnread()).toBe(1);
+    // Reading the message without the server's count yet: every message read is held, so it is exact.
+    l.onRead({ room_id: "r1", user_id: "alice", last_read_seq: 6 });
+    expect(l.get("r1")?.unread).toBe(0);
+  });
+
+  it("keeps the server's count of a summary that has system lines unread", () => {
+    const l = new RoomList("alice");
+    l.setAll([room("r1", { last_seq: 10, last_read_seq: 2, unread: 3 })]);
+    expect(l.get("r1")?.unread).toBe(3);
+    l.onMessage(msg(11));
+    expect(l.get("r1")?.unread).toBe(4);
+    l.upsert(room("r1", { last_seq: 11, last_read_seq: 2, unread: 4 }));
+    expect(l.get("r1")?.unread).toBe(4);
   });
 
   it("takes name and announcement from room_updated, keeping the larger last_seq", () => {

@@ -1,19 +1,23 @@
-import type { Message, ReadPosition, Role, Room, RoomID, RoomSummary, User, UserID } from "../api/types";
+import type { Message, NotifyLevel, ReadPosition, Role, Room, RoomID, RoomSummary, User, UserID } from "../api/types";
 import { profileOf } from "./profile";
-import { MentionBadge } from "./mentions";
+import { CountBadge } from "./countbadge";
 
-/** A read position: the server's (a `read` event or ack), or mine shown before the server answers, without a mention count. */
-export type ReadMove = Omit<ReadPosition, "mentions" | "last_seq"> & Partial<Pick<ReadPosition, "mentions" | "last_seq">>;
+/** A read position: the server's (a `read` event or ack), or mine shown before the server answers, without counts. */
+export type ReadMove = Omit<ReadPosition, "mentions" | "unread" | "last_seq"> &
+  Partial<Pick<ReadPosition, "mentions" | "unread" | "last_seq">>;
 
 /**
  * The room list: each room as the caller sees it (last message, unread
  * count, mention badge, read position), kept current from live events and
  * ordered by activity, newest first. Entries are replaced, never mutated, so
- * views can compare them by identity.
+ * views can compare them by identity. Unread counts what docs/protocol.md
+ * "Unread" says: messages after my read position that are neither mine nor
+ * system lines.
  */
 export class RoomList {
   private rooms = new Map<RoomID, RoomSummary>();
-  private badges = new Map<RoomID, MentionBadge>();
+  private badges = new Map<RoomID, CountBadge>();
+  private unreads = new Map<RoomID, CountBadge>();
   private sortedCache: RoomSummary[] | null = null;
 
   constructor(private me: UserID = "") {}
@@ -44,7 +48,10 @@ export class RoomList {
   /** Replaces the whole list (a `ready` frame) and returns the ids that are gone. */
   setAll(list: readonly RoomSummary[]): RoomID[] {
     this.badges = new Map(list.map((r) => [r.id, badgeOf(r)]));
-    const next = new Map(list.map((r) => [r.id, { ...normalise(r), mentions: this.badges.get(r.id)!.count }]));
+    this.unreads = new Map(list.map((r) => [r.id, unreadOf(r)]));
+    const next = new Map(
+      list.map((r) => [r.id, { ...normalise(r), mentions: this.badges.get(r.id)!.count, unread: this.unreads.get(r.id)!.count }]),
+    );
     const gone = [...this.rooms.keys()].filter((id) => !next.has(id));
     this.rooms = next;
     this.sortedCache = null;
@@ -58,6 +65,9 @@ export class RoomList {
     const badge = this.badges.get(r.id);
     if (old && badge) badge.read(r.last_read_seq, r.mentions ?? 0, r.last_seq);
     else this.badges.set(r.id, badgeOf(r));
+    const unread = this.unreads.get(r.id);
+    if (old && unread) unread.read(r.last_read_seq, r.unread, r.last_seq);
+    else this.unreads.set(r.id, unreadOf(r));
     if (old) {
       // A REST answer may be older than live events already applied.
       const lastSeq = Math.max(old.last_seq, next.last_seq);
@@ -68,7 +78,6 @@ export class RoomList {
         ...next,
         last_seq: lastSeq,
         last_read_seq: lastRead,
-        unread: Math.max(0, lastSeq - lastRead),
         last_message: newerMsg,
         last_message_at: later(old.last_message_at, next.last_message_at),
       };
@@ -78,6 +87,7 @@ export class RoomList {
 
   remove(id: RoomID): boolean {
     this.badges.delete(id);
+    this.unreads.delete(id);
     const had = this.rooms.delete(id);
     if (had) this.sortedCache = null;
     return had;
@@ -86,26 +96,31 @@ export class RoomList {
   /**
    * A new message (live, or from a page). Moves the room's last_seq, last
    * message and time; a message of mine also moves my read position, since
-   * sending reads everything up to it. Older or repeated seqs change nothing.
+   * sending reads everything up to it. A system line (a join, a rename, a
+   * pin) never adds to the unread count. Older or repeated seqs change nothing.
    */
   onMessage(m: Message): boolean {
     const r = this.rooms.get(m.room_id);
     const badge = this.badges.get(m.room_id);
+    const unread = this.unreads.get(m.room_id);
     badge?.observe(m.seq, this.mentionsMe(m));
+    unread?.observe(m.seq, m.kind !== "system" && m.sender_id !== this.me);
     if (!r || m.seq <= r.last_seq) {
       if (r && r.last_message?.seq === m.seq) this.onUpdated(m);
-      else if (r && badge && badge.count !== (r.mentions ?? 0)) this.put({ ...r, mentions: badge.count });
+      else if (r && (badge?.count !== r.mentions || unread?.count !== r.unread)) this.put(r);
       return false;
     }
     const lastRead = m.sender_id === this.me ? Math.max(r.last_read_seq, m.seq) : r.last_read_seq;
-    if (m.sender_id === this.me) badge?.read(lastRead);
+    if (m.sender_id === this.me) {
+      badge?.read(lastRead);
+      unread?.read(lastRead);
+    }
     this.put({
       ...r,
       last_seq: m.seq,
       last_message: m,
       last_message_at: later(r.last_message_at, m.created_at),
       last_read_seq: lastRead,
-      unread: Math.max(0, m.seq - lastRead),
     });
     return true;
   }
@@ -126,17 +141,19 @@ export class RoomList {
   /**
    * My read position moved (a `read` event or ack, or the read shown before
    * the server answers); it never moves back. A position with `mentions`
-   * brings the exact mention count.
+   * and `unread` brings the exact counts.
    */
   onRead(p: ReadMove): boolean {
     const r = this.rooms.get(p.room_id);
     if (!r) return false;
     const badge = this.badges.get(p.room_id);
     badge?.read(p.last_read_seq, p.mentions, p.last_seq);
+    const unreadBadge = this.unreads.get(p.room_id);
+    unreadBadge?.read(p.last_read_seq, p.unread, p.last_seq);
     const mentions = badge?.count ?? r.mentions;
-    if (p.last_read_seq <= r.last_read_seq && mentions === r.mentions) return false;
-    const lastRead = Math.max(r.last_read_seq, p.last_read_seq);
-    this.put({ ...r, last_read_seq: lastRead, unread: Math.max(0, r.last_seq - lastRead), mentions });
+    const unread = unreadBadge?.count ?? r.unread;
+    if (p.last_read_seq <= r.last_read_seq && mentions === r.mentions && unread === r.unread) return false;
+    this.put({ ...r, last_read_seq: Math.max(r.last_read_seq, p.last_read_seq) });
     return true;
   }
 
@@ -155,6 +172,15 @@ export class RoomList {
     return m.sender_id !== this.me && !!this.me && !!m.mentions?.includes(this.me);
   }
 
+  /** The whole announcement of a room that `ready` gave cut; false if it is not (or no longer) cut. */
+  setFullAnnouncement(id: RoomID, announcement: string): boolean {
+    const r = this.rooms.get(id);
+    if (!r?.announcement_truncated) return false;
+    const { announcement_truncated: _, ...rest } = r;
+    this.put({ ...rest, announcement });
+    return true;
+  }
+
   /** A `room_updated` event: name, announcement, member count; last_seq keeps the larger. */
   onRoomUpdated(room: Room): boolean {
     const r = this.rooms.get(room.id);
@@ -164,10 +190,10 @@ export class RoomList {
       ...r,
       name: room.name,
       announcement: room.announcement,
+      announcement_truncated: room.announcement_truncated,
       member_count: room.member_count,
       last_seq: lastSeq,
       last_message_at: later(r.last_message_at, room.last_message_at),
-      unread: Math.max(0, lastSeq - r.last_read_seq),
     });
     return true;
   }
@@ -176,6 +202,14 @@ export class RoomList {
   setRole(id: RoomID, role: Role): void {
     const r = this.rooms.get(id);
     if (r && r.role !== role) this.put({ ...r, role });
+  }
+
+  /** My notification level of a room changed (my choice here, or `notify_level` from another device). */
+  setLevel(id: RoomID, level: NotifyLevel): boolean {
+    const r = this.rooms.get(id);
+    if (!r || r.notify_level === level) return false;
+    this.put({ ...r, notify_level: level });
+    return true;
   }
 
   /** Unread messages over all rooms (for the tab title). */
@@ -188,17 +222,23 @@ export class RoomList {
   private put(r: RoomSummary): void {
     const badge = this.badges.get(r.id);
     if (badge) r = { ...r, mentions: badge.count };
+    const unread = this.unreads.get(r.id);
+    if (unread) r = { ...r, unread: unread.count };
     this.rooms.set(r.id, r);
     this.sortedCache = null;
   }
 }
 
 function normalise(r: RoomSummary): RoomSummary {
-  return { ...r, unread: Math.max(0, r.last_seq - r.last_read_seq), mentions: r.mentions ?? 0 };
+  return { ...r, unread: Math.max(0, r.unread), mentions: r.mentions ?? 0 };
 }
 
-function badgeOf(r: RoomSummary): MentionBadge {
-  return new MentionBadge(r.mentions ?? 0, r.last_seq, r.last_read_seq);
+function badgeOf(r: RoomSummary): CountBadge {
+  return new CountBadge(r.mentions ?? 0, r.last_seq, r.last_read_seq);
+}
+
+function unreadOf(r: RoomSummary): CountBadge {
+  return new CountBadge(Math.max(0, r.unread), r.last_seq, r.last_read_seq);
 }
 
 function later(a: string, b: string): string {

@@ -3,6 +3,7 @@ import type { Attachment, Message, RoomID } from "../api/types";
 import { RequestError, type Connection, type Timers } from "./connection";
 import { Outbox, isTransient, type KeyValue } from "./outbox";
 import { maxAttachments, UploadQueue } from "./uploads";
+import { charCount, limits } from "./limits";
 
 export interface SenderDeps {
   rest: Rest;
@@ -47,7 +48,7 @@ export class Sender {
   /** Queues a message; text may be empty when it carries files. Returns whether it was queued. */
   send(room: RoomID, text: string, replyTo?: number, attachments: Attachment[] = []): boolean {
     if (!this.outbox || (!text.trim() && !attachments.length)) return false;
-    if ([...text].length > 4000) {
+    if (charCount(text) > limits.message) {
       this.deps.notify("That message is too long (at most 4,000 characters).");
       return false;
     }

@@ -29,6 +29,7 @@ export function room(id: string, over: Partial<RoomSummary> = {}): RoomSummary {
     last_read_seq: 1,
     unread: 0,
     mentions: 0,
+    notify_level: over.kind === "direct" ? "all" : "mentions",
     ...over,
-  };
+  } as RoomSummary;
 }

@@ -111,7 +111,7 @@ describe("UploadQueue", () => {
     t.q.add([t.file("big"), t.file("flaky")]);
     await t.fail("big", new ApiError(413, "too_large", "files are at most 200000 bytes"));
     await t.fail("flaky", new ApiError(0, "network", "offline"));
-    expect(t.item("big")).toMatchObject({ status: "failed", error: "Too large (files are at most 200000 bytes).", retryable: false });
+    expect(t.item("big")).toMatchObject({ status: "failed", error: "Too large: files are 195 KB at most.", retryable: false });
     expect(t.item("flaky")).toMatchObject({ status: "failed", error: "The upload did not reach the server.", retryable: true });
     expect(t.q.hasFailed).toBe(true);
     expect(t.q.ready).toBe(false);

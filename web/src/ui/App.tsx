@@ -1,16 +1,19 @@
 import { useCallback, useEffect, useState } from "react";
 import type { ChatClient } from "../state/client";
 import { codeFromLocation, PendingJoin } from "../state/joinlink";
+import { isOpenMessage, seqFromHash } from "../state/notify";
 import { AuthScreen } from "./Auth";
 import { ChatView } from "./ChatView";
 import { ConnectionBanner, Notice } from "./ConnectionBanner";
 import { ClientContext, useClient } from "./context";
 import { JoinLinkDialog } from "./JoinLink";
+import { NotifyInvite } from "./Notifications";
 import { Sidebar, type SidebarView } from "./RoomList";
+import { Settings } from "./Settings";
 
 /**
  * Client-side routes: "/" is the room list, "/friends" the friends list,
- * "/rooms/<id>" a room, "/join/<code>" (or "#/join/<code>") an invite link.
+ * "/settings" the settings page, "/rooms/<id>" a room, "/join/<code>" (or "#/join/<code>") an invite link.
  */
 function roomFromPath(path: string): string | null {
   const m = /^\/rooms\/([^/]+)$/.exec(path);
@@ -47,6 +50,9 @@ function Shell() {
   const [joinCode, setJoinCode] = useState(takeLinkFromLocation);
   const [route, setRoute] = useState(() => roomFromPath(location.pathname));
   const [view, setView] = useState<SidebarView>(() => viewFromPath(location.pathname));
+  const [settings, setSettings] = useState(() => location.pathname === "/settings");
+  // A notification opened this page at a message ("/rooms/<id>#seq=42").
+  const [jump, setJump] = useState(() => seqFromHash(location.hash));
 
   const navigate = useCallback(
     (room: string | null, to: SidebarView = view) => {
@@ -54,18 +60,39 @@ function Shell() {
       if (location.pathname !== path) history.pushState(null, "", path);
       setRoute(room);
       setView(to);
+      setSettings(false);
     },
     [view],
   );
+  const openSettings = useCallback(() => {
+    if (location.pathname !== "/settings") history.pushState(null, "", "/settings");
+    setRoute(null);
+    setSettings(true);
+  }, []);
 
   useEffect(() => {
     const onPop = () => {
       setRoute(roomFromPath(location.pathname));
+      setSettings(location.pathname === "/settings");
       if (!roomFromPath(location.pathname)) setView(viewFromPath(location.pathname));
     };
     addEventListener("popstate", onPop);
     return () => removeEventListener("popstate", onPop);
   }, []);
+
+  // A notification clicked while this window was open: the service worker
+  // focused it and says which message to show.
+  useEffect(() => {
+    const sw = typeof navigator === "undefined" ? undefined : navigator.serviceWorker;
+    if (!sw) return;
+    const onMessage = (e: MessageEvent) => {
+      if (!isOpenMessage(e.data) || !client.rooms.has(e.data.room_id)) return;
+      void client.jumpTo(e.data.room_id, e.data.seq);
+      navigate(e.data.room_id);
+    };
+    sw.addEventListener("message", onMessage);
+    return () => sw.removeEventListener("message", onMessage);
+  }, [client, navigate]);
 
   // The URL names the room; open it once the room list knows it, and leave
   // it when it is gone (left, removed) once the list is current.
@@ -73,15 +100,22 @@ function Shell() {
   useEffect(() => {
     if (!client.session) return;
     if (!route) client.openRoom(null);
-    else if (known) client.openRoom(route);
+    else if (known && jump !== null) {
+      void client.jumpTo(route, jump);
+      setJump(null);
+      history.replaceState(null, "", location.pathname);
+    } else if (known) client.openRoom(route);
     else if (client.synced) navigate(null);
-  }, [client, client.session, route, known, client.synced, navigate]);
+  }, [client, client.session, route, known, client.synced, navigate, jump]);
 
   const unread = client.rooms.totalUnread();
   // Switching lists keeps the open room (side by side on a desktop).
   const onView = useCallback((v: SidebarView) => navigate(route, v), [navigate, route]);
   useEffect(() => {
     document.title = unread ? `(${unread}) Parley` : "Parley";
+    // The installed app's badge follows reading here too; pushes set it while no window is open.
+    const nav = navigator as Navigator & { setAppBadge?: (n: number) => Promise<void>; clearAppBadge?: () => Promise<void> };
+    void (unread ? nav.setAppBadge?.(unread) : nav.clearAppBadge?.())?.catch(() => undefined);
   }, [unread]);
 
   if (!client.session) {
@@ -99,11 +133,12 @@ function Shell() {
   }
   const open = client.openRoomId;
   return (
-    <div className={`app ${open ? "has-room" : ""}`}>
+    <div className={`app ${open || settings ? "has-room" : ""}`}>
       <ConnectionBanner />
       <Notice />
+      <NotifyInvite />
       <div className="panes">
-        <Sidebar view={view} onView={onView} onOpen={(room) => navigate(room)} />
+        <Sidebar view={view} onView={onView} onOpen={(room) => navigate(room)} onSettings={openSettings} settings={settings} />
         {joinCode && (
           <JoinLinkDialog
             code={joinCode}
@@ -114,7 +149,9 @@ function Shell() {
             }}
           />
         )}
-        {open ? (
+        {settings ? (
+          <Settings onBack={() => navigate(null)} />
+        ) : open ? (
           <ChatView key={open} roomId={open} onBack={() => navigate(null)} />
         ) : (
           <main className="chat chat-empty" aria-label="No room open">

@@ -63,7 +63,7 @@ export function FileChip({ a }: { a: Attachment }) {
     <div className="file-chip" data-testid="file-chip">
       <IconFile />
       <span className="file-text">
-        <span className="file-name">{a.name}</span>
+        <FileName name={a.name} />
         <span className="hint">{formatBytes(a.size)}</span>
       </span>
       <button
@@ -82,6 +82,21 @@ export function FileChip({ a }: { a: Attachment }) {
         <IconDownload />
       </button>
     </div>
+  );
+}
+
+/** Characters kept whole at the end of a long name: the extension and a little before it. */
+const nameTail = 8;
+
+/** A file's name that, when too long for its chip, is cut in the middle ("quarterly-bu…2026.pdf"). */
+function FileName({ name }: { name: string }) {
+  const chars = [...name];
+  const cut = Math.max(0, chars.length - nameTail);
+  return (
+    <span className="file-name" title={name}>
+      <span className="file-name-start">{chars.slice(0, cut).join("")}</span>
+      <span className="file-name-end">{chars.slice(cut).join("")}</span>
+    </span>
   );
 }
 

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { ApiError } from "../api/rest";
 import { useClient } from "./context";
+import { lengthError, limits } from "../state/limits";
 
 /** Sign up and log in. Signing up logs in straight after. */
 export function AuthScreen() {
@@ -9,6 +10,7 @@ export function AuthScreen() {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [displayName, setDisplayName] = useState("");
+  const nameTooLong = mode === "signup" ? lengthError("The display name", displayName.trim(), limits.displayName) : "";
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
 
@@ -56,12 +58,12 @@ export function AuthScreen() {
             <input
               name="display_name"
               autoComplete="nickname"
-              maxLength={64}
               value={displayName}
               onChange={(e) => setDisplayName(e.target.value)}
             />
           </label>
         )}
+        {nameTooLong && <p className="form-error">{nameTooLong}</p>}
         <label>
           Password
           <input
@@ -79,7 +81,7 @@ export function AuthScreen() {
             {error}
           </p>
         )}
-        <button type="submit" className="primary" disabled={busy}>
+        <button type="submit" className="primary" disabled={busy || !!nameTooLong}>
           {mode === "login" ? "Log in" : "Sign up"}
         </button>
         <p className="auth-switch">

@@ -6,9 +6,12 @@ import { typingText } from "../state/typing";
 import { PresenceDot } from "./Avatar";
 import { Composer } from "./Composer";
 import { useClient } from "./context";
-import { IconBack, IconMegaphone, IconSettings } from "./icons";
+import { IconBack, IconMegaphone, IconSearch, IconSettings } from "./icons";
 import { MessageList } from "./MessageList";
+import { MessageResults } from "./MessageSearch";
 import { MessageText } from "./MessageText";
+import { PinBar } from "./Pins";
+import { RoomNotifyLevel } from "./Notifications";
 import { attachFiles } from "./PendingFiles";
 import { RoomAvatar, roomTitle } from "./RoomList";
 import { RoomSettings } from "./RoomSettings";
@@ -26,6 +29,7 @@ export function useNow(ms: number): Date {
 export function ChatView({ roomId, onBack }: { roomId: RoomID; onBack: () => void }) {
   const client = useClient();
   const [settings, setSettings] = useState(false);
+  const [searching, setSearching] = useState(false);
   const [reply, setReply] = useState<Message | null>(null);
   const [editing, setEditing] = useState<Message | null>(null);
   const onReply = useCallback((m: Message) => {
@@ -81,7 +85,7 @@ export function ChatView({ roomId, onBack }: { roomId: RoomID; onBack: () => voi
         {p ? (
           <>
             <PresenceDot online={p.online} lastSeen={p.last_seen} />
-            <span data-testid="peer-presence">{p.online ? "Online" : formatLastSeen(p.last_seen, now)}</span>
+            <span className="peer-presence" data-testid="peer-presence">{p.online ? "Online" : formatLastSeen(p.last_seen, now)}</span>
           </>
         ) : (
           <span>@{peer.username}</span>
@@ -101,7 +105,7 @@ export function ChatView({ roomId, onBack }: { roomId: RoomID; onBack: () => voi
         : members?.filter((m) => client.isOnline(m.user_id)).length;
     subtitle = (
       <span data-testid="room-online">
-        {formatCount(room.member_count)} members{online !== undefined && ` · ${formatCount(online)} online`}
+        {formatCount(room.member_count)} {room.member_count === 1 ? "member" : "members"}{online !== undefined && ` · ${formatCount(online)} online`}
       </span>
     );
   }
@@ -125,16 +129,22 @@ export function ChatView({ roomId, onBack }: { roomId: RoomID; onBack: () => voi
             {subtitle}
           </span>
         </div>
+        <RoomNotifyLevel roomId={roomId} compact />
+        <button type="button" className="icon" aria-label="Search in this chat" title="Search in this chat" aria-expanded={searching} onClick={() => setSearching(!searching)}>
+          <IconSearch />
+        </button>
         <button type="button" className="icon" aria-label="Room settings" title="Room settings" onClick={() => setSettings(true)}>
           <IconSettings />
         </button>
       </header>
+      {searching && <RoomSearch roomId={roomId} onClose={() => setSearching(false)} />}
       {room.announcement && (
-        <div className="announcement" role="note" aria-label="Announcement">
+        <div className={`announcement ${client.pins.get(roomId)?.length ? "with-pin" : ""}`} role="note" aria-label="Announcement">
           <IconMegaphone />
           <MessageText text={room.announcement} />
         </div>
       )}
+      <PinBar roomId={roomId} onAll={() => setSettings(true)} />
       <MessageList roomId={roomId} onReply={onReply} onEdit={onEdit} />
       <div className="typing" aria-live="polite" data-testid="typing">
         {typists.length > 0 && (
@@ -152,6 +162,7 @@ export function ChatView({ roomId, onBack }: { roomId: RoomID; onBack: () => voi
         roomId={roomId}
         reply={reply}
         editing={editing}
+        onEdit={onEdit}
         onDone={() => {
           setReply(null);
           setEditing(null);
@@ -159,5 +170,31 @@ export function ChatView({ roomId, onBack }: { roomId: RoomID; onBack: () => voi
       />
       {settings && <RoomSettings roomId={roomId} onClose={() => setSettings(false)} onLeft={onBack} />}
     </main>
+  );
+}
+
+/** Search within the open room, under its header (the sidebar's box is out of sight at phone width). */
+function RoomSearch({ roomId, onClose }: { roomId: RoomID; onClose: () => void }) {
+  const [text, setText] = useState("");
+  return (
+    <div className="room-search">
+      <div className="room-search-box">
+        <input
+          type="search"
+          aria-label="Search messages in this chat"
+          placeholder="Search messages in this chat"
+          autoFocus
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Escape") onClose();
+          }}
+        />
+        <button type="button" className="small" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {text.trim() && <MessageResults text={text} room={roomId} onOpen={() => {}} />}
+    </div>
   );
 }

@@ -4,7 +4,8 @@ import { filesLabel } from "../state/format";
 import { completeMention, mentionQuery } from "../state/mentions";
 import { Avatar } from "./Avatar";
 import { useClient } from "./context";
-import { IconPaperclip } from "./icons";
+import { EmojiPicker } from "./EmojiPicker";
+import { IconPaperclip, IconSmile } from "./icons";
 import { attachFiles, PendingFiles } from "./PendingFiles";
 
 /** Suggestions shown at once for "@…". */
@@ -26,14 +27,31 @@ function suggest(members: readonly Member[], me: string, query: string): Member[
  * choose, Enter or Tab to take, Escape to dismiss). Files (the attach
  * button, a paste, or a drop on the conversation) upload at once and show
  * above the box; the message goes when they are all up, text optional.
+ * What is typed and not sent stays as the room's draft. The smiley button
+ * opens the emoji picker, which inserts at the caret. Up-arrow in an empty
+ * box edits my last message here, as in Slack and Telegram.
  */
-export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; reply: Message | null; editing: Message | null; onDone: () => void }) {
+export function Composer({
+  roomId,
+  reply,
+  editing,
+  onEdit,
+  onDone,
+}: {
+  roomId: RoomID;
+  reply: Message | null;
+  editing: Message | null;
+  onEdit: (m: Message) => void;
+  onDone: () => void;
+}) {
   const client = useClient();
-  const [text, setText] = useState("");
+  // What I left unsent here, before a room switch or a reload.
+  const [text, setText] = useState(() => client.drafts.get(roomId));
   const [saved, setSaved] = useState("");
   const [caret, setCaret] = useState(0);
   const [active, setActive] = useState(0);
   const [dismissed, setDismissed] = useState<number | null>(null);
+  const [emoji, setEmoji] = useState(false);
   const box = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
   const uploads = client.uploadsFor(roomId);
@@ -42,10 +60,13 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
   const me = client.me?.id ?? "";
   const members = client.members.get(roomId);
 
-  useEffect(() => {
+  // A layout effect: the box holds the message being edited in the same paint
+  // as the "Editing" banner, so nothing typed meanwhile lands beside it.
+  useLayoutEffect(() => {
     if (editing) {
       setSaved(text);
       setText(editing.text);
+      placeCaret.current = editing.text.length;
     }
     if (editing || reply) box.current?.focus();
     // Only a new reply or edit target matters here, not each keystroke of `text`.
@@ -71,7 +92,9 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
     setText(value);
     setCaret(at);
     setActive(0);
-    if (!editing) client.typingInput(roomId, value.trim() !== "");
+    if (editing) return;
+    client.typingInput(roomId, value.trim() !== "");
+    client.drafts.set(roomId, value);
   }
 
   function pick(m: Member) {
@@ -98,10 +121,35 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
     }
     if (client.send(roomId, text, reply?.seq, uploads.attachments())) {
       uploads.clear();
+      client.drafts.clear(roomId);
       setText("");
       setCaret(0);
       onDone();
     }
+  }
+
+  function insertEmoji(char: string) {
+    const el = box.current;
+    const start = el?.selectionStart ?? text.length;
+    const end = el?.selectionEnd ?? start;
+    const at = start + char.length;
+    placeCaret.current = at;
+    change(text.slice(0, start) + char + text.slice(end), at);
+  }
+
+  function closeEmoji() {
+    setEmoji(false);
+    box.current?.focus();
+  }
+
+  /** My newest message loaded here that can be edited: not deleted, not a system line. */
+  function lastOwn(): Message | undefined {
+    const messages = client.timelines.get(roomId)?.messages() ?? [];
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const m = messages[i]!;
+      if (m.sender_id === me && m.kind !== "system" && !m.deleted) return m;
+    }
+    return undefined;
   }
 
   function cancel() {
@@ -127,6 +175,19 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
         setDismissed(query!.start);
         return;
       }
+    }
+    if (e.key === "Escape" && emoji) {
+      e.preventDefault();
+      setEmoji(false);
+      return;
+    }
+    if (e.key === "ArrowUp" && !text && !editing && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      const m = lastOwn();
+      if (m) {
+        e.preventDefault();
+        onEdit(m);
+      }
+      return;
     }
     if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
@@ -184,6 +245,7 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
         </ul>
       )}
       {!editing && <PendingFiles queue={uploads} />}
+      {emoji && <EmojiPicker onPick={insertEmoji} onClose={closeEmoji} />}
       <div className="composer-row">
         {!editing && (
           <>
@@ -209,7 +271,6 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
           aria-label="Message"
           placeholder="Write a message"
           rows={1}
-          maxLength={4000}
           value={text}
           aria-autocomplete="list"
           aria-controls={open ? "mention-options" : undefined}
@@ -220,6 +281,18 @@ export function Composer({ roomId, reply, editing, onDone }: { roomId: RoomID; r
           onPaste={onPaste}
           onBlur={() => client.typingStop()}
         />
+        <button
+          type="button"
+          className="icon emoji-toggle"
+          aria-label="Emoji"
+          title="Emoji"
+          aria-expanded={emoji}
+          // The picker closes on a press outside it; this button toggles it instead.
+          onPointerDown={(e) => e.stopPropagation()}
+          onClick={() => (emoji ? closeEmoji() : setEmoji(true))}
+        >
+          <IconSmile />
+        </button>
         <button type="submit" className="primary send" disabled={!canSend} title={waiting ? (uploads.busy ? "Waiting for the files to upload" : "Remove the files that failed") : undefined}>
           {editing ? "Save" : "Send"}
         </button>

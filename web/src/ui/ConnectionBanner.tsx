@@ -16,7 +16,7 @@ export function ConnectionBanner() {
   let retry = false;
   if (s.kind === "waiting") {
     const secs = Math.max(0, Math.ceil((s.retryAt - now) / 1000));
-    text = `Offline — reconnecting${secs > 0 ? ` in ${secs} s` : "…"} Messages you send now go out when the connection is back.`;
+    text = `Offline. ${secs > 0 ? `Reconnecting in ${secs} s.` : "Reconnecting…"} Messages you send now go out when the connection is back.`;
     retry = true;
   } else if (s.kind === "connecting") {
     text = s.attempt === 0 ? "Connecting…" : "Reconnecting…";

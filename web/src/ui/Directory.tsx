@@ -1,6 +1,6 @@
 import { useEffect, useReducer, useState } from "react";
 import type { RoomDirectory } from "../state/roomdir";
-import { GroupAvatar } from "./Avatar";
+import { RoomAvatar } from "./Avatar";
 import { useClient } from "./context";
 
 /**
@@ -43,7 +43,7 @@ export function DirectoryPanel({ onOpen }: { onOpen: (room: string) => void }) {
       <ul className="person-list" aria-label="Public rooms">
         {dir.rooms.map((r) => (
           <li key={r.id} className="person directory-room" data-room={r.id}>
-            <GroupAvatar users={[]} name={r.name} seed={r.id} />
+            <RoomAvatar room={{ ...r, kind: "group" }} />
             <span className="person-name">
               <strong>{r.name}</strong>
               <span className="hint">

@@ -46,6 +46,7 @@ export function FriendsPane({ onOpen }: { onOpen: (room: string) => void }) {
   const f = people.friends;
   const search = useUserSearch();
   const [text, setText] = useState("");
+  const [exact, setExact] = useState("");
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
 
   /** Runs an action, says how it went, and refreshes the search hits' relations. */
@@ -60,10 +61,12 @@ export function FriendsPane({ onOpen }: { onOpen: (room: string) => void }) {
     if (room) onOpen(room);
   }
 
+  // Separate from the search: a partial name typed there ("car") is not a
+  // username, so it never gets "there is no one" while Carol is listed below.
   function requestByName(e: FormEvent) {
     e.preventDefault();
-    const name = text.trim().replace(/^@/, "");
-    if (name) void run(people.requestFriend(name), `Friend request sent to @${name.toLowerCase()}.`);
+    const name = exact.trim().replace(/^@/, "");
+    if (name) void run(people.requestFriend(name), `Friend request sent to @${name.toLowerCase()}.`).then(() => setExact(""));
   }
 
   const relationOf = (id: UserID, fallback: Relation): Relation => (f.loaded ? f.relation(id) : fallback);
@@ -74,7 +77,7 @@ export function FriendsPane({ onOpen }: { onOpen: (room: string) => void }) {
 
   return (
     <div className="friends">
-      <form className="find" role="search" onSubmit={requestByName}>
+      <form className="find" role="search" onSubmit={(e) => e.preventDefault()}>
         <label className="visually-hidden" htmlFor="find-people">
           Find people
         </label>
@@ -87,11 +90,28 @@ export function FriendsPane({ onOpen }: { onOpen: (room: string) => void }) {
           value={text}
           onChange={(e) => {
             setText(e.target.value);
+            setMessage(null);
             search.set(e.target.value);
           }}
         />
-        <button type="submit" className="small" disabled={!text.trim()} title="Send a friend request to exactly this username">
-          Add friend
+      </form>
+      <form className="find" onSubmit={requestByName}>
+        <label className="visually-hidden" htmlFor="add-by-username">
+          Add by exact username
+        </label>
+        <input
+          id="add-by-username"
+          autoCapitalize="none"
+          spellCheck={false}
+          placeholder="Add by exact username"
+          value={exact}
+          onChange={(e) => {
+            setExact(e.target.value);
+            setMessage(null);
+          }}
+        />
+        <button type="submit" className="small" disabled={!exact.trim()}>
+          Send request
         </button>
       </form>
       {message && (

@@ -1,13 +1,16 @@
 import { useState, type FormEvent } from "react";
 import { useClient } from "./context";
-import { Dialog, parseUsernames } from "./Dialog";
+import { Dialog } from "./Dialog";
 import { DirectoryPanel } from "./Directory";
 import { PersonRow, useUserSearch } from "./Friends";
+import { PeoplePicker, type Picked } from "./PeoplePicker";
+import { lengthError, limits } from "../state/limits";
 
 /**
  * Start a 1:1 chat — with a friend, someone found by name, or an exact
- * username — create a group (private, or public: listed for anyone to
- * join), or join a public room from the directory. People who are not my
+ * username — create a group of friends picked from a searchable list
+ * (private, or public: listed for anyone to join), or join a public room
+ * from the directory. People who are not my
  * friends get an invitation and join when they accept.
  */
 export function NewChatDialog({ onClose }: { onClose: (room: string | null) => void }) {
@@ -16,7 +19,8 @@ export function NewChatDialog({ onClose }: { onClose: (room: string | null) => v
   const [isPublic, setPublic] = useState(false);
   const [username, setUsername] = useState("");
   const [name, setName] = useState("");
-  const [members, setMembers] = useState("");
+  const nameTooLong = lengthError("The name", name.trim(), limits.roomName);
+  const [members, setMembers] = useState<Picked[]>([]);
   const [busy, setBusy] = useState(false);
   const search = useUserSearch();
   const q = username.trim().replace(/^@/, "").toLowerCase();
@@ -38,7 +42,11 @@ export function NewChatDialog({ onClose }: { onClose: (room: string | null) => v
     e.preventDefault();
     setBusy(true);
     const id =
-      tab === "direct" ? await client.openDirect(username) : await client.createGroup(name.trim(), parseUsernames(members), isPublic ? "public" : "private");
+      tab === "direct" ? await client.openDirect(username) : await client.createGroup(
+            name.trim(),
+            members.map((m) => m.username),
+            isPublic ? "public" : "private",
+          );
     setBusy(false);
     if (id) onClose(id);
   }
@@ -79,20 +87,20 @@ export function NewChatDialog({ onClose }: { onClose: (room: string | null) => v
           <>
             <label>
               Group name
-              <input name="name" required maxLength={100} autoFocus value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Weekend trip" />
+              <input name="name" required autoFocus value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Weekend trip" />
             </label>
-            <label>
-              Members <span className="hint">(usernames, separated by commas or spaces)</span>
-              <input name="members" autoCapitalize="none" spellCheck={false} value={members} onChange={(e) => setMembers(e.target.value)} placeholder="bob, carol" />
-            </label>
-            <span className="hint">Friends join at once; anyone else gets an invitation to accept.</span>
+            {nameTooLong && <p className="form-error">{nameTooLong}</p>}
+            <fieldset className="stack members-field">
+              <legend>Members</legend>
+              <PeoplePicker picked={members} onChange={setMembers} />
+            </fieldset>
             <label className="check">
               <input type="checkbox" name="public" checked={isPublic} onChange={(e) => setPublic(e.target.checked)} />
               Public room <span className="hint">(listed in the directory; anyone can join)</span>
             </label>
           </>
         )}
-        <button type="submit" className="primary" disabled={busy}>
+        <button type="submit" className="primary" disabled={busy || (tab !== "direct" && !!nameTooLong)}>
           {tab === "direct" ? "Open chat" : "Create group"}
         </button>
       </form>

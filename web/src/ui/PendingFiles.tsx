@@ -20,13 +20,16 @@ const previewable = /^image\/(png|jpeg|gif|webp)$/;
  */
 function LocalPreview({ file, type }: { file: Blob; type: string }) {
   const [url, setUrl] = useState<string | null>(null);
+  // The type is the name's guess: a ".png" that the browser cannot decode gets the icon, not a broken image.
+  const [broken, setBroken] = useState(false);
   useEffect(() => {
     if (!previewable.test(type)) return;
     const u = URL.createObjectURL(file);
     setUrl(u);
+    setBroken(false);
     return () => URL.revokeObjectURL(u);
   }, [file, type]);
-  return url ? <img className="pending-preview" src={url} alt="" /> : <IconFile />;
+  return url && !broken ? <img className="pending-preview" src={url} alt="" onError={() => setBroken(true)} /> : <IconFile />;
 }
 
 function statusText(u: PendingUpload): string {

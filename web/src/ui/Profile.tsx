@@ -2,10 +2,15 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import type { AddPolicy } from "../api/types";
 import { Avatar } from "./Avatar";
 import { useClient } from "./context";
-import { Dialog } from "./Dialog";
+import { formatStorage } from "../state/format";
+import { lengthError, limits } from "../state/limits";
 
-/** Edit my picture, display name and status message; everyone who sees me gets the change live. */
-export function ProfileDialog({ onClose }: { onClose: () => void }) {
+/**
+ * The Profile section of the settings: my picture, display name and status
+ * message (everyone who sees me gets the change live), who may add me to
+ * chats, and the storage I use.
+ */
+export function ProfileSettings() {
   const client = useClient();
   const me = client.me!;
   const [name, setName] = useState(me.display_name);
@@ -22,8 +27,9 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
   const [chosen, setChosen] = useState<AddPolicy | null>(null);
   const policy = chosen ?? client.settings?.who_may_add;
   useEffect(() => {
-    // Read once; settings_updated keeps it current, from any of my devices.
-    if (!client.settings) void client.loadSettings();
+    // Read at every opening, for the storage count; settings_updated keeps
+    // the settings current meanwhile, from any of my devices.
+    void client.loadSettings();
   }, [client]);
 
   async function choose(p: AddPolicy) {
@@ -34,6 +40,8 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
     setChosen(null);
   }
   const changed = name.trim() !== me.display_name || status.trim() !== (me.status_message ?? "");
+  const tooLong =
+    lengthError("The display name", name.trim(), limits.displayName) || lengthError("The status message", status.trim(), limits.statusMessage);
 
   async function save(e: FormEvent) {
     e.preventDefault();
@@ -56,7 +64,8 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
   }
 
   return (
-    <Dialog title="Your profile" onClose={onClose}>
+    <section className="stack settings-section" aria-labelledby="settings-profile">
+      <h2 id="settings-profile">Profile</h2>
       <div className="profile-card">
         <Avatar name={me.display_name} seed={me.id} url={me.avatar_url} size={56} />
         <div>
@@ -105,7 +114,6 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
           <input
             name="display_name"
             required
-            maxLength={64}
             value={name}
             aria-invalid={!name.trim() || undefined}
             onChange={(e) => {
@@ -118,7 +126,6 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
           Status message <span className="hint">(one line, shown under your name; empty for none)</span>
           <input
             name="status_message"
-            maxLength={140}
             value={status}
             placeholder="e.g. in a meeting until 3"
             onChange={(e) => {
@@ -128,6 +135,7 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
           />
         </label>
         {!name.trim() && <p className="form-error">A display name is required.</p>}
+        {tooLong && <p className="form-error">{tooLong}</p>}
         {error && (
           <p className="form-error" role="alert">
             {error}
@@ -138,7 +146,7 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
             Saved.
           </p>
         )}
-        <button type="submit" className="primary" disabled={busy || !changed || !name.trim()}>
+        <button type="submit" className="primary" disabled={busy || !changed || !name.trim() || !!tooLong}>
           Save profile
         </button>
       </form>
@@ -158,6 +166,11 @@ export function ProfileDialog({ onClose }: { onClose: () => void }) {
           </p>
         )}
       </fieldset>
-    </Dialog>
+      {client.storage && (
+        <p className="hint" data-testid="storage">
+          {formatStorage(client.storage.used, client.storage.quota)}
+        </p>
+      )}
+    </section>
   );
 }

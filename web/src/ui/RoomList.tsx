@@ -1,15 +1,18 @@
-import { useState } from "react";
+import { useEffect, useState, type KeyboardEvent } from "react";
+import { createPortal } from "react-dom";
 import type { RoomSummary } from "../api/types";
 import type { ChatClient } from "../state/client";
 import { formatListTime, preview } from "../state/format";
 import { typingText } from "../state/typing";
-import { Avatar, GroupAvatar, PresenceDot } from "./Avatar";
+import { Avatar, RoomAvatar } from "./Avatar";
 import { useClient } from "./context";
 import { FriendsPane } from "./Friends";
 import { InviteList } from "./Invites";
+import { LogoutButton } from "./Logout";
+import { MessageResults } from "./MessageSearch";
 import { IconChat, IconPeople, IconPlus } from "./icons";
 import { NewChatDialog } from "./NewChat";
-import { ProfileDialog } from "./Profile";
+import { focusComposerOf, RoomSwitcher } from "./RoomSwitcher";
 
 export type SidebarView = "chats" | "friends";
 
@@ -19,39 +22,47 @@ export function roomTitle(client: ChatClient, r: RoomSummary): string {
   return r.name;
 }
 
-export function RoomAvatar({ room }: { room: RoomSummary }) {
-  const client = useClient();
-  if (room.kind === "direct") {
-    const peer = client.peerOf(room);
-    return (
-      <span className="avatar-wrap">
-        <Avatar name={peer?.display_name ?? "?"} seed={peer?.id ?? room.id} url={peer?.avatar_url} />
-        {peer && <PresenceDot online={client.isOnline(peer.id)} />}
-      </span>
-    );
-  }
-  const members = (client.members.get(room.id) ?? [])
-    .map((m) => client.users.get(m.user_id))
-    .filter((u) => u !== undefined);
-  return <GroupAvatar users={members} name={room.name} seed={room.id} />;
-}
+export { RoomAvatar } from "./Avatar";
 
 /**
- * The side pane: who I am (opens my profile), tabs for conversations and
+ * The side pane: who I am (opens the settings), tabs for conversations and
  * friends (with the count of requests waiting for me), and the tab's list.
  */
-export function Sidebar({ view, onView, onOpen }: { view: SidebarView; onView: (v: SidebarView) => void; onOpen: (room: string) => void }) {
+export function Sidebar({
+  view,
+  onView,
+  onOpen,
+  onSettings,
+  settings,
+}: {
+  view: SidebarView;
+  onView: (v: SidebarView) => void;
+  onOpen: (room: string) => void;
+  onSettings: () => void;
+  settings: boolean;
+}) {
   const client = useClient();
   const me = client.me!;
   const [creating, setCreating] = useState(false);
-  const [profile, setProfile] = useState(false);
+  const [switching, setSwitching] = useState(false);
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === "k") {
+        e.preventDefault();
+        setSwitching(true);
+      }
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, []);
   const requests = client.people.friends.incoming.size;
   const invites = client.invites.size;
 
   return (
     <nav className="sidebar" aria-label="Conversations">
       <header className="sidebar-head">
-        <button type="button" className="me" aria-label={`Your profile: ${me.display_name}`} onClick={() => setProfile(true)}>
+        <button type="button" className="me" aria-current={settings ? "page" : undefined} onClick={onSettings}>
+          <span className="visually-hidden">Your profile and settings: </span>
           <Avatar name={me.display_name} seed={me.id} url={me.avatar_url} size={32} />
           <span className="me-text">
             <strong>{me.display_name}</strong>
@@ -63,9 +74,7 @@ export function Sidebar({ view, onView, onOpen }: { view: SidebarView; onView: (
         <button type="button" className="icon" aria-label="New chat" title="New chat" onClick={() => setCreating(true)}>
           <IconPlus />
         </button>
-        <button type="button" className="small" onClick={() => void client.logout()}>
-          Log out
-        </button>
+        <LogoutButton />
       </header>
       <div className="tabs sidebar-tabs" role="tablist" aria-label="Lists">
         <button type="button" role="tab" id="tab-chats" aria-controls="panel-list" aria-selected={view === "chats"} onClick={() => onView("chats")}>
@@ -96,7 +105,8 @@ export function Sidebar({ view, onView, onOpen }: { view: SidebarView; onView: (
           }}
         />
       )}
-      {profile && <ProfileDialog onClose={() => setProfile(false)} />}
+      {/* On a phone the sidebar is hidden while a room is open, and a dialog inside it would be too. */}
+      {switching && createPortal(<RoomSwitcher onOpen={onOpen} onClose={() => setSwitching(false)} />, document.body)}
     </nav>
   );
 }
@@ -106,11 +116,32 @@ function RoomListPane({ onOpen, onCreate }: { onOpen: (room: string) => void; on
   const [filter, setFilter] = useState("");
   const q = filter.trim().toLowerCase();
   const rooms = client.rooms.sorted().filter((r) => !q || roomTitle(client, r).toLowerCase().includes(q));
+  // One tab stop for the whole list (roving tabindex): the room last focused, else the open one, else the first.
+  const [focused, setFocused] = useState<string | null>(null);
+  const tabStop = rooms.find((r) => r.id === focused)?.id ?? rooms.find((r) => r.id === client.openRoomId)?.id ?? rooms[0]?.id;
+
+  function onListKey(e: KeyboardEvent<HTMLUListElement>) {
+    const items = [...e.currentTarget.querySelectorAll<HTMLButtonElement>(".room-item")];
+    const i = items.indexOf(e.target as HTMLButtonElement);
+    if (i < 0) return;
+    const to = { ArrowDown: Math.min(i + 1, items.length - 1), ArrowUp: Math.max(i - 1, 0), Home: 0, End: items.length - 1 }[e.key];
+    if (to !== undefined) {
+      e.preventDefault();
+      items[to]!.focus();
+    } else if (e.key === "Enter") {
+      // Enter opens and goes on to the message box; a click or Space only opens (no phone keyboard popping up).
+      e.preventDefault();
+      const room = items[i]!.dataset.room!;
+      const alreadyOpen = client.openRoomId === room;
+      onOpen(room);
+      focusComposerOf(alreadyOpen);
+    }
+  }
 
   return (
     <>
       <div className="sidebar-search">
-        <input type="search" aria-label="Filter conversations" placeholder="Search conversations" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <input type="search" aria-label="Search conversations and messages" placeholder="Search chats and messages" value={filter} onChange={(e) => setFilter(e.target.value)} />
       </div>
       <InviteList onOpen={onOpen} />
       {rooms.length === 0 ? (
@@ -123,12 +154,13 @@ function RoomListPane({ onOpen, onCreate }: { onOpen: (room: string) => void; on
           )}
         </p>
       ) : (
-        <ul className="room-list" aria-label="Rooms">
+        <ul className="room-list" aria-label="Rooms" onKeyDown={onListKey}>
           {rooms.map((r) => (
-            <RoomItem key={r.id} room={r} title={roomTitle(client, r)} open={client.openRoomId === r.id} onOpen={onOpen} />
+            <RoomItem key={r.id} room={r} title={roomTitle(client, r)} open={client.openRoomId === r.id} onOpen={onOpen} tabStop={r.id === tabStop} onFocus={() => setFocused(r.id)} />
           ))}
         </ul>
       )}
+      {q && <MessageResults text={filter} onOpen={onOpen} />}
     </>
   );
 }
@@ -138,11 +170,15 @@ function RoomItem({
   title,
   open,
   onOpen,
+  tabStop,
+  onFocus,
 }: {
   room: RoomSummary;
   title: string;
   open: boolean;
   onOpen: (room: string) => void;
+  tabStop: boolean;
+  onFocus: () => void;
 }) {
   const client = useClient();
   const me = client.me?.id ?? "";
@@ -152,33 +188,48 @@ function RoomItem({
       ? "typing…"
       : typingText(typists)
     : preview(room.last_message, (id) => client.nameOf(id), me);
+  // Like KakaoTalk and Slack: what I left unsent shows instead of the last message, except in the room I am in.
+  const draft = open ? "" : client.drafts.get(room.id);
+  const peer = room.kind === "direct" ? client.peerOf(room) : undefined;
+  const peerOnline = !!peer && client.isOnline(peer.id) === true;
   const unread = open ? 0 : room.unread;
   const mentions = open ? 0 : (room.mentions ?? 0);
-  const label = `${title}${unread ? `, ${unread} unread` : ""}${mentions ? `, ${mentions} ${mentions === 1 ? "mention" : "mentions"}` : ""}`;
   return (
     <li>
-      <button type="button" className="room-item" aria-current={open ? "true" : undefined} aria-label={label} data-room={room.id} onClick={() => onOpen(room.id)}>
-        <RoomAvatar room={room} />
+      <button type="button" className="room-item" aria-current={open ? "true" : undefined} data-room={room.id} tabIndex={tabStop ? 0 : -1} onFocus={onFocus} onClick={() => onOpen(room.id)}>
+        {/* The row is named by its text, title first; the dot's state is said after the title. */}
+        <span aria-hidden="true" className="avatar-wrap">
+          <RoomAvatar room={room} title={title} />
+        </span>
         <span className="room-main">
           <span className="room-top">
             <span className="room-name">{title}</span>
+            {peerOnline && <span className="visually-hidden">, online</span>}
             {room.kind === "group" && <span className="room-count">{room.member_count}</span>}
             <time className="room-time" dateTime={room.last_message_at}>
               {formatListTime(room.last_message_at)}
             </time>
           </span>
           <span className="room-bottom">
-            <span className={`room-preview ${typists.length ? "typing-preview" : ""}`}>{text}</span>
+            {draft && !typists.length ? (
+              <span className="room-preview" data-testid="room-draft">
+                <span className="draft-label">Draft:</span> {draft}
+              </span>
+            ) : (
+              <span className={`room-preview ${typists.length ? "typing-preview" : ""}`}>{text}</span>
+            )}
             {mentions > 0 && (
               <span className="badge mention" data-testid="mention-badge" data-count={mentions} aria-hidden="true">
                 @{mentions > 1 ? mentions : ""}
               </span>
             )}
+            {mentions > 0 && <span className="visually-hidden">{`, ${mentions} ${mentions === 1 ? "mention" : "mentions"}`}</span>}
             {unread > 0 && (
               <span className="badge unread" data-testid="unread-badge">
                 {unread > 999 ? "999+" : unread}
               </span>
             )}
+            {unread > 0 && <span className="visually-hidden"> unread</span>}
           </span>
         </span>
       </button>

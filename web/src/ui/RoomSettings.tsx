@@ -1,9 +1,16 @@
-import { useEffect, useState, type FormEvent } from "react";
-import type { Member, Role, RoomID } from "../api/types";
-import { Avatar, PresenceDot } from "./Avatar";
+import { useEffect, useMemo, useState, type FormEvent } from "react";
+import type { Role, RoomID } from "../api/types";
+import { canDemote, canInvite, canLeave, canManage, canPromote, canRemove } from "../state/roles";
+import { byRole } from "../state/members";
+import { Avatar, PresenceDot, RoomAvatar } from "./Avatar";
 import { useClient } from "./context";
-import { Dialog, parseUsernames } from "./Dialog";
+import { Dialog } from "./Dialog";
+import { PeoplePicker, type Picked } from "./PeoplePicker";
 import { InviteLinks } from "./InviteLinks";
+import { PinList } from "./Pins";
+import { roomTitle } from "./RoomList";
+import { RoomNotifyLevel } from "./Notifications";
+import { lengthError, limits } from "../state/limits";
 
 const roleLabel: Record<Role, string> = { owner: "Owner", admin: "Admin", member: "Member" };
 
@@ -11,16 +18,17 @@ const roleLabel: Record<Role, string> = { owner: "Owner", admin: "Admin", member
  * Room settings: name, announcement, public or private, and invite links
  * (owner and admins), members with their role and presence, invite (friends
  * join, others are asked), roles and removal as the rules allow
- * (api/openapi.yaml: admins manage members, only the owner manages admins),
- * and leaving.
+ * (state/roles.ts), and leaving.
  */
 export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onClose: () => void; onLeft: () => void }) {
   const client = useClient();
   const room = client.rooms.get(roomId);
-  const members = client.members.get(roomId) ?? [];
+  const list = client.members.get(roomId);
+  const members = useMemo(() => byRole(list ?? []), [list]);
+  const memberIds = useMemo(() => new Set(members.map((m) => m.user_id)), [members]);
   const [name, setName] = useState(room?.name ?? "");
   const [announcement, setAnnouncement] = useState(room?.announcement ?? "");
-  const [invite, setInvite] = useState("");
+  const [invite, setInvite] = useState<Picked[]>([]);
   const [peerNote, setPeerNote] = useState<{ error: boolean; text: string } | null>(null);
   const [inviteNote, setInviteNote] = useState("");
   const held = client.members.has(roomId);
@@ -30,9 +38,10 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
   }, [client, roomId, held]);
   if (!room) return null;
   const me = client.me?.id ?? "";
-  const myRole = room.role;
-  const manage = room.kind === "group" && (myRole === "owner" || myRole === "admin");
+  const manage = canManage(room);
   const isGroup = room.kind === "group";
+  const nameTooLong = lengthError("The name", name.trim(), limits.roomName);
+  const announcementTooLong = lengthError("The announcement", announcement.trim(), limits.announcement);
 
   async function saveName(e: FormEvent) {
     e.preventDefault();
@@ -44,11 +53,13 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
   }
   async function sendInvite(e: FormEvent) {
     e.preventDefault();
-    const names = parseUsernames(invite);
-    if (!names.length) return;
-    const note = await client.invite(roomId, names);
+    if (!invite.length) return;
+    const note = await client.invite(
+      roomId,
+      invite.map((p) => p.username),
+    );
     if (note !== null) {
-      setInvite("");
+      setInvite([]);
       setInviteNote(note);
     }
   }
@@ -60,9 +71,6 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
     }
   }
 
-  const canRemove = (t: Member) => manage && t.user_id !== me && t.role !== "owner" && (myRole === "owner" || t.role === "member");
-  const canPromote = (t: Member) => manage && t.user_id !== me && t.role === "member";
-  const canDemote = (t: Member) => isGroup && myRole === "owner" && t.role === "admin";
   const peer = client.peerOf(room);
   const relation = peer ? client.people.friends.relation(peer.id) : "none";
   async function peerAction(action: Promise<string | null>, done: string) {
@@ -72,23 +80,32 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
 
   return (
     <Dialog title={isGroup ? "Room settings" : "Conversation"} onClose={onClose} className="side">
-      {isGroup && manage && (
+      <div className="room-card">
+        <RoomAvatar room={room} presence={false} />
+        <strong>{roomTitle(client, room)}</strong>
+        <span className="hint" data-testid="settings-count">
+          {room.kind === "group" && `${room.member_count} ${room.member_count === 1 ? "member" : "members"}`}
+        </span>
+      </div>
+      {manage && (
         <>
           <form className="stack" onSubmit={saveName}>
             <label>
               Room name
-              <input name="room-name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+              <input name="room-name" required value={name} onChange={(e) => setName(e.target.value)} />
             </label>
-            <button type="submit" className="small" disabled={!name.trim() || name.trim() === room.name}>
+            {nameTooLong && <p className="form-error">{nameTooLong}</p>}
+            <button type="submit" className="small" disabled={!name.trim() || name.trim() === room.name || !!nameTooLong}>
               Rename
             </button>
           </form>
           <form className="stack" onSubmit={saveAnnouncement}>
             <label>
               Announcement <span className="hint">(shown to everyone at the top of the chat)</span>
-              <textarea name="announcement" maxLength={1000} rows={3} value={announcement} onChange={(e) => setAnnouncement(e.target.value)} />
+              <textarea name="announcement" rows={3} value={announcement} onChange={(e) => setAnnouncement(e.target.value)} />
             </label>
-            <button type="submit" className="small" disabled={announcement.trim() === room.announcement}>
+            {announcementTooLong && <p className="form-error">{announcementTooLong}</p>}
+            <button type="submit" className="small" disabled={announcement.trim() === room.announcement || !!announcementTooLong}>
               {announcement.trim() ? "Set announcement" : "Clear announcement"}
             </button>
           </form>
@@ -110,8 +127,10 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
           <p className="prewrap">{room.announcement}</p>
         </section>
       )}
+      <PinList roomId={roomId} onOpen={onClose} />
+      <RoomNotifyLevel roomId={roomId} />
       <section aria-labelledby="members-title">
-        <h3 id="members-title">Members ({members.length || room.member_count})</h3>
+        <h3 id="members-title">Members ({room.member_count})</h3>
         <ul className="member-list">
           {members.map((m) => (
             <li key={m.user_id} className="member" data-user={m.username}>
@@ -133,17 +152,17 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
               </span>
               {isGroup && <span className={`role role-${m.role}`}>{roleLabel[m.role]}</span>}
               <span className="member-actions">
-                {canPromote(m) && (
+                {canPromote(room, me, m) && (
                   <button type="button" className="small" onClick={() => void client.setRole(roomId, m.user_id, "admin")}>
                     Make admin
                   </button>
                 )}
-                {canDemote(m) && (
+                {canDemote(room, me, m) && (
                   <button type="button" className="small" onClick={() => void client.setRole(roomId, m.user_id, "member")}>
                     Make member
                   </button>
                 )}
-                {canRemove(m) && (
+                {canRemove(room, me, m) && (
                   <button
                     type="button"
                     className="small danger"
@@ -201,14 +220,12 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
           )}
         </section>
       )}
-      {isGroup && (
-        <form className="stack" onSubmit={sendInvite}>
-          <label>
-            Invite people <span className="hint">(usernames)</span>
-            <input name="invite" autoCapitalize="none" spellCheck={false} value={invite} onChange={(e) => setInvite(e.target.value)} placeholder="carol, dave" />
-          </label>
-          <button type="submit" className="small" disabled={!invite.trim()}>
-            Invite
+      {canInvite(room) && (
+        <form className="stack invite-people" onSubmit={sendInvite} aria-labelledby="invite-title">
+          <h3 id="invite-title">Invite people</h3>
+          <PeoplePicker picked={invite} onChange={setInvite} exclude={memberIds} />
+          <button type="submit" className="small primary" disabled={!invite.length}>
+            {invite.length > 1 ? `Invite ${invite.length} people` : "Invite"}
           </button>
           {inviteNote && (
             <p className="form-ok" role="status" data-testid="invite-note">
@@ -217,7 +234,7 @@ export function RoomSettings({ roomId, onClose, onLeft }: { roomId: RoomID; onCl
           )}
         </form>
       )}
-      {isGroup && (
+      {canLeave(room) && (
         <button type="button" className="danger" onClick={() => void leave()}>
           Leave room
         </button>

@@ -22,9 +22,26 @@ export const IconSettings = () => (
     <path d="M19.4 15a1.7 1.7 0 0 0 .3 1.8l.1.1a2 2 0 1 1-2.8 2.8l-.1-.1a1.7 1.7 0 0 0-1.8-.3 1.7 1.7 0 0 0-1 1.5V21a2 2 0 1 1-4 0v-.1a1.7 1.7 0 0 0-1.1-1.5 1.7 1.7 0 0 0-1.8.3l-.1.1a2 2 0 1 1-2.8-2.8l.1-.1a1.7 1.7 0 0 0 .3-1.8 1.7 1.7 0 0 0-1.5-1H3a2 2 0 1 1 0-4h.1a1.7 1.7 0 0 0 1.5-1.1 1.7 1.7 0 0 0-.3-1.8l-.1-.1a2 2 0 1 1 2.8-2.8l.1.1a1.7 1.7 0 0 0 1.8.3H9a1.7 1.7 0 0 0 1-1.5V3a2 2 0 1 1 4 0v.1a1.7 1.7 0 0 0 1 1.5 1.7 1.7 0 0 0 1.8-.3l.1-.1a2 2 0 1 1 2.8 2.8l-.1.1a1.7 1.7 0 0 0-.3 1.8V9a1.7 1.7 0 0 0 1.5 1H21a2 2 0 1 1 0 4h-.1a1.7 1.7 0 0 0-1.5 1z" />
   </svg>
 );
+export const IconSearch = () => (
+  <svg {...common}>
+    <circle cx="11" cy="11" r="7" />
+    <path d="M20 20l-4-4" />
+  </svg>
+);
 export const IconMegaphone = () => (
   <svg {...common}>
     <path d="M3 11v2a1 1 0 0 0 1 1h2l5 4V6L6 10H4a1 1 0 0 0-1 1zM15.5 8.5a5 5 0 0 1 0 7M18.5 5.5a9 9 0 0 1 0 13" />
+  </svg>
+);
+export const IconPin = () => (
+  <svg {...common}>
+    <path d="M9 4h6l-1 6 3 3v2H7v-2l3-3zM12 15v6" />
+  </svg>
+);
+export const IconBell = ({ off = false }: { off?: boolean }) => (
+  <svg {...common}>
+    <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.9 1.9 0 0 0 3.4 0" />
+    {off && <path d="M3 3l18 18" />}
   </svg>
 );
 export const IconReply = () => (
@@ -36,6 +53,16 @@ export const IconReply = () => (
 export const IconEdit = () => (
   <svg {...common}>
     <path d="M12 20h9M16.5 3.5a2.1 2.1 0 0 1 3 3L7 19l-4 1 1-4z" />
+  </svg>
+);
+export const IconCopy = () => (
+  <svg {...common}>
+    <path d="M9 9h11v11H9zM5 15H4V4h11v1" />
+  </svg>
+);
+export const IconMore = () => (
+  <svg {...common}>
+    <path d="M5 12h.01M12 12h.01M19 12h.01" strokeWidth={3} />
   </svg>
 );
 export const IconTrash = () => (

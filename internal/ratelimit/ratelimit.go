@@ -1,18 +1,23 @@
-package chat
+// Package ratelimit is chat.RateLimiter in one process: a token bucket per
+// key (user, username, address). It is exact for a single node; across nodes
+// internal/redis shares the buckets and falls back to these while Redis does
+// not answer.
+package ratelimit
 
 import (
 	"math"
 	"sync"
 	"time"
+
+	"parley/internal/chat"
 )
 
-// keyedLimiter is a token bucket per key (user, username, address): the
-// bucket of golang.org/x/time/rate, written out so that a token can be given
-// back (Refund) — the same arithmetic as the Redis script
+// Limiter is the bucket of golang.org/x/time/rate, written out so that a
+// token can be given back (Refund) — the same arithmetic as the Redis script
 // (internal/redis/limiter.go). Buckets idle long enough to be full again are
 // dropped, so memory follows the number of recently active keys, not every
 // key ever seen.
-type keyedLimiter struct {
+type Limiter struct {
 	mu      sync.Mutex
 	rate    float64 // tokens per second
 	burst   float64
@@ -26,12 +31,16 @@ type bucket struct {
 	at     time.Time // when tokens was right
 }
 
-func newKeyedLimiter(perSecond float64, burst int, now func() time.Time) *keyedLimiter {
-	return &keyedLimiter{rate: perSecond, burst: float64(burst), now: now, buckets: make(map[string]*bucket)}
+var _ chat.RateLimiter = (*Limiter)(nil)
+
+// New returns buckets refilling at perSecond tokens a second (math.Inf(1):
+// no limit) and holding at most burst, on the clock now.
+func New(perSecond float64, burst int, now func() time.Time) *Limiter {
+	return &Limiter{rate: perSecond, burst: float64(burst), now: now, buckets: make(map[string]*bucket)}
 }
 
 // bucket returns key's bucket brought up to now.
-func (k *keyedLimiter) bucket(key string, now time.Time) *bucket {
+func (k *Limiter) bucket(key string, now time.Time) *bucket {
 	if now.Sub(k.swept) > time.Minute {
 		k.sweep(now)
 	}
@@ -47,7 +56,7 @@ func (k *keyedLimiter) bucket(key string, now time.Time) *bucket {
 	return b
 }
 
-func (k *keyedLimiter) sweep(now time.Time) {
+func (k *Limiter) sweep(now time.Time) {
 	k.swept = now
 	full := time.Second
 	if k.rate > 0 && !math.IsInf(k.rate, 1) {
@@ -64,7 +73,7 @@ func (k *keyedLimiter) sweep(now time.Time) {
 
 // Allow takes one token for key if one is left. Taking is the reservation:
 // a caller that checks and takes in one step cannot be raced past the limit.
-func (k *keyedLimiter) Allow(key string) bool {
+func (k *Limiter) Allow(key string) bool {
 	if math.IsInf(k.rate, 1) {
 		return true
 	}
@@ -80,7 +89,7 @@ func (k *keyedLimiter) Allow(key string) bool {
 
 // Refund gives back a token taken by Allow (a reservation that turned out
 // not to count, such as a login whose password was right).
-func (k *keyedLimiter) Refund(key string) {
+func (k *Limiter) Refund(key string) {
 	if math.IsInf(k.rate, 1) {
 		return
 	}
@@ -91,7 +100,7 @@ func (k *keyedLimiter) Refund(key string) {
 }
 
 // Exhausted reports whether key has no token left, without taking one.
-func (k *keyedLimiter) Exhausted(key string) bool {
+func (k *Limiter) Exhausted(key string) bool {
 	if math.IsInf(k.rate, 1) {
 		return false
 	}
@@ -100,8 +109,10 @@ func (k *keyedLimiter) Exhausted(key string) bool {
 	return k.bucket(key, k.now()).tokens < 1
 }
 
-// NewLocalLimiter is the in-process RateLimiter (for the conformance suite
-// and for tools; services get theirs through Config).
-func NewLocalLimiter(perSecond float64, burst int, now func() time.Time) RateLimiter {
-	return newKeyedLimiter(perSecond, burst, now)
+// Local is chat.Config.RateLimiters for a single node: every named limit
+// gets buckets of its own in this process, on the clock now.
+func Local(now func() time.Time) func(name string, perSecond float64, burst int) chat.RateLimiter {
+	return func(_ string, perSecond float64, burst int) chat.RateLimiter {
+		return New(perSecond, burst, now)
+	}
 }

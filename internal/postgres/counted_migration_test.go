@@ -1,0 +1,37 @@
+package postgres
+
+import "testing"
+
+// Migration 00014 gives the messages already stored their running count of
+// messages that are not system lines, and each room the count at its last
+// seq, so unread counts are right for rooms that predate it.
+func TestCountedMigrationCountsExistingMessages(t *testing.T) {
+	ctx := t.Context()
+	db, up := oldDatabase(t, 13)
+	if _, err := db.ExecContext(ctx, `
+		INSERT INTO rooms (id, kind, created_at, last_seq, last_message_at) VALUES
+			('r', 'group', now(), 5, now()), ('s', 'group', now(), 2, now()), ('empty', 'group', now(), 0, now());
+		INSERT INTO messages (room_id, seq, id, sender_id, kind, text, system, created_at) VALUES
+			('r', 1, 'm1', '', 'system', '', '{}', now()),
+			('r', 2, 'm2', 'a', 'text', 'hi', NULL, now()),
+			('r', 3, 'm3', '', 'system', '', '{}', now()),
+			('r', 4, 'm4', 'b', 'text', 'yo', NULL, now()),
+			('r', 5, 'm5', 'b', 'text', 'x', NULL, now()),
+			('s', 1, 's1', '', 'system', '', '{}', now()),
+			('s', 2, 's2', '', 'system', '', '{}', now())`); err != nil {
+		t.Fatal(err)
+	}
+	up()
+	for id, want := range map[string]int64{"m1": 0, "m2": 1, "m3": 1, "m4": 2, "m5": 3, "s1": 0, "s2": 0} {
+		var n int64
+		if err := db.QueryRowContext(ctx, `SELECT counted FROM messages WHERE id = $1`, id).Scan(&n); err != nil || n != want {
+			t.Errorf("message %s: counted %d (%v), want %d", id, n, err, want)
+		}
+	}
+	for id, want := range map[string]int64{"r": 3, "s": 0, "empty": 0} {
+		var n int64
+		if err := db.QueryRowContext(ctx, `SELECT counted FROM rooms WHERE id = $1`, id).Scan(&n); err != nil || n != want {
+			t.Errorf("room %s: counted %d (%v), want %d", id, n, err, want)
+		}
+	}
+}
