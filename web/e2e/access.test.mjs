@@ -137,18 +137,23 @@ describe("Look and access in the browser", { skip: missing ?? false }, () => {
     const focusedTitle = () => page.evaluate(() => document.activeElement?.querySelector(".room-name")?.textContent ?? null);
     try {
       await logIn(page, server.base, "alice");
+      // The keys below move through the list as it stands once ready has come.
+      await eventually(async () => {
+        const titles = await page.$$eval(".room-item .room-name", (els) => els.map((e) => e.textContent));
+        assert.deepEqual(titles, ["Bob Lee", "Weekend hike"]);
+      }, 10_000, "the room list");
       // Tab reaches the room list at one stop, not one per room.
       await page.getByRole("searchbox", { name: "Search conversations and messages" }).focus();
       await page.keyboard.press("Tab");
       await eventually(async () => assert.equal(await focusedTitle(), "Bob Lee"), 5000, "first room focused");
       await page.keyboard.press("ArrowDown");
-      assert.equal(await focusedTitle(), "Weekend hike");
+      await eventually(async () => assert.equal(await focusedTitle(), "Weekend hike"), 5000, "ArrowDown");
       await page.keyboard.press("ArrowUp");
-      assert.equal(await focusedTitle(), "Bob Lee");
+      await eventually(async () => assert.equal(await focusedTitle(), "Bob Lee"), 5000, "ArrowUp");
       await page.keyboard.press("End");
-      assert.equal(await focusedTitle(), "Weekend hike");
+      await eventually(async () => assert.equal(await focusedTitle(), "Weekend hike"), 5000, "End");
       await page.keyboard.press("Home");
-      assert.equal(await focusedTitle(), "Bob Lee");
+      await eventually(async () => assert.equal(await focusedTitle(), "Bob Lee"), 5000, "Home");
       await page.keyboard.press("ArrowDown");
       assert.equal(await page.locator('.room-item[tabindex="0"]').count(), 1);
 

@@ -222,6 +222,14 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
       await server.api("POST", `/rooms/${groupId}/messages`, carol.token, { client_id: `seed-history-${i}`, text: `history ${i}` });
     }
     await message(b, "history 120").waitFor();
+    // Read is what was on screen (decision 0034): before scrolling away, wait
+    // until bob (and alice, whose room is open too) has seen the newest
+    // message, or the reload below would rightly open at his first unread.
+    const [newest] = (await server.api("GET", `/rooms/${groupId}/messages?limit=1`, carol.token)).messages;
+    await eventually(async () => {
+      const { counts } = await server.api("GET", `/rooms/${groupId}/receipts`, carol.token);
+      assert.deepEqual(counts, [{ seq: newest.seq, count: 3 }]);
+    }, 20_000, "everyone read history 120");
     const list = b.locator(".messages");
     await eventually(async () => {
       await list.evaluate((el) => (el.scrollTop = 0));
