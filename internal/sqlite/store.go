@@ -191,6 +191,13 @@ func dsn(path string, r role) string {
 		// The checkpointer copies the WAL back; left to the writer, every
 		// thousandth page would stall one commit (and its senders) on it.
 		q.Add("_pragma", "wal_autocheckpoint(0)")
+		// A batch of messages updates the FTS index, the rooms, the counts
+		// and the push outbox: statement journals (one per statement
+		// that fires triggers) go to memory rather than a temp file written
+		// with pwrite, and 16 MiB of cache keeps a batch from spilling dirty
+		// pages into the WAL before its commit.
+		q.Add("_pragma", "temp_store(MEMORY)")
+		q.Add("_pragma", "cache_size(-16384)")
 	case roleReader:
 		q.Add("_pragma", "query_only(1)")
 	}
