@@ -42,14 +42,18 @@ func (s *Store) commitBatch(batch []*groupcommit.Append) {
 	defer cancel()
 	results := make([]groupcommit.Result, len(live))
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		stored := make([]chat.Message, 0, len(live))
 		for i, req := range live {
 			msg, dup, err := s.appendMessage(ctx, tx, req.M)
 			if err != nil {
 				return errBatch{err}
 			}
 			results[i] = groupcommit.Result{Msg: msg, Dup: dup}
+			if !dup {
+				stored = append(stored, msg)
+			}
 		}
-		return nil
+		return s.indexTexts(ctx, tx, stored...)
 	})
 	var be errBatch
 	switch {
