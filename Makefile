@@ -14,8 +14,12 @@ build: web ## build the web client, then the binary (with the client embedded) i
 # than the lockfile, the Vite build only when a source changed. The Go build
 # does not need it: web/dist/unbuilt stands in (web/web.go).
 WEB_SRC := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts web/vite.sw.config.ts web/tsconfig.json web/tsconfig.sw.json web/package.json
+# A fresh checkout (a git worktree, say) has a newer lockfile than an
+# installed tree that matches it: npm ci runs only when some package's
+# installed version differs from the lockfile's (optional, platform-specific
+# ones may be absent), never just for the file's time.
 web/node_modules/.package-lock.json: web/package-lock.json
-	cd web && npm ci --no-audit --no-fund
+	cd web && { node scripts/installed.mjs || npm ci --no-audit --no-fund; }
 	@touch $@
 web/dist/app/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
 	cd web && npm run build

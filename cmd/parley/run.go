@@ -163,6 +163,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	receipts := f.Duration("receipt-window", "PARLEY_RECEIPT_WINDOW", d.ReceiptWindow, "read receipts of a room are coalesced over this window")
 	counts := f.Duration("count-window", "PARLEY_COUNT_WINDOW", time.Second, "a big room's counts (receipts, online count) go out at most once per window, merged, riding with its messages")
 	fanout := f.Duration("fanout-window", "PARLEY_FANOUT_WINDOW", 50*time.Millisecond, "a room with many connections on this node sends its events at most once per window, many per write (0: each at once)")
+	reactionLists := f.Float("reaction-lists-per-second", "PARLEY_REACTION_LISTS_PER_SECOND", d.ReactionListsPerSecond, "sustained \"who reacted\" lookups per user (GET …/reactions), across nodes")
+	reactionListBurst := f.Int("reaction-list-burst", "PARLEY_REACTION_LIST_BURST", d.ReactionListBurst, "\"who reacted\" lookups per user allowed in a burst")
 	presenceRooms := f.Int("presence-room-limit", "PARLEY_PRESENCE_ROOM_LIMIT", d.PresenceRoomLimit, "rooms with more members get a coalesced online count instead of per-member presence, and a shared typing budget")
 	writeDelay := f.Duration("write-delay", "PARLEY_WRITE_DELAY", 0, "hold outbound frames this long so more share one write (throughput for latency)")
 	framesPS := f.Float("frames-per-second", "PARLEY_FRAMES_PER_SECOND", 50, "sustained inbound WebSocket frames per connection")
@@ -235,6 +237,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	lim.MaxMessageLen, lim.MaxRoomMembers, lim.MaxRoomsPerUser = *maxMsg, *maxMembers, *maxRooms
 	lim.MessagesPerSecond, lim.MessageBurst, lim.ReceiptWindow = *rate, *burst, *receipts
 	lim.PresenceRoomLimit = *presenceRooms
+	lim.ReactionListsPerSecond, lim.ReactionListBurst = *reactionLists, *reactionListBurst
 	lim.MaxUploadBytes, lim.AttachmentGrace, lim.StorageQuota = int64(*maxUpload), *grace, int64(*storageQuota)
 	lim.RoomCreatesPerSecond, lim.RoomCreateBurst = *roomCreates/60, *roomCreateBurst
 	lim.InvitesPerSecond, lim.InviteBurst = *invites/60, *inviteBurst

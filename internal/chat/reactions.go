@@ -109,10 +109,15 @@ func (s *Service) withReactions(ctx context.Context, room RoomID, viewer UserID,
 
 // Reactors lists who added each emoji on a message (the "who reacted" of a
 // long press or a hover), in the order the emojis were first added. Members
-// only, as the message itself is.
+// only, as the message itself is. Its own rate limit: a list can name
+// thousands of people (100 for each of 50 emojis), and a client asks on
+// every hover.
 func (s *Service) Reactors(ctx context.Context, caller UserID, room RoomID, seq int64) ([]Reactors, error) {
 	if _, err := s.member(ctx, room, caller); err != nil {
 		return nil, err
+	}
+	if !s.reactionLists.Allow(string(caller)) {
+		return nil, Errorf(RateLimited, "asking who reacted too fast, slow down")
 	}
 	if _, err := s.message(ctx, room, seq); err != nil {
 		return nil, err

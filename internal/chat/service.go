@@ -25,10 +25,12 @@ type Limits struct {
 	SessionTTL         time.Duration // how long a login lasts at most
 	ReceiptWindow      time.Duration // read updates of one room are coalesced over this window
 
-	MaxMentions        int     // distinct @names one message resolves; later ones stay text
-	MaxReactionEmojis  int     // different emojis on one message
-	ReactionsPerSecond float64 // sustained reaction changes per user
-	ReactionBurst      int     // reaction changes per user allowed in a burst
+	MaxMentions            int     // distinct @names one message resolves; later ones stay text
+	MaxReactionEmojis      int     // different emojis on one message
+	ReactionsPerSecond     float64 // sustained reaction changes per user
+	ReactionBurst          int     // reaction changes per user allowed in a burst
+	ReactionListsPerSecond float64 // sustained "who reacted" lookups per user
+	ReactionListBurst      int     //
 	// The people layer (presence_events.go, typing.go, search.go).
 	PresenceRoomLimit  int           // rooms with more members get a coalesced online count instead of per-member presence
 	RoomPresenceWindow time.Duration // a big room's online count is published at most once per window, cluster-wide
@@ -101,6 +103,8 @@ func DefaultLimits() Limits {
 		MaxReactionEmojis:        50,
 		ReactionsPerSecond:       10,
 		ReactionBurst:            30,
+		ReactionListsPerSecond:   5,
+		ReactionListBurst:        30,
 		PresenceRoomLimit:        100,
 		RoomPresenceWindow:       3 * time.Second,
 		TypingInterval:           3 * time.Second,
@@ -165,6 +169,8 @@ func (l Limits) WithDefaults() Limits {
 	orDefault(&l.MaxMentions, d.MaxMentions)
 	orDefault(&l.MaxReactionEmojis, d.MaxReactionEmojis)
 	orDefault(&l.ReactionBurst, d.ReactionBurst)
+	orDefault(&l.ReactionListsPerSecond, d.ReactionListsPerSecond)
+	orDefault(&l.ReactionListBurst, d.ReactionListBurst)
 	orDefault(&l.PresenceRoomLimit, d.PresenceRoomLimit)
 	orDefault(&l.SearchBurst, d.SearchBurst)
 	orDefault(&l.MessageSearchesPerSecond, d.MessageSearchesPerSecond)
@@ -240,13 +246,14 @@ type Service struct {
 	receipts *receiptCoalescer
 	presence Presence
 
-	reactions RateLimiter
-	people    *peopleState // presence_events.go, typing.go, search.go
-	blobs     Blobs
-	images    Images
-	uploads   RateLimiter
-	decodes   chan struct{} // a slot per image being decoded
-	consent   *consentState // consent.go, links.go
+	reactions     RateLimiter
+	reactionLists RateLimiter  // who reacted (Reactors)
+	people        *peopleState // presence_events.go, typing.go, search.go
+	blobs         Blobs
+	images        Images
+	uploads       RateLimiter
+	decodes       chan struct{} // a slot per image being decoded
+	consent       *consentState // consent.go, links.go
 
 	messageSearches RateLimiter  // message_search.go
 	notify          *notifyState // notify.go
@@ -323,6 +330,7 @@ func NewService(c Config) *Service {
 	s.sends = c.RateLimiters("sends", s.limits.MessagesPerSecond, s.limits.MessageBurst)
 	s.receipts = newReceiptCoalescer(s.limits.ReceiptWindow, s.flushReceipts)
 	s.reactions = c.RateLimiters("reactions", s.limits.ReactionsPerSecond, s.limits.ReactionBurst)
+	s.reactionLists = c.RateLimiters("reaction-lists", s.limits.ReactionListsPerSecond, s.limits.ReactionListBurst)
 	s.people = newPeopleState(s, c)
 	s.blobs, s.images = c.Blobs, c.Images
 	s.uploads = c.RateLimiters("uploads", s.limits.UploadsPerSecond, s.limits.UploadBurst)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"slices"
 	"sort"
@@ -275,14 +274,33 @@ type harness struct {
 	bus   *fakeBus
 	st    *fakeStore
 	clock *fakeClock
+	log   *logBuffer // what the hub logged at warning level and above
 }
 
 func newHarness(t testing.TB, cfg Config) *harness {
 	t.Helper()
-	x := &harness{bus: &fakeBus{}, st: &fakeStore{}, clock: newFakeClock()}
+	x := &harness{bus: &fakeBus{}, st: &fakeStore{}, clock: newFakeClock(), log: &logBuffer{}}
 	cfg.Clock = x.clock
-	x.h = NewHub(x.bus, x.st.backfill, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	x.h = NewHub(x.bus, x.st.backfill, slog.New(slog.NewTextHandler(x.log, &slog.HandlerOptions{Level: slog.LevelWarn})), cfg)
 	return x
+}
+
+// logBuffer collects log lines from any goroutine.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // connect attaches a recipient of user whose ready snapshot has room "room"

@@ -67,6 +67,50 @@ func TestHeldMessagesWaitForTheStore(t *testing.T) {
 	wantSeqs(t, "bob", bob, 2, 3, 4, 5)
 }
 
+// A room dropped while its repair read the store (its last connection here
+// left) ends the repair: there is no one to deliver to, and the seqs the
+// read found are not reported as missing from the store.
+func TestRepairOfADroppedRoomEndsQuietly(t *testing.T) {
+	x := newHarness(t, Config{})
+	bob := x.connect("bob", 1)
+	x.st.commit(2, nil) // its publish is lost
+	x.bus.publish(x.st, 3)
+	gate, entered := make(chan struct{}), make(chan struct{})
+	x.st.mu.Lock()
+	x.st.gate, x.st.entered = gate, entered
+	x.st.mu.Unlock()
+	repaired := make(chan struct{})
+	go func() { x.clock.Advance(repairDelay); close(repaired) }()
+	<-entered
+	x.h.Detach(bob)
+	close(gate)
+	<-repaired
+	if logged := x.log.String(); logged != "" {
+		t.Fatalf("the repair of a dropped room logged:\n%s", logged)
+	}
+	wantSeqs(t, "bob, gone before the repair", bob)
+}
+
+// A new room here catches up from the store, since messages may have been
+// published between its first connection's snapshot and the subscription.
+// When the store cannot answer then, the room keeps trying: those messages
+// must not wait for the next message of the room, which may never come.
+func TestNewRoomCatchesUpOnceTheStoreAnswers(t *testing.T) {
+	x := newHarness(t, Config{})
+	x.st.commit(2, nil) // published before the subscription
+	x.st.commit(3, nil)
+	x.st.setDown(true)
+	bob := x.connect("bob", 1)
+	x.clock.Advance(time.Second)
+	wantSeqs(t, "bob, store down", bob)
+	x.st.setDown(false)
+	x.clock.Advance(time.Second)
+	wantSeqs(t, "bob", bob, 2, 3)
+	x.bus.publish(x.st, 3) // the late publish changes nothing
+	x.bus.publish(x.st, 4)
+	wantSeqs(t, "bob", bob, 2, 3, 4)
+}
+
 // A slow store never holds a room's lock: while a joining connection's read
 // waits on the store, the room's other members keep getting messages.
 func TestSlowStoreDoesNotStallTheRoom(t *testing.T) {

@@ -51,6 +51,12 @@ type room struct {
 	ahead     map[int64]chat.Event
 	repairing bool
 	repairs   int // consecutive failed repairs, for backoff
+	// behind: a read of the store this room needed failed, so the store may
+	// hold messages after delivered that no publish will bring (they went
+	// out before the subscription, or while the bus was cut off). The
+	// repair catches up to the newest, retrying until the store answers:
+	// waiting for the room's next message could mean waiting forever.
+	behind bool
 }
 
 // The reorder buffer's bounds: how long a seq gap may wait for the bus
@@ -218,6 +224,12 @@ func (h *Hub) advance(ctx context.Context, r *room, upTo int64) error {
 	}
 	msgs, err := h.backfill(ctx, r.id, from, upTo)
 	if h.outages.Observe("backfill", err, "room", r.id); err != nil {
+		r.mu.Lock()
+		if !r.dead {
+			r.behind = true
+			h.scheduleRepair(r, repairDelay)
+		}
+		r.mu.Unlock()
 		return err
 	}
 	r.mu.Lock()
@@ -291,28 +303,41 @@ func (h *Hub) scheduleRepair(r *room, after time.Duration) {
 	h.cfg.Clock.AfterFunc(after, func() { h.repair(r) })
 }
 
-// repair reads the seqs a room is missing from the store. While the store
-// cannot answer (it is restarting, say), the held messages keep waiting and
-// the repair is retried with backoff: delivering them with a gap would make
-// every client repair it.
+// repair reads the seqs a room is missing from the store: those below the
+// messages it holds, or, when it is behind, everything up to the newest.
+// While the store cannot answer (it is restarting, or overloaded), the held
+// messages keep waiting and the repair is retried with backoff: delivering
+// them with a gap would make every client repair it.
 func (h *Hub) repair(r *room) {
 	r.mu.Lock()
-	if len(r.ahead) == 0 || r.dead {
-		r.ahead, r.repairing = nil, false
+	if r.dead || (len(r.ahead) == 0 && !r.behind) {
+		r.ahead, r.behind, r.repairing = nil, false, false
 		r.mu.Unlock()
 		return
 	}
-	first := int64(1 << 62)
-	for seq := range r.ahead {
-		first = min(first, seq)
+	// Catching up to the newest also fills every gap below held messages.
+	first, upTo := int64(0), int64(0)
+	if !r.behind {
+		first = int64(1 << 62)
+		for seq := range r.ahead {
+			first = min(first, seq)
+		}
+		upTo = first - 1
 	}
+	r.behind = false // a failed read sets it again
 	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	err := h.advance(ctx, r, first-1)
+	err := h.advance(ctx, r, upTo)
 	cancel()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.repairing = false
+	if r.dead {
+		// Its last connection here left while the store was read: there is
+		// no one to deliver to.
+		r.ahead, r.behind = nil, false
+		return
+	}
 	if err != nil {
 		r.repairs++
 		h.scheduleRepair(r, min(repairDelay<<min(r.repairs, 7), time.Second))
@@ -327,7 +352,7 @@ func (h *Hub) repair(r *room) {
 		h.deliverLocked(r, ev)
 	}
 	h.drainAhead(r)
-	if len(r.ahead) > 0 { // another gap further on
+	if len(r.ahead) > 0 || r.behind { // another gap further on, or more to catch up
 		h.scheduleRepair(r, repairDelay)
 	}
 }

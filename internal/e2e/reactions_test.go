@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"errors"
+	"net/http"
 	"reflect"
 	"slices"
 	"testing"
 
 	"parley/client"
+	"parley/internal/server"
 	"parley/internal/testserver"
 )
 
@@ -206,4 +209,52 @@ func TestReactionRefusals(t *testing.T) {
 	}
 	_, err = bob.Reactors(ctx, room.ID, m.Seq+100)
 	mustCode(t, err, "not_found")
+}
+
+// "Who reacted" has a rate limit per user of its own, which every node
+// spends from: the burst is answered wherever it is asked, the next lookup
+// is refused with 429 on any node, and another member is still answered.
+// The bucket refills once an hour here, so nothing comes back mid-test.
+func testReactionListRateLimit(t *testing.T, nodes []*testserver.Server) {
+	const burst = 4 // reactionListLimit's
+	at := func(i int) *testserver.Server { return nodes[i%len(nodes)] }
+	alice := at(0).NewUser(t, "alice")
+	bob := at(0).NewUser(t, "bob")
+	room := newRoom(t, alice, "who", bob)
+	ctx := ctxT(t)
+	m, err := alice.SendMessage(ctx, room.ID, "", "react here", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.React(ctx, room.ID, m.Seq, "👍"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range burst {
+		if _, err := alice.On(at(i)).Reactors(ctx, room.ID, m.Seq); err != nil {
+			t.Fatalf("lookup %d of a burst of %d: %v", i+1, burst, err)
+		}
+	}
+	for i := range len(nodes) {
+		_, err := alice.On(at(i)).Reactors(ctx, room.ID, m.Seq)
+		mustCode(t, err, "rate_limited")
+		if e := (*client.Error)(nil); !errors.As(err, &e) || e.Status != http.StatusTooManyRequests {
+			t.Fatalf("past the burst, on node %d: %v, want 429", i, err)
+		}
+	}
+	if got, err := bob.On(at(1)).Reactors(ctx, room.ID, m.Seq); err != nil || len(got) != 1 || got[0].Count != 1 {
+		t.Fatalf("another member's lookup: %v, %v", got, err)
+	}
+}
+
+func reactionListLimit(c *server.Config) {
+	c.Limits.ReactionListsPerSecond = 1.0 / 3600
+	c.Limits.ReactionListBurst = 4
+}
+
+func TestReactionListRateLimitOneNode(t *testing.T) {
+	testReactionListRateLimit(t, oneNode(t, reactionListLimit))
+}
+
+func TestReactionListRateLimitThreeNodes(t *testing.T) {
+	testReactionListRateLimit(t, threeNodes(t, reactionListLimit))
 }

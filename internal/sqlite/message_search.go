@@ -143,8 +143,8 @@ func (s *Store) IndexBacklog(ctx context.Context, batch int) (p chat.BacklogProg
 			_, err = tx.ExecContext(ctx, `UPDATE search_backlog SET finished = 1 WHERE id = 1`)
 			return translate(err, "search backlog")
 		}
-		// Messages stored since the migration are indexed already (by the
-		// triggers) and skipped.
+		// Messages stored since the migration are indexed already (as
+		// they were stored) and skipped.
 		res, err := tx.ExecContext(ctx, `INSERT INTO search_docs (doc, room_id, seq, sender_id, created_at, files, body)
 			SELECT ? - row_number() OVER (ORDER BY m.id DESC) + 1, m.room_id, m.seq, m.sender_id, m.created_at,
 				EXISTS (SELECT 1 FROM message_attachments ma WHERE ma.room_id = m.room_id AND ma.seq = m.seq),
@@ -183,8 +183,8 @@ func (s *Store) SearchSizes(ctx context.Context) (index, messages int64, err err
 // AppendTexts appends text messages from one sender to one room in a single
 // transaction, seqs in order: a bulk import (the search bench fills a
 // million messages with it). ids must be unique and as many as texts. The
-// sender's read position and reads are left alone; triggers index the
-// messages for search as for any other.
+// sender's read position and reads are left alone; the messages are
+// indexed for search as any others.
 func (s *Store) AppendTexts(ctx context.Context, room chat.RoomID, sender chat.UserID, ids, texts []string, at time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var last, counted int64
@@ -198,11 +198,13 @@ func (s *Store) AppendTexts(ctx context.Context, room chat.RoomID, sender chat.U
 		}
 		defer st.Close()
 		first, firstCounted := last-int64(len(texts)), counted-int64(len(texts))
+		stored := make([]chat.Message, len(texts))
 		for i, text := range texts {
 			if _, err := st.ExecContext(ctx, string(room), first+int64(i)+1, ids[i], string(sender), text, toMS(at), firstCounted+int64(i)+1); err != nil {
 				return translate(err, "messages")
 			}
+			stored[i] = chat.Message{RoomID: room, Seq: first + int64(i) + 1, Kind: chat.Text}
 		}
-		return nil
+		return s.indexTexts(ctx, tx, stored...)
 	})
 }

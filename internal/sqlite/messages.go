@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math"
 	"time"
@@ -21,6 +22,10 @@ import (
 // (sender_id, client_id) index and inserts nothing. That is as exact as
 // looking first and saves a statement on the hot path, where modernc
 // re-parses every statement (about a fifth of a send's cost).
+//
+// A text message is indexed for search by its caller, once per transaction
+// (indexTexts): commitBatch, the one caller given text; the others append
+// the service's system lines.
 func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage) (chat.Message, bool, error) {
 	st := s.stmts
 	if m.ID == "" {
@@ -44,9 +49,22 @@ func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage
 	created := toMS(m.CreatedAt)
 
 	var seq, counted int64
-	err := tx.StmtContext(ctx, st.nextSeq).QueryRowContext(ctx, string(m.RoomID)).Scan(&seq, &counted)
+	var readSeq sql.NullInt64
+	var blocked, lone bool
+	err := tx.StmtContext(ctx, st.nextSeq).QueryRowContext(ctx, string(m.RoomID), string(m.SenderID)).
+		Scan(&seq, &counted, &readSeq, &blocked, &lone)
 	if err != nil {
 		return chat.Message{}, false, translate(err, "room")
+	}
+	if m.Member != nil {
+		// Refused before anything is written: the rest of the batch stands.
+		switch {
+		case !readSeq.Valid:
+			return chat.Message{}, false, errRefused{sqlrow.NotFound("member")}
+		case blocked:
+			return chat.Message{}, false, errRefused{chat.ErrUnreachable()}
+		}
+		*m.Member = chat.Member{RoomID: m.RoomID, UserID: m.SenderID, LastReadSeq: readSeq.Int64, Blocked: blocked, Lone: lone}
 	}
 	if m.Kind != chat.System {
 		counted++
@@ -96,6 +114,30 @@ func (s *Store) appendMessage(ctx context.Context, tx *sql.Tx, m chat.NewMessage
 	}
 	msg.Attachments, err = linkAttachments(ctx, tx, msg, m.Attachments)
 	return msg, false, err
+}
+
+// indexTexts makes the text messages among msgs searchable, in one
+// statement for them all: FTS5 turns what it gathered into a new segment at
+// every statement savepoint, so indexing each message as it is inserted (a
+// trigger, before migration 00015) left a segment per message for its merges
+// to fold together. Every write transaction that appends a text message
+// calls it before it commits, so a message is searchable from its ack on.
+func (s *Store) indexTexts(ctx context.Context, tx *sql.Tx, msgs ...chat.Message) error {
+	var keys [][2]any
+	for _, m := range msgs {
+		if m.Kind == chat.Text {
+			keys = append(keys, [2]any{m.RoomID, m.Seq})
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(keys)
+	if err != nil {
+		return fmt.Errorf("sqlite: search keys: %w", err)
+	}
+	_, err = tx.StmtContext(ctx, s.stmts.index).ExecContext(ctx, string(b))
+	return translate(err, "search")
 }
 
 // Messages returns a page of history. Limit applies in the requested order:
@@ -190,7 +232,7 @@ func (s *Store) DeleteMessage(ctx context.Context, room chat.RoomID, seq int64, 
 // third of a send's cost. tx.StmtContext reuses them, since every write
 // transaction runs on that one connection.
 type appendStmts struct {
-	nextSeq, insert, byClientID, bumpRoom, senderRead *sql.Stmt
+	nextSeq, insert, byClientID, bumpRoom, senderRead, index *sql.Stmt
 }
 
 func prepareAppend(ctx context.Context, w *sql.DB) (*appendStmts, error) {
@@ -199,7 +241,10 @@ func prepareAppend(ctx context.Context, w *sql.DB) (*appendStmts, error) {
 		dst **sql.Stmt
 		sql string
 	}{
-		{&st.nextSeq, `SELECT last_seq + 1, counted FROM rooms WHERE id = ?`},
+		// The sender's membership comes with the seq: a send's check costs
+		// one more index lookup in the writer, not a read transaction.
+		{&st.nextSeq, `SELECT r.last_seq + 1, r.counted, m.last_read_seq, COALESCE(m.blocked, 0), r.kind = 'direct' AND r.member_count = 1
+		 FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = ?2 WHERE r.id = ?1`},
 		{&st.insert, `INSERT INTO messages (` + sqlrow.MsgCols + `, counted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?)
 		 ON CONFLICT (sender_id, client_id) WHERE client_id <> '' DO NOTHING`},
 		// The client_id <> '' term lets SQLite use the partial index; it
@@ -209,6 +254,17 @@ func prepareAppend(ctx context.Context, w *sql.DB) (*appendStmts, error) {
 		// senders disagree, so the room list order never jumps back.
 		{&st.bumpRoom, `UPDATE rooms SET last_seq = ?, counted = ?, last_message_at = MAX(last_message_at, ?) WHERE id = ?`},
 		{&st.senderRead, `UPDATE members SET last_read_seq = ? WHERE room_id = ? AND user_id = ? AND last_read_seq < ?`},
+		// The body is the text and the names of the files, as the
+		// attachment triggers keep it; docs are numbered in the order given.
+		{&st.index, `INSERT INTO search_docs (room_id, seq, sender_id, created_at, files, body)
+		 SELECT m.room_id, m.seq, m.sender_id, m.created_at,
+			EXISTS (SELECT 1 FROM message_attachments ma WHERE ma.room_id = m.room_id AND ma.seq = m.seq),
+			m.text || coalesce((SELECT char(10) || group_concat(a.name, char(10))
+				FROM message_attachments ma JOIN attachments a ON a.id = ma.attachment_id
+				WHERE ma.room_id = m.room_id AND ma.seq = m.seq), '')
+		 FROM json_each(?) j CROSS JOIN messages m
+		 WHERE m.room_id = j.value ->> 0 AND m.seq = j.value ->> 1 AND m.kind = 'text' AND m.deleted = 0
+		 ORDER BY j.key`},
 	} {
 		stmt, err := w.PrepareContext(ctx, p.sql)
 		if err != nil {

@@ -3,40 +3,14 @@
 // everything can be done from the keyboard. Decision 0039.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import {
-  ParleyServer,
-  accessProblems,
-  chromiumArgs,
-  chromiumPath,
-  eventually,
-  freePort,
-  logIn,
-  message,
-  missingPrerequisite,
-  newPerson,
-  roomItem,
-  tempDir,
-  useTheme,
-} from "./harness.mjs";
+import { accessProblems, browserSkip, eventually, logIn, message, newPerson, roomItem, startWorld, useTheme } from "./harness.mjs";
 
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
-
-describe("Look and access in the browser", { skip: missing ?? false }, () => {
-  let tmp, server, browser, accounts, group;
+describe("Look and access in the browser", { skip: browserSkip() }, () => {
+  let server, browser, close, accounts, group;
 
   before(async () => {
-    tmp = tempDir();
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"));
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
-    accounts = {};
-    for (const [u, n] of [["alice", "Alice Kim"], ["bob", "Bob Lee"], ["carol", "Carol Park"]]) accounts[u] = await server.signup(u, n);
+    ({ server, browser, close } = await startWorld());
+    accounts = await server.signups([["alice", "Alice Kim"], ["bob", "Bob Lee"], ["carol", "Carol Park"]]);
     const { alice, bob, carol } = accounts;
     group = await server.api("POST", "/rooms", alice.token, { name: "Weekend hike", members: ["bob", "carol"] });
     await server.api("PATCH", `/rooms/${group.id}`, alice.token, { announcement: "Meet at the north gate, 8:00" });
@@ -52,11 +26,7 @@ describe("Look and access in the browser", { skip: missing ?? false }, () => {
     }
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    tmp?.remove();
-  });
+  after(() => close?.());
 
   async function assertAccessible(page, where) {
     const problems = await accessProblems(page);

@@ -8,35 +8,10 @@
 // Run by `make test` (npm run test:browser); docs/decisions/0009-browser-tests.md.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import {
-  ParleyServer,
-  chromiumArgs,
-  chromiumPath,
-  eventually,
-  freePort,
-  logIn,
-  longPress,
-  message,
-  missingPrerequisite,
-  newPerson,
-  openMessageMenu,
-  phone,
-  phoneViewport,
-  roomItem,
-  send,
-  tempDir,
-} from "./harness.mjs";
+import { browserSkip, eventually, logIn, longPress, message, newPerson, openMessageMenu, phone, phoneViewport, roomItem, send, startWorld } from "./harness.mjs";
 
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
-
-describe("Message actions in the browser", { skip: missing ?? false }, () => {
-  let tmp, server, browser, alice, bob, aliceToken, bobToken, carolToken, crew;
+describe("Message actions in the browser", { skip: browserSkip() }, () => {
+  let server, browser, close, alice, bob, aliceToken, bobToken, carolToken, crew;
 
   const menuOf = (page) => page.getByRole("menu", { name: "Message actions" });
   const box = (page) => page.getByRole("textbox", { name: "Message" });
@@ -48,14 +23,7 @@ describe("Message actions in the browser", { skip: missing ?? false }, () => {
   }
 
   before(async () => {
-    tmp = tempDir();
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"));
-    await server.start();
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: chromiumArgs,
-    });
+    ({ server, browser, close } = await startWorld());
     aliceToken = (await server.signup("alice", "Alice Kim")).token;
     bobToken = (await server.signup("bob", "Bob Lee")).token;
     carolToken = (await server.signup("carol", "Carol Featherstonehaugh")).token;
@@ -80,11 +48,7 @@ describe("Message actions in the browser", { skip: missing ?? false }, () => {
     }
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    tmp?.remove();
-  });
+  after(() => close?.());
 
   it("shows nothing beside a bubble on a phone; a long press opens the menu with the full date", async () => {
     const a = alice.page;

@@ -5,32 +5,9 @@
 // Run by `make test` (npm run test:browser); docs/decisions/0016-web-client-files.md.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import {
-  ParleyServer,
-  chromiumArgs,
-  chromiumPath,
-  eventually,
-  freePort,
-  message,
-  missingPrerequisite,
-  newPerson,
-  png,
-  repoRoot,
-  roomItem,
-  tempDir,
-  logIn,
-} from "./harness.mjs";
-
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
-
-const shots = process.env.UPDATE_SCREENSHOTS === "1" ? join(repoRoot, "docs/screenshots") : null;
+import { browserSkip, eventually, logIn, message, newPerson, png, roomItem, screenshotDir, shot, startWorld } from "./harness.mjs";
 
 /** The server's file limit here: small, so a test file can be over it. */
 const maxUpload = 100_000;
@@ -65,12 +42,11 @@ function face(size, bg) {
   });
 }
 
-describe("Files and avatars in the browser", { skip: missing ?? false }, () => {
-  let tmp, server, browser, alice, bob, shotDir, groupId;
+describe("Files and avatars in the browser", { skip: browserSkip() }, () => {
+  let tmp, server, browser, close, alice, bob, shotDir, groupId;
   const photo = sunset(480, 320);
   const notes = "Packing list\n- tent\n- stove\n- 2 l of water each\n";
 
-  const shot = (page, name) => page.screenshot({ path: join(shotDir, `${name}.png`) });
   const profileButton = (page) => page.getByRole("button", { name: /Your profile/ });
   /** The src of the image inside loc once it has loaded (naturalWidth > 0), or throws. */
   const loadedSrc = async (loc) => {
@@ -84,12 +60,8 @@ describe("Files and avatars in the browser", { skip: missing ?? false }, () => {
   };
 
   before(async () => {
-    tmp = tempDir();
-    shotDir = shots ?? join(tmp.dir, "screenshots");
-    mkdirSync(shotDir, { recursive: true });
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"), ["--max-upload-bytes", String(maxUpload)]);
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    ({ tmp, server, browser, close } = await startWorld({ serverArgs: ["--max-upload-bytes", String(maxUpload)] }));
+    shotDir = screenshotDir(join(tmp.dir, "screenshots"));
     const a = await server.signup("alice", "Alice Kim");
     await server.signup("bob", "Bob Lee");
     await server.api("POST", "/rooms/direct", a.token, { username: "bob" });
@@ -101,11 +73,7 @@ describe("Files and avatars in the browser", { skip: missing ?? false }, () => {
     await Promise.all([logIn(alice.page, server.base, "alice"), logIn(bob.page, server.base, "bob")]);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    tmp?.remove();
-  });
+  after(() => close?.());
 
   it("uploads an avatar: the other person sees it live, and sees it go when it is removed", async () => {
     const a = alice.page;
@@ -176,7 +144,7 @@ describe("Files and avatars in the browser", { skip: missing ?? false }, () => {
     assert.match(await roomItem(a, "Trail crew").textContent(), /You: The view from the ridge/);
     // Bob has the room open: what he sees, he has read, so no "unread by" is left beside it.
     await eventually(async () => assert.equal(await b.getByTestId("unread-by").count(), 0), 5_000, "Bob's view read");
-    await shot(b, "attachments");
+    await shot(b, shotDir, "attachments");
 
     // The lightbox, by keyboard: Enter opens it, Escape closes it.
     await thumb.focus();

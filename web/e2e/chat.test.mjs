@@ -4,32 +4,14 @@
 // Run by `make test` (npm run test:browser); docs/decisions/0009-browser-tests.md.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { ParleyServer, chromiumArgs, chromiumPath, eventually, freePort, message, missingPrerequisite, newPerson, openMessageMenu, repoRoot, roomItem, send, tempDir, webSocketURLs } from "./harness.mjs";
+import { assertContiguous, browserSkip, eventually, message, newPerson, openMessageMenu, roomItem, screenshotDir, send, seqsShown, shot, startWorld, webSocketURLs } from "./harness.mjs";
 
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
-
-// Screenshots land in docs/screenshots with UPDATE_SCREENSHOTS=1 (make screenshots), else in the temp dir.
-const shots = process.env.UPDATE_SCREENSHOTS === "1" ? join(repoRoot, "docs/screenshots") : null;
-
-describe("Parley in the browser", { skip: missing ?? false }, () => {
-  let tmp, server, browser, alice, bob, carol, shotDir;
+describe("Parley in the browser", { skip: browserSkip() }, () => {
+  let tmp, server, browser, close, alice, bob, carol, shotDir;
   const desktop = { width: 1200, height: 800 };
 
   const person = (name) => newPerson(browser, name, desktop);
-
-  async function shot(page, name) {
-    await page.screenshot({ path: join(shotDir, `${name}.png`) });
-  }
-
-  /** The seqs the message list shows, in order. */
-  const seqsShown = (page) => page.$$eval(".message-list [data-seq]", (els) => els.map((e) => Number(e.dataset.seq)));
 
   async function unreadBy(page, text) {
     // allTextContents does not wait: the number disappears when it reaches
@@ -43,31 +25,15 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
     return b ? Number(b) : 0;
   }
 
-  /** Every seq from the first shown to the last exactly once, in order. */
-  function assertContiguous(seqs, what) {
-    assert.ok(seqs.length > 0, `${what}: no messages shown`);
-    const want = Array.from({ length: seqs.length }, (_, i) => seqs[0] + i);
-    assert.deepEqual(seqs, want, `${what}: messages missing or shown twice`);
-  }
-
   before(async () => {
-    tmp = tempDir();
-    shotDir = shots ?? join(tmp.dir, "screenshots");
-    mkdirSync(shotDir, { recursive: true });
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"));
-    await server.start();
-    // Playwright gives the browser a fresh temporary profile (user-data-dir) and removes it on close.
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    ({ tmp, server, browser, close } = await startWorld());
+    shotDir = screenshotDir(join(tmp.dir, "screenshots"));
     alice = await person("alice");
     bob = await person("bob");
     carol = await server.signup("carol", "Carol Park");
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    tmp?.remove();
-  });
+  after(() => close?.());
 
   it("signs up two people in two browsers", async () => {
     for (const [p, username, name] of [
@@ -76,7 +42,7 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
     ]) {
       await p.page.goto(server.base);
       await p.page.getByRole("heading", { name: "Log in to Parley" }).waitFor();
-      if (p === alice) await shot(p.page, "login");
+      if (p === alice) await shot(p.page, shotDir, "login");
       await p.page.getByRole("button", { name: "Create an account" }).click();
       await p.page.getByLabel("Username").fill(username);
       await p.page.getByLabel("Display name").fill(name);
@@ -142,7 +108,7 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
     await page.getByRole("note", { name: "Announcement" }).waitFor();
     await page.locator('.member[data-user="bob"]').getByRole("button", { name: "Make admin" }).click();
     await page.locator('.member[data-user="bob"] .role-admin').waitFor();
-    await shot(page, "room-settings");
+    await shot(page, shotDir, "room-settings");
     await page.getByRole("button", { name: "Close" }).click();
     await page.getByTestId("system-message").filter({ hasText: "Alice Kim invited Carol Park" }).waitFor();
 
@@ -184,7 +150,7 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
 
     await send(page, "Saturday it is. I'll book the train 🚆");
     await message(b, "book the train").waitFor();
-    await shot(page, "chat");
+    await shot(page, shotDir, "chat");
 
     // Message text is text: markup is shown, never run.
     await send(b, '<img src=x onerror="document.body.dataset.pwned=1"> <b>bold?</b>');
@@ -213,7 +179,7 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
       assert.equal(titles[0], "Weekend trip");
     }, 10_000, "group moved to the top");
     await page.getByRole("button", { name: "Back to conversations" }).isHidden();
-    await shot(page, "rooms");
+    await shot(page, shotDir, "rooms");
   });
 
   it("scrolls history back to the first message", async () => {
@@ -299,11 +265,11 @@ describe("Parley in the browser", { skip: missing ?? false }, () => {
     await b.setViewportSize({ width: 390, height: 844 });
     await b.getByRole("heading", { name: "Weekend trip" }).waitFor();
     assert.equal(await b.getByRole("navigation", { name: "Conversations" }).isVisible(), false);
-    await shot(b, "phone-chat");
+    await shot(b, shotDir, "phone-chat");
     await b.getByRole("button", { name: "Back to conversations" }).click();
     await b.getByRole("navigation", { name: "Conversations" }).waitFor();
     assert.equal(await b.locator("main.chat").isVisible(), false);
-    await shot(b, "phone-rooms");
+    await shot(b, shotDir, "phone-rooms");
   });
 
   it("logs out for good", async () => {

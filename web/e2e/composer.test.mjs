@@ -4,18 +4,10 @@
 // Run by `make test` (npm run test:browser); docs/decisions/0037-composing.md.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { ParleyServer, accessProblems, chromiumArgs, chromiumPath, eventually, freePort, logIn, message, missingPrerequisite, newPerson, roomItem, send, tempDir } from "./harness.mjs";
+import { accessProblems, browserSkip, eventually, logIn, message, newPerson, roomItem, send, startWorld } from "./harness.mjs";
 
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
-
-describe("Composing in the browser", { skip: missing ?? false }, () => {
-  let tmp, server, browser, alice, bob, alpha, beta;
+describe("Composing in the browser", { skip: browserSkip() }, () => {
+  let server, browser, close, alice, bob, alpha, beta;
 
   const box = (page) => page.getByRole("textbox", { name: "Message" });
   const draftOf = (page, title) => roomItem(page, title).getByTestId("room-draft");
@@ -26,10 +18,7 @@ describe("Composing in the browser", { skip: missing ?? false }, () => {
   }
 
   before(async () => {
-    tmp = tempDir();
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"));
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    ({ server, browser, close } = await startWorld());
     const a = await server.signup("alice", "Alice Kim");
     await server.signup("bob", "Bob Lee");
     alpha = await server.api("POST", "/rooms", a.token, { name: "Alpha", members: ["bob"] });
@@ -40,11 +29,7 @@ describe("Composing in the browser", { skip: missing ?? false }, () => {
     await logIn(bob.page, server.base, "bob");
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    tmp?.remove();
-  });
+  after(() => close?.());
 
   it("keeps a draft per room across room switches and a reload, shows it in the list, and clears it when sent", async () => {
     const a = alice.page;

@@ -8,37 +8,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import {
-  ParleyServer,
-  chromiumArgs,
-  chromiumPath,
-  eventually,
-  freePort,
-  message,
-  missingPrerequisite,
-  newPerson,
-  roomItem,
-  send,
-  tempDir,
-  logIn,
-} from "./harness.mjs";
+import { browserSkip, eventually, logIn, message, newPerson, roomItem, send, startWorld } from "./harness.mjs";
 
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
-
-describe("Consent in the browser", { skip: missing ?? false }, () => {
-  let tmp, server, browser, alice, bob;
+describe("Consent in the browser", { skip: browserSkip() }, () => {
+  let server, browser, close, alice, bob;
   const invitation = (page, from) => page.getByRole("list", { name: "Invitations" }).locator(`.invite[data-from="${from}"]`);
 
   before(async () => {
-    tmp = tempDir();
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"), ["--default-who-may-add", "friends"]);
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    ({ server, browser, close } = await startWorld({ serverArgs: ["--default-who-may-add", "friends"] }));
     await server.signup("alice", "Alice Kim");
     await server.signup("bob", "Bob Lee");
     await server.signup("carol", "Carol Park");
@@ -52,11 +29,7 @@ describe("Consent in the browser", { skip: missing ?? false }, () => {
     }
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    tmp?.remove();
-  });
+  after(() => close?.());
 
   it("a stranger's 1:1 waits as a request with a preview; accepted live, it becomes the chat", async () => {
     const a = alice.page;

@@ -1,5 +1,6 @@
 // Helpers for the browser tests: a real `parley serve` on a loopback port
 // with a temporary SQLite file, and Debian's Chromium driven by playwright-core.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -9,28 +10,65 @@ import { tmpdir } from "node:os";
 import { deflateSync } from "node:zlib";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { chromium } from "playwright-core";
 
-export const repoRoot = resolve(import.meta.dirname, "../..");
-export const chromiumPath = process.env.PARLEY_CHROMIUM ?? "/usr/bin/chromium";
-export const parleyBin = process.env.PARLEY_BIN ?? join(repoRoot, "bin/parley");
+const repoRoot = resolve(import.meta.dirname, "../..");
+const chromiumPath = process.env.PARLEY_CHROMIUM ?? "/usr/bin/chromium";
+const parleyBin = process.env.PARLEY_BIN ?? join(repoRoot, "bin/parley");
 
-/**
- * Why the browser suite cannot run here, or null. With CI=true a missing
- * piece fails the run (the caller turns the reason into an error); locally
- * the suite is skipped with this reason.
- */
-export function missingPrerequisite() {
+/** Why the browser suites cannot run here, or null. */
+function missingPrerequisite() {
   if (!existsSync(chromiumPath)) return `no Chromium at ${chromiumPath} (apt-get install chromium)`;
   if (!existsSync(parleyBin)) return `no ${parleyBin} (run make build)`;
   return null;
 }
 
-export function tempDir() {
+/**
+ * A suite's describe() skip option: false, or why the suite cannot run here
+ * (logged). With CI=true a missing prerequisite throws instead, while the
+ * file loads, so CI fails rather than passing on a skip.
+ */
+export function browserSkip() {
+  const missing = missingPrerequisite();
+  if (missing && process.env.CI === "true") throw new Error(`browser tests cannot run with CI=true: ${missing}`);
+  if (missing) console.log(`# browser tests skipped: ${missing}`);
+  return missing ?? false;
+}
+
+/**
+ * What a suite runs against: a temporary directory, a `parley serve` on a
+ * fresh database in it (serverArgs added to its flags) and a headless
+ * Chromium (browserArgs added to chromiumArgs). Playwright gives the browser
+ * a fresh temporary profile and removes it on close. close() undoes it all,
+ * last made first; if a start fails, what did start is closed before the
+ * error goes on, since the suite never gets a close to call.
+ */
+export async function startWorld({ serverArgs = [], browserArgs = [] } = {}) {
+  const port = await freePort();
+  const tmp = tempDir();
+  const server = new ParleyServer(port, join(tmp.dir, "parley.db"), serverArgs);
+  let browser = null;
+  const close = async () => {
+    await browser?.close();
+    await server.stop();
+    tmp.remove();
+  };
+  try {
+    await server.start();
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: [...chromiumArgs, ...browserArgs] });
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { tmp, server, browser, close };
+}
+
+function tempDir() {
   const dir = mkdtempSync(join(tmpdir(), "parley-browser-"));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export async function freePort() {
+async function freePort() {
   const srv = createServer();
   srv.listen(0, "127.0.0.1");
   await once(srv, "listening");
@@ -45,7 +83,7 @@ export async function freePort() {
  * WebSockets with close code 4000) and starts a new one on the same port
  * and database. `flags` are added to the command line (limits a test needs).
  */
-export class ParleyServer {
+class ParleyServer {
   constructor(port, db, flags = []) {
     this.port = port;
     this.db = db;
@@ -123,9 +161,16 @@ export class ParleyServer {
     const { token, user } = await this.api("POST", "/auth/login", null, { username, password });
     return { token, user };
   }
+
+  /** Signs each [username, display name] up in turn; returns their signup answers by username. */
+  async signups(people) {
+    const answers = {};
+    for (const [username, displayName] of people) answers[username] = await this.signup(username, displayName);
+    return answers;
+  }
 }
 
-export const chromiumArgs = [
+const chromiumArgs = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -152,6 +197,16 @@ export async function eventually(fn, timeout = 10_000, what = "condition") {
     }
     await sleep(100);
   }
+}
+
+/** The seqs the message list shows, in order. */
+export const seqsShown = (page) => page.$$eval(".message-list [data-seq]", (els) => els.map((e) => Number(e.dataset.seq)));
+
+/** Every seq from the first shown to the last exactly once, in order. */
+export function assertContiguous(seqs, what) {
+  assert.ok(seqs.length > 0, `${what}: no messages shown`);
+  const want = Array.from({ length: seqs.length }, (_, i) => seqs[0] + i);
+  assert.deepEqual(seqs, want, `${what}: messages missing or shown twice`);
 }
 
 /** A phone: 390×844, touch, no hover (pass to newPerson after the viewport). */

@@ -27,20 +27,12 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { once } from "node:events";
 import { after, before, describe, it } from "node:test";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { ParleyServer, chromiumArgs, chromiumPath, eventually, freePort, message, missingPrerequisite, newPerson, send, tempDir } from "./harness.mjs";
-
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
+import { browserSkip, eventually, message, newPerson, send, startWorld } from "./harness.mjs";
 
 const b64url = (buf) => Buffer.from(buf).toString("base64url");
 
-describe("Notifications in the browser", { skip: missing ?? false }, () => {
-  let tmp, server, browser, alice, bob, dm, group, ctx, page, cdp, pushSink, registrationId;
+describe("Notifications in the browser", { skip: browserSkip() }, () => {
+  let server, browser, close, alice, bob, dm, group, ctx, page, cdp, pushSink, registrationId;
 
   /** What the worker showed, as it reports each alert to the app's windows. */
   const shownLog = () => page.evaluate(() => window.__shown);
@@ -54,7 +46,6 @@ describe("Notifications in the browser", { skip: missing ?? false }, () => {
   const post = (room, text) => server.api("POST", `/rooms/${room}/messages`, bob.token, { client_id: randomBytes(8).toString("hex"), text });
 
   before(async () => {
-    tmp = tempDir();
     // The subscription's endpoint: a local stand-in for a push service that accepts everything.
     pushSink = createServer((req, res) => {
       req.resume();
@@ -62,9 +53,7 @@ describe("Notifications in the browser", { skip: missing ?? false }, () => {
     });
     pushSink.listen(0, "127.0.0.1");
     await once(pushSink, "listening");
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"), ["--push-allow-loopback-http"]);
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    ({ server, browser, close } = await startWorld({ serverArgs: ["--push-allow-loopback-http"] }));
     alice = await server.signup("alice", "Alice Kim");
     bob = await server.signup("bob", "Bob Lee");
     dm = (await server.api("POST", "/rooms/direct", bob.token, { username: "alice" })).id;
@@ -102,10 +91,8 @@ describe("Notifications in the browser", { skip: missing ?? false }, () => {
   });
 
   after(async () => {
-    await browser?.close();
-    await server?.stop();
+    await close?.();
     pushSink?.close();
-    tmp?.remove();
   });
 
   it("registers the service worker for the whole app and asks nothing on the first load", async () => {

@@ -5,50 +5,19 @@
 // Run by `make test` (npm run test:browser); docs/decisions/0009-browser-tests.md.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import {
-  ParleyServer,
-  chromiumArgs,
-  chromiumPath,
-  eventually,
-  freePort,
-  message,
-  missingPrerequisite,
-  newPerson,
-  openMessageMenu,
-  repoRoot,
-  roomItem,
-  send,
-  tempDir,
-  watchPage,
-  logIn,
-} from "./harness.mjs";
+import { browserSkip, eventually, logIn, message, newPerson, openMessageMenu, roomItem, screenshotDir, send, shot, startWorld, watchPage } from "./harness.mjs";
 
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
+describe("People in the browser", { skip: browserSkip() }, () => {
+  let tmp, server, browser, close, alice, bob, carol, shotDir, groupId;
 
-const shots = process.env.UPDATE_SCREENSHOTS === "1" ? join(repoRoot, "docs/screenshots") : null;
-
-describe("People in the browser", { skip: missing ?? false }, () => {
-  let tmp, server, browser, alice, bob, carol, shotDir, groupId;
-
-  const shot = (page, name) => page.screenshot({ path: join(shotDir, `${name}.png`) });
   const friendsTab = (page) => page.getByRole("tab", { name: /Friends/ });
   const chatsTab = (page) => page.getByRole("tab", { name: /Chats/ });
   const person = (page, list, username) => page.getByRole("list", { name: list }).locator(`.person[data-user="${username}"]`);
 
   before(async () => {
-    tmp = tempDir();
-    shotDir = shots ?? join(tmp.dir, "screenshots");
-    mkdirSync(shotDir, { recursive: true });
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"));
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    ({ tmp, server, browser, close } = await startWorld());
+    shotDir = screenshotDir(join(tmp.dir, "screenshots"));
     await server.signup("alice", "Alice Kim");
     await server.signup("bob", "Bob Lee");
     carol = await server.signup("carol", "Carol Park");
@@ -58,11 +27,7 @@ describe("People in the browser", { skip: missing ?? false }, () => {
     await Promise.all([logIn(alice.page, server.base, "alice"), logIn(bob.page, server.base, "bob")]);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    tmp?.remove();
-  });
+  after(() => close?.());
 
   it("sends a friend request from user search; the other sees it and accepts, both live", async () => {
     const a = alice.page;
@@ -177,7 +142,7 @@ describe("People in the browser", { skip: missing ?? false }, () => {
 
     await friendsTab(a).click();
     await person(a, "Friends", "bob").waitFor();
-    await shot(a, "friends");
+    await shot(a, shotDir, "friends");
     await chatsTab(a).click();
   });
 
@@ -237,7 +202,7 @@ describe("People in the browser", { skip: missing ?? false }, () => {
     await mine.getByRole("button", { name: "🎉 by you and Carol Park" }).waitFor();
     await b.getByRole("textbox", { name: "Message" }).pressSequentially("Sounds", { delay: 20 });
     await a.getByTestId("typing").filter({ hasText: "Bob Lee is typing…" }).waitFor();
-    await shot(a, "reactions");
+    await shot(a, shotDir, "reactions");
     await b.getByRole("textbox", { name: "Message" }).fill("");
   });
 
@@ -272,7 +237,7 @@ describe("People in the browser", { skip: missing ?? false }, () => {
     await friendsTab(a).click();
     await person(a, "Friends", "bob").getByRole("button", { name: "Message Bob Lee" }).waitFor();
     assert.equal(await a.locator("main.chat").isVisible(), false);
-    await shot(a, "phone-friends");
+    await shot(a, shotDir, "phone-friends");
     await person(a, "Friends", "bob").getByRole("button", { name: "Message Bob Lee" }).click();
     await a.getByRole("heading", { name: "Bob Lee" }).waitFor();
     assert.equal(await a.getByRole("navigation", { name: "Conversations" }).isVisible(), false);

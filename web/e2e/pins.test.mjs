@@ -5,39 +5,24 @@
 // Run by `make test` (npm run test:browser); docs/decisions/0009-browser-tests.md.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { ParleyServer, chromiumArgs, chromiumPath, eventually, freePort, message, missingPrerequisite, newPerson, openMessageMenu, tempDir } from "./harness.mjs";
+import { browserSkip, eventually, logIn, message, newPerson, openMessageMenu, roomItem, seqsShown, startWorld } from "./harness.mjs";
 
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
-
-describe("Pinned messages in the browser", { skip: missing ?? false }, () => {
-  let tmp, server, browser, alice, bob, bobToken, room;
+describe("Pinned messages in the browser", { skip: browserSkip() }, () => {
+  let server, browser, close, alice, bob, bobToken, room;
   const seq = {};
 
   const pinBar = (page) => page.getByTestId("pin-bar");
-  const seqsShown = (page) => page.$$eval(".message-list [data-seq]", (els) => els.map((e) => Number(e.dataset.seq)));
 
+  /** Logs in and opens the team's room. */
   async function login(person, name) {
     const p = person.page;
-    await p.goto(server.base);
-    await p.getByLabel("Username").fill(name);
-    await p.getByLabel("Password").fill(`password-${name}`);
-    await p.getByRole("button", { name: "Log in" }).click();
-    await p.getByRole("navigation", { name: "Conversations" }).waitFor();
-    await p.locator(".room-item", { hasText: "Team" }).click();
+    await logIn(p, server.base, name);
+    await roomItem(p, "Team").click();
     await p.getByRole("log", { name: "Messages" }).waitFor();
   }
 
   before(async () => {
-    tmp = tempDir();
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"));
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    ({ server, browser, close } = await startWorld());
     const aliceToken = (await server.signup("alice", "Alice Kim")).token;
     bobToken = (await server.signup("bob", "Bob Lee")).token;
     room = (await server.api("POST", "/rooms", bobToken, { name: "Team", members: ["alice"] })).id;
@@ -56,11 +41,7 @@ describe("Pinned messages in the browser", { skip: missing ?? false }, () => {
     await login(alice, "alice");
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    tmp?.remove();
-  });
+  after(() => close?.());
 
   it("lets the owner pin from a message's actions, not a plain member", async () => {
     const b = bob.page;

@@ -3,36 +3,20 @@
 // Run by `make test` (npm run test:browser); docs/decisions/0009-browser-tests.md.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { ParleyServer, chromiumArgs, chromiumPath, freePort, logIn, missingPrerequisite, newPerson, roomItem, tempDir, watchPage } from "./harness.mjs";
+import { browserSkip, logIn, newPerson, roomItem, startWorld, watchPage } from "./harness.mjs";
 
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
-
-describe("Polish in the browser", { skip: missing ?? false }, () => {
-  let tmp, server, browser, alice, accounts;
+describe("Polish in the browser", { skip: browserSkip() }, () => {
+  let server, browser, close, alice, accounts;
 
   before(async () => {
-    tmp = tempDir();
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"));
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
-    accounts = {};
-    for (const [u, n] of [["alice", "Alice Kim"], ["bob", "Bob Lee"], ["carol", "Carol Park"]]) accounts[u] = await server.signup(u, n);
+    ({ server, browser, close } = await startWorld());
+    accounts = await server.signups([["alice", "Alice Kim"], ["bob", "Bob Lee"], ["carol", "Carol Park"]]);
     alice = await newPerson(browser, "alice");
     watchPage(alice.page, "alice");
     await logIn(alice.page, server.base, "alice");
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    tmp?.remove();
-  });
+  after(() => close?.());
 
   it("counts members in the right number as people leave, and lists the owner first", async () => {
     const a = alice.page;

@@ -7,38 +7,23 @@
 // Run by `make test` (npm run test:browser); docs/decisions/0009-browser-tests.md.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { ParleyServer, chromiumArgs, chromiumPath, eventually, freePort, logIn, message, missingPrerequisite, newPerson, roomItem, tempDir } from "./harness.mjs";
+import { browserSkip, eventually, logIn, message, newPerson, roomItem, startWorld } from "./harness.mjs";
 
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
-
-describe("Reading a conversation in the browser", { skip: missing ?? false }, () => {
-  let tmp, server, browser, alice, bob;
+describe("Reading a conversation in the browser", { skip: browserSkip() }, () => {
+  let server, browser, close, alice, bob;
 
   async function post(who, room, text, id) {
     return server.api("POST", `/rooms/${room}/messages`, who.token, { client_id: id, text });
   }
 
   before(async () => {
-    tmp = tempDir();
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"));
-    await server.start();
     // Each wheel step moves at once: the test compares positions between steps, not mid-animation.
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: [...chromiumArgs, "--disable-smooth-scrolling"] });
+    ({ server, browser, close } = await startWorld({ browserArgs: ["--disable-smooth-scrolling"] }));
     alice = await server.signup("alice", "Alice Kim");
     bob = await server.signup("bob", "Bob Lee");
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    tmp?.remove();
-  });
+  after(() => close?.());
 
   it("keeps the message under the pointer in place while each older page loads", async () => {
     const room = (await server.api("POST", "/rooms", bob.token, { name: "Long history", members: ["alice"] })).id;

@@ -5,48 +5,22 @@
 // texts are fixed, so a retake differs only where the interface did.
 import { after, before, describe, it } from "node:test";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import {
-  ParleyServer,
-  chromiumArgs,
-  chromiumPath,
-  freePort,
-  logIn,
-  message,
-  missingPrerequisite,
-  newPerson,
-  roomItem,
-  screenshotDir,
-  shot,
-  tempDir,
-  useTheme,
-} from "./harness.mjs";
-
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
+import { befriend, browserSkip, logIn, message, newPerson, roomItem, screenshotDir, shot, startWorld, useTheme } from "./harness.mjs";
 
 const devices = { phone: { width: 390, height: 844 }, desktop: { width: 1440, height: 900 } };
 
-describe("Screenshots", { skip: missing ?? false }, () => {
-  let tmp, server, browser, dir, bobOnline;
+describe("Screenshots", { skip: browserSkip() }, () => {
+  let tmp, server, browser, close, dir, bobOnline;
 
   before(async () => {
-    tmp = tempDir();
+    ({ tmp, server, browser, close } = await startWorld());
     dir = screenshotDir(join(tmp.dir, "screenshots"));
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"));
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
     const alice = await server.signup("alice", "Alice Kim");
     const bob = await server.signup("bob", "Bob Lee");
     const carol = await server.signup("carol", "Carol Park");
     await server.api("PATCH", "/me", bob.token, { status_message: "Out on the trail" });
-    // Friends both ways (a request each way is accepted).
-    for (const [from, to] of [[alice, "bob"], [bob, "alice"], [alice, "carol"], [carol, "alice"]]) {
-      await server.api("POST", "/friends/requests", from.token, { username: to });
-    }
+    await befriend(server, alice, bob);
+    await befriend(server, alice, carol);
 
     const book = await server.api("POST", "/rooms", carol.token, { name: "Book club", members: ["alice"] });
     const hike = await server.api("POST", "/rooms", alice.token, { name: "Weekend hike", members: ["bob", "carol"] });
@@ -80,11 +54,7 @@ describe("Screenshots", { skip: missing ?? false }, () => {
     await logIn(bobOnline.page, server.base, "bob");
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    tmp?.remove();
-  });
+  after(() => close?.());
 
   for (const device of ["phone", "desktop"]) {
     for (const theme of ["light", "dark"]) {

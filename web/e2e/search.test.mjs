@@ -6,36 +6,18 @@
 // Run by `make test` (npm run test:browser); docs/decisions/0009-browser-tests.md.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { ParleyServer, chromiumArgs, chromiumPath, eventually, freePort, missingPrerequisite, newPerson, repoRoot, tempDir } from "./harness.mjs";
+import { assertContiguous, browserSkip, eventually, logIn, newPerson, screenshotDir, seqsShown, shot, startWorld } from "./harness.mjs";
 
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
-
-const shots = process.env.UPDATE_SCREENSHOTS === "1" ? join(repoRoot, "docs/screenshots") : null;
-
-describe("Message search in the browser", { skip: missing ?? false }, () => {
-  let tmp, server, browser, alice, aliceAccount, bob, planning, lunch, shotDir;
+describe("Message search in the browser", { skip: browserSkip() }, () => {
+  let tmp, server, browser, close, alice, aliceAccount, bob, planning, lunch, shotDir;
   /** Seqs of the seeded messages the tests look for. */
   const seq = {};
   let lastSeq = 0;
 
-  const shot = (page, name) => page.screenshot({ path: join(shotDir, `${name}.png`) });
   const searchBox = (page) => page.getByLabel("Search conversations and messages");
   const results = (page) => page.getByRole("region", { name: "Messages found" });
   const hitsIn = (page, room) => results(page).getByRole("group", { name: room }).getByTestId("search-hit");
-  const seqsShown = (page) => page.$$eval(".message-list [data-seq]", (els) => els.map((e) => Number(e.dataset.seq)));
-
-  function assertContiguous(seqs, what) {
-    assert.ok(seqs.length > 0, `${what}: no messages shown`);
-    const want = Array.from({ length: seqs.length }, (_, i) => seqs[0] + i);
-    assert.deepEqual(seqs, want, `${what}: messages missing or shown twice`);
-  }
 
   async function post(room, text, n) {
     const m = await server.api("POST", `/rooms/${room}/messages`, bob.token, { client_id: `seed-${room}-${n}`, text });
@@ -43,12 +25,8 @@ describe("Message search in the browser", { skip: missing ?? false }, () => {
   }
 
   before(async () => {
-    tmp = tempDir();
-    shotDir = shots ?? join(tmp.dir, "screenshots");
-    mkdirSync(shotDir, { recursive: true });
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"));
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    ({ tmp, server, browser, close } = await startWorld());
+    shotDir = screenshotDir(join(tmp.dir, "screenshots"));
     aliceAccount = await server.signup("alice", "Alice Kim");
     bob = await server.signup("bob", "Bob Lee");
     planning = (await server.api("POST", "/rooms", bob.token, { name: "Planning", members: ["alice"] })).id;
@@ -66,19 +44,10 @@ describe("Message search in the browser", { skip: missing ?? false }, () => {
     await post(lunch, "Report the lunch order by noon", 1);
 
     alice = await newPerson(browser, "alice");
-    const p = alice.page;
-    await p.goto(server.base);
-    await p.getByLabel("Username").fill("alice");
-    await p.getByLabel("Password").fill("password-alice");
-    await p.getByRole("button", { name: "Log in" }).click();
-    await p.getByRole("navigation", { name: "Conversations" }).waitFor();
+    await logIn(alice.page, server.base, "alice");
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    tmp?.remove();
-  });
+  after(() => close?.());
 
   it("finds Korean text and marks the match", async () => {
     const p = alice.page;
@@ -99,7 +68,7 @@ describe("Message search in the browser", { skip: missing ?? false }, () => {
     assert.equal(await hitsIn(p, "Lunch").locator("mark").textContent(), "Report");
     // Senders are named, though Alice has opened neither room yet.
     await hitsIn(p, "Lunch").locator(".hit-meta", { hasText: "Bob Lee" }).waitFor();
-    await shot(p, "search");
+    await shot(p, shotDir, "search");
 
     await searchBox(p).fill("no such words anywhere");
     await results(p).getByText("No messages contain “no such words anywhere”.").waitFor();
@@ -115,7 +84,7 @@ describe("Message search in the browser", { skip: missing ?? false }, () => {
     let seqs = await seqsShown(p);
     assert.ok(!seqs.includes(lastSeq), "the newest message is not loaded yet");
     await p.getByRole("button", { name: "Jump to latest" }).waitFor();
-    await shot(p, "search-jump");
+    await shot(p, shotDir, "search-jump");
 
     // Up: back to the start of the room.
     await eventually(
@@ -167,7 +136,7 @@ describe("Message search in the browser", { skip: missing ?? false }, () => {
     const hit = p.locator(".room-search").getByTestId("search-hit");
     await hit.first().waitFor();
     assert.equal(await hit.count(), 1);
-    await shot(p, "search-chat");
+    await shot(p, shotDir, "search-chat");
     await hit.click();
     const target = p.locator(`.message-list .msg.focused[data-seq="${seq.korean}"]`);
     await target.waitFor();
@@ -198,7 +167,7 @@ describe("Message search in the browser", { skip: missing ?? false }, () => {
       "only Alice's own report",
     );
     assert.equal(await hitsIn(p, "Planning").count(), 0);
-    await shot(p, "search-filters");
+    await shot(p, shotDir, "search-filters");
 
     await results(p).getByLabel("Since").fill("2099-01-01");
     await results(p).getByText("No messages contain “report” with these filters.").waitFor();

@@ -6,31 +6,10 @@
 // Run by `make test` (npm run test:browser); docs/decisions/0009-browser-tests.md.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import {
-  ParleyServer,
-  befriend,
-  chromiumArgs,
-  chromiumPath,
-  eventually,
-  freePort,
-  logIn,
-  missingPrerequisite,
-  newPerson,
-  roomItem,
-  tempDir,
-} from "./harness.mjs";
+import { befriend, browserSkip, eventually, logIn, newPerson, roomItem, startWorld } from "./harness.mjs";
 
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
-
-describe("Groups from friends, and the settings page", { skip: missing ?? false }, () => {
-  let tmp, server, browser, alice, carol;
-  const people = {};
+describe("Groups from friends, and the settings page", { skip: browserSkip() }, () => {
+  let server, browser, close, alice, carol, people;
 
   /** What a room's picture shows: "collage:B,D" or "initial:P", the same string wherever it is drawn. */
   const picture = (avatar) =>
@@ -44,29 +23,20 @@ describe("Groups from friends, and the settings page", { skip: missing ?? false 
   const openSettings = (page) => page.getByRole("button", { name: /^Your profile and settings/ }).click();
 
   before(async () => {
-    tmp = tempDir();
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"), ["--default-who-may-add", "friends"]);
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
-    for (const [u, name] of [
+    ({ server, browser, close } = await startWorld({ serverArgs: ["--default-who-may-add", "friends"] }));
+    people = await server.signups([
       ["alice", "Alice Kim"],
       ["bob", "Bob Lee"],
       ["carol", "Carol Park"],
       ["dave", "Dave Moon"],
       ["erin", "Erin Oh"],
-    ]) {
-      people[u] = await server.signup(u, name);
-    }
+    ]);
     for (const u of ["bob", "carol", "dave"]) await befriend(server, people.alice, people[u]);
     alice = await newPerson(browser, "alice", { width: 1440, height: 900 });
     await logIn(alice.page, server.base, "alice");
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    tmp?.remove();
-  });
+  after(() => close?.());
 
   it("creates a group by searching friends and ticking two of them", async () => {
     const a = alice.page;

@@ -4,35 +4,20 @@
 // Run by `make test` (npm run test:browser); docs/decisions/0035-unread-without-system-lines.md.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { join } from "node:path";
-import { chromium } from "playwright-core";
-import { ParleyServer, befriend, chromiumArgs, chromiumPath, eventually, freePort, logIn, missingPrerequisite, newPerson, roomItem, tempDir } from "./harness.mjs";
+import { befriend, browserSkip, eventually, logIn, newPerson, roomItem, startWorld } from "./harness.mjs";
 
-const missing = missingPrerequisite();
-if (missing && process.env.CI === "true") {
-  throw new Error(`browser tests cannot run with CI=true: ${missing}`);
-}
-if (missing) console.log(`# browser tests skipped: ${missing}`);
-
-describe("Unread in the room list", { skip: missing ?? false }, () => {
-  let tmp, server, browser, alice, bob, carol;
+describe("Unread in the room list", { skip: browserSkip() }, () => {
+  let server, browser, close, alice, bob, carol;
 
   before(async () => {
-    tmp = tempDir();
-    server = new ParleyServer(await freePort(), join(tmp.dir, "parley.db"));
-    await server.start();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
+    ({ server, browser, close } = await startWorld());
     alice = await server.signup("alice", "Alice Kim");
     bob = await server.signup("bob", "Bob Lee");
     carol = await server.signup("carol", "Carol Park");
     await befriend(server, alice, carol);
   });
 
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    tmp?.remove();
-  });
+  after(() => close?.());
 
   const badges = (page, title) => roomItem(page, title).getByTestId("unread-badge");
 
