@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -214,6 +216,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	pushWindow := f.Duration("push-coalesce-window", "PARLEY_PUSH_COALESCE_WINDOW", time.Second, "a notification waits this long after the first message it stands for, so a burst in one room is one notification")
 	pushMaxAge := f.Duration("push-max-age", "PARLEY_PUSH_MAX_AGE", time.Hour, "a notification not delivered this long after its message is given up (retries stop; also its TTL at the push service)")
 	pushLoopback := f.Bool("push-allow-loopback-http", "PARLEY_PUSH_ALLOW_LOOPBACK_HTTP", false, "accept push endpoints at http://127.0.0.1 (a local test push service); never in production")
+	// The Go runtime's memory (decision 0046); GOGC and GOMEMLIMIT, when
+	// set, are the defaults, as they are for any Go program.
+	gcPercent := f.Int("gc-percent", "PARLEY_GC_PERCENT", envGCPercent(getenv), "the garbage collector's heap goal, in percent of the live heap added on top of it (GOGC); -1: no collection but at --memory-limit")
+	memLimit := f.Int("memory-limit", "PARLEY_MEMORY_LIMIT", envMemoryLimit(), "soft limit in bytes on the Go runtime's memory (GOMEMLIMIT): the collector works harder as it nears it; 0: none")
+	release := f.Duration("memory-release-interval", "PARLEY_MEMORY_RELEASE_INTERVAL", 10*time.Second, "check this often whether the node has gone quiet, and if so return its free heap to the system; 0: leave it to the runtime")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -221,6 +228,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
+	debug.SetGCPercent(*gcPercent)
+	if *memLimit > 0 {
+		debug.SetMemoryLimit(int64(*memLimit))
+	} else {
+		debug.SetMemoryLimit(math.MaxInt64)
+	}
+	releaseCtx, stopRelease := context.WithCancel(ctx)
+	defer stopRelease()
+	go server.ReleaseIdleMemory(releaseCtx, *release)
 	lim := d
 	lim.MaxMessageLen, lim.MaxRoomMembers, lim.MaxRoomsPerUser = *maxMsg, *maxMembers, *maxRooms
 	lim.MessagesPerSecond, lim.MessageBurst, lim.ReceiptWindow = *rate, *burst, *receipts
@@ -274,4 +290,24 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fmt.Fprintln(stdout, "migrations applied to", *db)
 	return s.Close()
+}
+
+// envGCPercent is GOGC's value, "off" as -1, or the runtime's default 100.
+func envGCPercent(getenv func(string) string) int {
+	v := getenv("GOGC")
+	if v == "off" {
+		return -1
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return n
+	}
+	return 100
+}
+
+// envMemoryLimit is the limit the runtime read from GOMEMLIMIT, or 0.
+func envMemoryLimit() int {
+	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 {
+		return int(l)
+	}
+	return 0
 }

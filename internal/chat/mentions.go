@@ -75,13 +75,12 @@ func joinsWord(r rune) bool {
 	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r))
 }
 
-// resolveMentions turns the names text mentions into the ids of those who are
-// members of room, sorted, leaving out the sender (who has read their own
+// resolveMentions turns the names a text mentions (ParseMentions) into the
+// ids of those who are members of room, sorted, leaving out the sender (who has read their own
 // message), names that are no member, and members who blocked the sender (a
-// blocked user's mention neither marks nor counts for them). Text without a
-// mention costs no query.
-func (s *Service) resolveMentions(ctx context.Context, room RoomID, sender UserID, text string) ([]UserID, error) {
-	names := ParseMentions(text, s.limits.MaxMentions)
+// blocked user's mention neither marks nor counts for them). No names cost
+// no query.
+func (s *Service) resolveMentions(ctx context.Context, room RoomID, sender UserID, names []string) ([]UserID, error) {
 	if len(names) == 0 {
 		return nil, nil
 	}

@@ -26,8 +26,8 @@ func (s *Service) Send(ctx context.Context, caller UserID, r SendRequest) (Messa
 }
 
 // Pipelined is what the sends one sender queues behind each other need from
-// each other: each one's membership is read before the ones ahead of it
-// commit, so the read position it moves its sender from is the one the send
+// each other: a store may read each one's membership before the ones ahead
+// of it commit (PostgreSQL does; SQLite reads it in the commit), so the read position it moves its sender from is the one the send
 // ahead of it in the room left, which only this knows. The waits of its
 // sends are called one at a time, in the order queued. Empty it whenever no
 // send is queued: then a membership read is current again.
@@ -60,12 +60,20 @@ func (s *Service) queueSend(ctx context.Context, caller UserID, r SendRequest, p
 	if r.ReplyTo < 0 {
 		return nil, Errorf(Invalid, "reply_to must be a seq")
 	}
-	me, err := s.member(ctx, r.RoomID, caller)
-	if err != nil {
+	// The store checks membership as it stores the message (NewMessage.Member),
+	// in the writer's transaction, rather than in a read of its own. A reply
+	// and mentions are looked up in the room first, so for them the caller
+	// must be seen to be a member before: a non-member learns nothing of
+	// the room, not even which seqs exist.
+	mentionNames := ParseMentions(r.Text, s.limits.MaxMentions)
+	if r.ReplyTo > 0 || len(mentionNames) > 0 {
+		if me, err := s.member(ctx, r.RoomID, caller); err != nil {
+			return nil, err
+		} else if me.Blocked {
+			return nil, ErrUnreachable()
+		}
+	} else if err := validateString("room_id", string(r.RoomID)); err != nil {
 		return nil, err
-	}
-	if me.Blocked {
-		return nil, errUnreachable()
 	}
 	if !s.sends.Allow(string(caller)) {
 		return nil, Errorf(RateLimited, "sending too fast, slow down")
@@ -77,7 +85,7 @@ func (s *Service) queueSend(ctx context.Context, caller UserID, r SendRequest, p
 			return nil, err
 		}
 	}
-	mentions, err := s.resolveMentions(ctx, r.RoomID, caller, r.Text)
+	mentions, err := s.resolveMentions(ctx, r.RoomID, caller, mentionNames)
 	if err != nil {
 		return nil, err
 	}
@@ -85,12 +93,17 @@ func (s *Service) queueSend(ctx context.Context, caller UserID, r SendRequest, p
 	if err != nil {
 		return nil, err
 	}
+	me := new(Member)
 	wait := s.store.QueueAppend(ctx, NewMessage{
 		ID: newID(), RoomID: r.RoomID, SenderID: caller, ClientID: r.ClientID,
 		Kind: Text, Text: r.Text, ReplyTo: r.ReplyTo, CreatedAt: s.nowUTC(), Mentions: mentions, Attachments: atts,
+		Member: me,
 	})
 	return func() (Message, error) {
 		msg, dup, err := wait()
+		if ErrorCode(err) == NotFound {
+			return Message{}, Errorf(NotFound, "room not found")
+		}
 		if err != nil {
 			return Message{}, err
 		}
@@ -101,7 +114,7 @@ func (s *Service) queueSend(ctx context.Context, caller UserID, r SendRequest, p
 			me.LastReadSeq = max(me.LastReadSeq, p.left[r.RoomID])
 			p.left[r.RoomID] = msg.Seq
 		}
-		return s.sent(ctx, caller, r, me, msg, dup)
+		return s.sent(ctx, caller, r, *me, msg, dup)
 	}, nil
 }
 
@@ -218,7 +231,7 @@ func (s *Service) Edit(ctx context.Context, caller UserID, room RoomID, seq int6
 	if me, err := s.member(ctx, room, caller); err != nil {
 		return Message{}, err
 	} else if me.Blocked {
-		return Message{}, errUnreachable()
+		return Message{}, ErrUnreachable()
 	}
 	if !s.sends.Allow(string(caller)) {
 		return Message{}, Errorf(RateLimited, "editing too fast, slow down")
@@ -233,7 +246,7 @@ func (s *Service) Edit(ctx context.Context, caller UserID, room RoomID, seq int6
 	if m.Deleted {
 		return Message{}, Errorf(Conflict, "message was deleted")
 	}
-	mentions, err := s.resolveMentions(ctx, room, caller, text)
+	mentions, err := s.resolveMentions(ctx, room, caller, ParseMentions(text, s.limits.MaxMentions))
 	if err != nil {
 		return Message{}, err
 	}

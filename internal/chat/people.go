@@ -75,10 +75,10 @@ func (s *Service) UserByUsername(ctx context.Context, caller UserID, username st
 // who blocked whom, so being blocked reads like any other refusal.
 func errBlocked() error { return Errorf(Forbidden, "not allowed with this user") }
 
-// errUnreachable refuses a send, an edit or typing in a 1:1 whose other
+// ErrUnreachable refuses a send, an edit or typing in a 1:1 whose other
 // person blocked the caller. A code of its own lets a client show "can't
 // send to this chat" without a Retry; it does not say why.
-func errUnreachable() error { return Errorf(Unreachable, "you can't send to this chat") }
+func ErrUnreachable() error { return Errorf(Unreachable, "you can't send to this chat") }
 
 // checkNotBlockedBy refuses when any of users has blocked caller: a blocked
 // user cannot add the blocker to a room or open a 1:1 with them.

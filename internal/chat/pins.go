@@ -85,7 +85,7 @@ func (s *Service) mayPin(ctx context.Context, caller UserID, room RoomID) error 
 		return err
 	}
 	if me.Blocked {
-		return errUnreachable()
+		return ErrUnreachable()
 	}
 	if !me.Role.CanManage() {
 		r, err := s.store.Room(ctx, room)

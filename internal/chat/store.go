@@ -151,4 +151,12 @@ type NewMessage struct {
 	// Attachments are linked to the message in the append transaction, which
 	// refuses any that is not a stored file of the sender's.
 	Attachments []Attachment
+	// Member, when set, makes the message a member's send: the store checks
+	// the sender's membership as it stores the message, so no send is stored
+	// once the sender's removal has committed, and refuses this message alone
+	// (NotFound when the sender is not a member, ErrUnreachable when
+	// Blocked); it fills in the membership as it was just before the
+	// message (Blocked, Lone and LastReadSeq are what the service reads).
+	// It is filled when the wait returns, or before, never after.
+	Member *Member
 }

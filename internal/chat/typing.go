@@ -28,7 +28,7 @@ func (s *Service) Typing(ctx context.Context, caller UserID, room RoomID, typing
 		return err
 	}
 	if me.Blocked {
-		return errUnreachable()
+		return ErrUnreachable()
 	}
 	if !s.people.typing.relay(caller, room, typing, s.now()) {
 		return nil

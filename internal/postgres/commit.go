@@ -28,8 +28,20 @@ import (
 
 var errClosed = chat.Errorf(chat.Unavailable, "database closed")
 
-// QueueAppend queues m behind every message queued before it.
+// QueueAppend queues m behind every message queued before it. A member's
+// send (m.Member) has its membership read first, as the service read it
+// before: a removal that commits before this read is seen by it.
 func (s *Store) QueueAppend(ctx context.Context, m chat.NewMessage) func() (chat.Message, bool, error) {
+	if m.Member != nil {
+		me, err := s.Member(ctx, m.RoomID, m.SenderID)
+		if err == nil && me.Blocked {
+			err = chat.ErrUnreachable()
+		}
+		if err != nil {
+			return func() (chat.Message, bool, error) { return chat.Message{}, false, err }
+		}
+		*m.Member = me
+	}
 	return s.appends.Add(ctx, m)
 }
 

@@ -45,6 +45,11 @@ func (s *Store) commitBatch(batch []*groupcommit.Append) {
 		stored := make([]chat.Message, 0, len(live))
 		for i, req := range live {
 			msg, dup, err := s.appendMessage(ctx, tx, req.M)
+			var refused errRefused
+			if errors.As(err, &refused) {
+				results[i] = groupcommit.Result{Err: refused.err}
+				continue
+			}
 			if err != nil {
 				return errBatch{err}
 			}
@@ -76,6 +81,13 @@ func (s *Store) commitBatch(batch []*groupcommit.Append) {
 		}
 	}
 }
+
+// errRefused is a message appendMessage refused before writing anything of
+// it (its sender is no member): the transaction goes on without it.
+type errRefused struct{ err error }
+
+func (e errRefused) Error() string { return e.err.Error() }
+func (e errRefused) Unwrap() error { return e.err }
 
 // errBatch marks a failure of one message inside a batch transaction.
 type errBatch struct{ err error }

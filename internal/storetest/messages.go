@@ -157,6 +157,64 @@ func testSeqGapFreeConcurrent(t *testing.T, f *fixture) {
 	}
 }
 
+// A member's send (NewMessage.Member) is refused, alone, when its sender
+// is no member or is blocked, and otherwise learns the sender's membership
+// as it was before the message.
+func testMemberSendChecked(t *testing.T, f *fixture) {
+	alice, bob, carol, dave := f.user("alice"), f.user("bob"), f.user("carol"), f.user("dave")
+	room := f.group(alice, bob, dave)
+	if _, err := f.s.RemoveMember(f.ctx, room.ID, dave.ID, f.system(chat.SystemEvent{Type: chat.MemberRemoved, Actor: alice.ID, Users: []chat.UserID{dave.ID}})); err != nil {
+		t.Fatalf("RemoveMember: %v", err)
+	}
+	dm := f.direct(alice, carol)
+	f.block(alice, carol)
+	type send struct {
+		sender chat.User
+		room   chat.RoomID
+		code   chat.Code // "" for stored
+	}
+	sends := []send{{alice, room.ID, ""}, {carol, room.ID, chat.NotFound}, {bob, room.ID, ""},
+		{dave, room.ID, chat.NotFound}, {carol, dm.ID, chat.Unreachable}, {alice, room.ID, ""}, {alice, dm.ID, ""}}
+	before := map[chat.RoomID]int64{}
+	for _, r := range []chat.RoomID{room.ID, dm.ID} {
+		before[r] = f.room(r).LastSeq
+	}
+	members := make([]chat.Member, len(sends))
+	waits := make([]func() (chat.Message, bool, error), len(sends))
+	for i, sd := range sends {
+		nm := f.text(sd.room, sd.sender.ID, newID(), fmt.Sprint(i))
+		nm.Member = &members[i]
+		waits[i] = f.s.QueueAppend(f.ctx, nm)
+	}
+	last := map[chat.RoomID]int64{}
+	for i, wait := range waits {
+		m, _, err := wait()
+		sd := sends[i]
+		if sd.code != "" {
+			wantCode(t, fmt.Sprintf("send %d from %s", i, sd.sender.Username), err, sd.code)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("send %d from %s: %v", i, sd.sender.Username, err)
+		}
+		if want := max(before[sd.room], last[sd.room]) + 1; m.Seq != want {
+			t.Errorf("send %d: seq %d, want %d (refused sends take none)", i, m.Seq, want)
+		}
+		last[sd.room] = m.Seq
+		if got := members[i]; got.Blocked || got.UserID != sd.sender.ID {
+			t.Errorf("send %d: membership %+v, want %s's, not blocked", i, got, sd.sender.Username)
+		}
+	}
+	// Alice and Bob have read the room's first message, its creation, and
+	// not the removal after it.
+	for _, i := range []int{0, 2} {
+		if got := members[i].LastReadSeq; got != 1 {
+			t.Errorf("send %d from %s: LastReadSeq before it %d, want 1", i, sends[i].sender.Username, got)
+		}
+	}
+	checkSeqs(t, "history", f.all(room.ID), seqRange(1, last[room.ID]))
+}
+
 // One caller's queued appends are stored in the order queued, whoever else
 // appends meanwhile, and a resend queued among them is still a duplicate.
 func testQueuedAppendsKeepOrder(t *testing.T, f *fixture) {

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"AppendToMissingRoomIsNotFound", testAppendMissingRoom},
 		{"SeqIsGapFreeUnderConcurrentSends", testSeqGapFreeConcurrent},
 		{"QueuedAppendsKeepTheirOrder", testQueuedAppendsKeepOrder},
+		{"MembersSendIsCheckedWithTheAppend", testMemberSendChecked},
 		{"ResendWithSameClientIDReturnsOriginal", testResendReturnsOriginal},
 		{"DifferentSendersMayReuseClientID", testClientIDPerSender},
 		{"EmptyClientIDIsNeverADuplicate", testEmptyClientID},
