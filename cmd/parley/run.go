@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -168,6 +170,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	framesPS := f.Float("frames-per-second", "PARLEY_FRAMES_PER_SECOND", 50, "sustained inbound WebSocket frames per connection")
 	maxConns := f.Int("max-conns-per-user", "PARLEY_MAX_CONNS_PER_USER", 20, "open WebSockets and poll sessions one user may hold on this node; more are closed with 4003 (poll: 429)")
 	frameBurst := f.Int("frame-burst", "PARLEY_FRAME_BURST", 100, "inbound WebSocket frames per connection allowed in a burst")
+	maxInFlight := f.Int("max-frames-in-flight", "PARLEY_MAX_FRAMES_IN_FLIGHT", 64, "frames of one WebSocket read and not yet answered (sends waiting for their commit); at the bound the socket is not read until a reply goes out")
 	debugAddr := f.String("debug-addr", "PARLEY_DEBUG_ADDR", "", "serve the Go profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060; empty: off")
 	metricsAddr := f.String("metrics-addr", "PARLEY_METRICS_ADDR", "", "serve /metrics on this separate address (e.g. 127.0.0.1:9090) instead of the public one; set it in production")
 	blobURL := f.String("blob-url", "PARLEY_BLOB_URL", "", "where attachments are kept: a folder, or an s3://, azblob:// or gs:// bucket URL shared by all nodes (empty: blobs/ beside the SQLite file)")
@@ -202,6 +205,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	inviteBurst := f.Int("invite-burst", "PARLEY_INVITE_BURST", d.InviteBurst, "people one user may invite in a burst")
 	directs := f.Float("directs-per-minute", "PARLEY_DIRECTS_PER_MINUTE", d.DirectsPerSecond*60, "new 1:1 chats one user may open per minute, sustained")
 	directBurst := f.Int("direct-burst", "PARLEY_DIRECT_BURST", d.DirectBurst, "new 1:1 chats one user may open in a burst")
+	maxPins := f.Int("max-pins-per-room", "PARLEY_MAX_PINS_PER_ROOM", d.MaxPinsPerRoom, "pinned messages one room keeps; one more is refused (409) until one is unpinned")
+	pins := f.Float("pins-per-second", "PARLEY_PINS_PER_SECOND", d.PinsPerSecond, "sustained pins and unpins per user, across nodes")
+	pinBurst := f.Int("pin-burst", "PARLEY_PIN_BURST", d.PinBurst, "pins and unpins per user allowed in a burst")
 	maxPending := f.Int("max-pending-invites", "PARLEY_MAX_PENDING_INVITES", d.MaxPendingInvites, "pending invites one user keeps; a new one drops the oldest")
 	whoMayAdd := f.String("default-who-may-add", "PARLEY_DEFAULT_WHO_MAY_ADD", string(chat.AddFriends), "new accounts' \"who may add me\": friends, or anyone")
 	// Web Push (docs/decisions/0028-notifications.md).
@@ -210,6 +216,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	pushWindow := f.Duration("push-coalesce-window", "PARLEY_PUSH_COALESCE_WINDOW", time.Second, "a notification waits this long after the first message it stands for, so a burst in one room is one notification")
 	pushMaxAge := f.Duration("push-max-age", "PARLEY_PUSH_MAX_AGE", time.Hour, "a notification not delivered this long after its message is given up (retries stop; also its TTL at the push service)")
 	pushLoopback := f.Bool("push-allow-loopback-http", "PARLEY_PUSH_ALLOW_LOOPBACK_HTTP", false, "accept push endpoints at http://127.0.0.1 (a local test push service); never in production")
+	// The Go runtime's memory (decision 0046); GOGC and GOMEMLIMIT, when
+	// set, are the defaults, as they are for any Go program.
+	gcPercent := f.Int("gc-percent", "PARLEY_GC_PERCENT", envGCPercent(getenv), "the garbage collector's heap goal, in percent of the live heap added on top of it (GOGC); -1: no collection but at --memory-limit")
+	memLimit := f.Int("memory-limit", "PARLEY_MEMORY_LIMIT", envMemoryLimit(), "soft limit in bytes on the Go runtime's memory (GOMEMLIMIT): the collector works harder as it nears it; 0: none")
+	release := f.Duration("memory-release-interval", "PARLEY_MEMORY_RELEASE_INTERVAL", 10*time.Second, "check this often whether the node has gone quiet, and if so return its free heap to the system; 0: leave it to the runtime")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -217,6 +228,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
+	debug.SetGCPercent(*gcPercent)
+	if *memLimit > 0 {
+		debug.SetMemoryLimit(int64(*memLimit))
+	} else {
+		debug.SetMemoryLimit(math.MaxInt64)
+	}
+	releaseCtx, stopRelease := context.WithCancel(ctx)
+	defer stopRelease()
+	go server.ReleaseIdleMemory(releaseCtx, *release)
 	lim := d
 	lim.MaxMessageLen, lim.MaxRoomMembers, lim.MaxRoomsPerUser = *maxMsg, *maxMembers, *maxRooms
 	lim.MessagesPerSecond, lim.MessageBurst, lim.ReceiptWindow = *rate, *burst, *receipts
@@ -227,6 +247,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	lim.InvitesPerSecond, lim.InviteBurst = *invites/60, *inviteBurst
 	lim.DirectsPerSecond, lim.DirectBurst = *directs/60, *directBurst
 	lim.MaxPendingInvites = *maxPending
+	lim.MaxPinsPerRoom, lim.PinsPerSecond, lim.PinBurst = *maxPins, *pins, *pinBurst
 	policy := chat.AddPolicy(*whoMayAdd)
 	if policy != chat.AddFriends && policy != chat.AddAnyone {
 		return fmt.Errorf("--default-who-may-add must be friends or anyone")
@@ -252,6 +273,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	cfg.Delivery.CountWindow = *counts
 	cfg.Realtime.FramesPerSecond, cfg.Realtime.FrameBurst = *framesPS, *frameBurst
 	cfg.Realtime.MaxConnsPerUser = *maxConns
+	cfg.Realtime.MaxInFlight = *maxInFlight
 	cfg.Realtime.AllowedOrigins = cfg.AllowedOrigins
 	return server.Run(ctx, cfg, log, nil)
 }
@@ -268,4 +290,24 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	fmt.Fprintln(stdout, "migrations applied to", *db)
 	return s.Close()
+}
+
+// envGCPercent is GOGC's value, "off" as -1, or the runtime's default 100.
+func envGCPercent(getenv func(string) string) int {
+	v := getenv("GOGC")
+	if v == "off" {
+		return -1
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return n
+	}
+	return 100
+}
+
+// envMemoryLimit is the limit the runtime read from GOMEMLIMIT, or 0.
+func envMemoryLimit() int {
+	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 {
+		return int(l)
+	}
+	return 0
 }

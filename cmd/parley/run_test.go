@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"maps"
+	"math"
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +88,64 @@ func TestMigrateAndBadArguments(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"serve"}, badEnv, &out, &bytes.Buffer{}); err == nil {
 		t.Error("a malformed environment variable was accepted")
+	}
+}
+
+// serve sets the Go runtime's memory from its flags, GOGC and GOMEMLIMIT
+// being their defaults like for any Go program (decision 0046).
+func TestServeSetsTheRuntimeMemory(t *testing.T) {
+	settings := func() (gogc, limit uint64) {
+		s := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64(), s[1].Value.Uint64()
+	}
+	gogc, limit := settings()
+	t.Cleanup(func() {
+		debug.SetGCPercent(int(gogc))
+		debug.SetMemoryLimit(int64(limit))
+	})
+	for _, c := range []struct {
+		env       map[string]string
+		args      []string
+		gogc      uint64
+		limitWant uint64
+	}{
+		{map[string]string{"GOGC": "50"}, nil, 50, math.MaxInt64},
+		{map[string]string{"GOGC": "50", "PARLEY_GC_PERCENT": "70"}, []string{"--memory-limit", "1073741824"}, 70, 1 << 30},
+		{nil, []string{"--gc-percent", "80", "--memory-limit", "0"}, 80, math.MaxInt64},
+	} {
+		addr := freeAddr(t)
+		c.env = maps.Clone(c.env)
+		if c.env == nil {
+			c.env = map[string]string{}
+		}
+		c.env["PARLEY_DB"] = filepath.Join(t.TempDir(), "parley.db")
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		var stderr bytes.Buffer
+		go func() {
+			done <- run(ctx, append([]string{"serve", "--addr", addr}, c.args...), func(k string) string { return c.env[k] }, &bytes.Buffer{}, &stderr)
+		}()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			resp, err := http.Get("http://" + addr + "/readyz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("server not ready: %v\n%s", err, stderr.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if g, l := settings(); g != c.gogc || l != c.limitWant {
+			t.Errorf("env %v, args %v: GOGC %d, limit %d; want %d, %d", c.env, c.args, g, l, c.gogc, c.limitWant)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("run returned %v", err)
+		}
 	}
 }

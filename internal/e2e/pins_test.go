@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"errors"
+	"net/http"
 	"slices"
 	"testing"
 
 	"parley/client"
 	"parley/internal/chat"
+	"parley/internal/server"
 	"parley/internal/testserver"
 )
 
@@ -210,5 +213,48 @@ func TestPinsPermissions(t *testing.T) {
 				t.Fatalf("list: %v, want %q", err, want)
 			}
 		})
+	}
+}
+
+// The pin limits are the node's configuration (--max-pins-per-room,
+// --pins-per-second, --pin-burst): with 2 pins a room, a third is refused
+// until one is unpinned, and past a burst of 4 pins and unpins (a bucket
+// that refills once an hour) the next is refused whatever it is.
+func TestPinLimitsAreConfigured(t *testing.T) {
+	srv := testserver.Start(t, func(c *server.Config) {
+		c.Limits.MaxPinsPerRoom = 2
+		c.Limits.PinsPerSecond, c.Limits.PinBurst = 1.0/3600, 4
+	})
+	ctx := ctxT(t)
+	alice, bob := srv.NewUser(t, "alice"), srv.NewUser(t, "bob")
+	room := newRoom(t, alice, "pins", bob)
+	var seqs []int64
+	for _, text := range []string{"one", "two", "three"} {
+		m, err := alice.SendMessage(ctx, room.ID, "", text, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, m.Seq)
+	}
+	refused := func(what string, err error, status int, code string) {
+		t.Helper()
+		if e := (*client.Error)(nil); !errors.As(err, &e) || e.Status != status || e.Code != code {
+			t.Fatalf("%s: %v, want %d %s", what, err, status, code)
+		}
+	}
+	for i, seq := range seqs[:2] {
+		if _, err := alice.Pin(ctx, room.ID, seq); err != nil {
+			t.Fatalf("pin %d: %v", i+1, err)
+		}
+	}
+	_, err := alice.Pin(ctx, room.ID, seqs[2])
+	refused("a 3rd pin, past --max-pins-per-room", err, http.StatusConflict, "conflict")
+	if err := alice.Unpin(ctx, room.ID, seqs[0]); err != nil {
+		t.Fatal(err)
+	}
+	_, err = alice.Pin(ctx, room.ID, seqs[2])
+	refused("a 5th pin or unpin, past --pin-burst", err, http.StatusTooManyRequests, "rate_limited")
+	if pins, err := bob.Pins(ctx, room.ID); err != nil || len(pins) != 1 || pins[0].Seq != seqs[1] {
+		t.Fatalf("pins after the refusals: %+v, %v; want only seq %d", pins, err, seqs[1])
 	}
 }
