@@ -28,20 +28,8 @@ import (
 
 var errClosed = chat.Errorf(chat.Unavailable, "database closed")
 
-// QueueAppend queues m behind every message queued before it. A member's
-// send (m.Member) has its membership read first, as the service read it
-// before: a removal that commits before this read is seen by it.
+// QueueAppend queues m behind every message queued before it.
 func (s *Store) QueueAppend(ctx context.Context, m chat.NewMessage) func() (chat.Message, bool, error) {
-	if m.Member != nil {
-		me, err := s.Member(ctx, m.RoomID, m.SenderID)
-		if err == nil && me.Blocked {
-			err = chat.ErrUnreachable()
-		}
-		if err != nil {
-			return func() (chat.Message, bool, error) { return chat.Message{}, false, err }
-		}
-		*m.Member = me
-	}
 	return s.appends.Add(ctx, m)
 }
 
@@ -95,6 +83,9 @@ func (s *Store) commitBatch(batch []*groupcommit.Append) {
 	}
 	for i, req := range live {
 		r := results[i]
+		if chat.ErrorCode(r.Err) == chat.NotFound {
+			r.Err = refusal(ctx, s.pool, req.M, r.Err)
+		}
 		if r.Dup && r.Err == nil {
 			// A resend: its mentions and attachments, read after the commit.
 			if r.Msg.Mentions, r.Err = mentionsOf(ctx, s.pool, r.Msg.RoomID, r.Msg.Seq); r.Err == nil {
@@ -117,7 +108,7 @@ func (s *Store) appendBatch(ctx context.Context, live []*groupcommit.Append) ([]
 			return nil, err
 		}
 		b.Queue(appendSQL, args...).QueryRow(func(row pgx.Row) error {
-			msg, dup, err := scanAppend(row)
+			msg, dup, err := scanAppend(row, &req.M)
 			if err != nil && chat.ErrorCode(err) != chat.NotFound {
 				return err
 			}

@@ -17,6 +17,9 @@ import (
 // appendSQL is a whole send in one statement, which PostgreSQL runs as one
 // transaction (or as part of the caller's):
 //
+//   - mem: the sender's membership. A member's send ($10) is stored, or
+//     found again, only if the sender is a member not blocked in the room;
+//     the membership goes back with the message (NewMessage.Member).
 //   - prev: the idempotency check. A message with this (sender, client_id)
 //     is returned as it is, with dup = true, and nothing else happens. Like
 //     the SQLite store, a resend into a missing room is NotFound.
@@ -31,7 +34,8 @@ import (
 //     the comparison is with NULL and moves nothing; a system message has no
 //     sender and moves none.
 //
-// No row back means the room does not exist. If a concurrent send of the same
+// No row back means the room does not exist, or a member's send was
+// refused (refusal tells which). If a concurrent send of the same
 // (sender, client_id) committed after prev looked, the insert fails on the
 // unique index, which rolls back the statement, seq increment included, so no
 // seq is ever skipped; the caller runs it again and prev finds the winner.
@@ -41,14 +45,20 @@ import (
 // statement. Parameters are cast because some are used where their type
 // cannot be inferred.
 const appendSQL = `
-WITH prev AS (
+WITH mem AS (
+	SELECT m.last_read_seq, m.blocked, ro.kind = 'direct' AND ro.member_count = 1 AS lone
+	FROM members m JOIN rooms ro ON ro.id = m.room_id
+	WHERE $10::boolean AND m.room_id = $1::text AND m.user_id = $4::text
+), prev AS (
 	SELECT ` + sqlrow.MsgCols + ` FROM messages
 	WHERE $5::text <> '' AND sender_id = $4::text AND client_id = $5::text AND client_id <> ''
 	  AND EXISTS (SELECT FROM rooms WHERE id = $1::text)
+	  AND (NOT $10::boolean OR EXISTS (SELECT FROM mem WHERE NOT blocked))
 ), r AS (
 	UPDATE rooms SET last_seq = last_seq + 1, last_message_at = GREATEST(last_message_at, $2::timestamptz),
 	       counted = counted + CASE WHEN $6::text = 'system' THEN 0 ELSE 1 END
 	WHERE id = $1::text AND NOT EXISTS (SELECT FROM prev)
+	  AND (NOT $10::boolean OR EXISTS (SELECT FROM mem WHERE NOT blocked))
 	RETURNING last_seq, counted
 ), ins AS (
 	INSERT INTO messages (room_id, seq, id, sender_id, client_id, kind, text, reply_to, system, created_at, counted)
@@ -59,9 +69,9 @@ WITH prev AS (
 	UPDATE members SET last_read_seq = (SELECT seq FROM ins)
 	WHERE room_id = $1::text AND user_id = $4::text AND last_read_seq < (SELECT seq FROM ins)
 )
-SELECT true, ` + sqlrow.MsgCols + ` FROM prev
+SELECT true, ` + sqlrow.MsgCols + `, (SELECT last_read_seq FROM mem), (SELECT lone FROM mem) FROM prev
 UNION ALL
-SELECT false, ` + sqlrow.MsgCols + ` FROM ins`
+SELECT false, ` + sqlrow.MsgCols + `, (SELECT last_read_seq FROM mem), (SELECT lone FROM mem) FROM ins`
 
 // AppendMessage queues a message for the group commit (commit.go) and
 // waits for it. A message with mentions or attachments is a transaction of
@@ -101,7 +111,10 @@ func appendMessage(ctx context.Context, q querier, m chat.NewMessage) (chat.Mess
 	if err != nil {
 		return chat.Message{}, false, err
 	}
-	msg, dup, err := scanAppend(q.QueryRow(ctx, appendSQL, args...))
+	msg, dup, err := scanAppend(q.QueryRow(ctx, appendSQL, args...), &m)
+	if chat.ErrorCode(err) == chat.NotFound {
+		err = refusal(ctx, q, m, err)
+	}
 	if err != nil {
 		return chat.Message{}, false, err
 	}
@@ -141,17 +154,20 @@ func appendArgs(m *chat.NewMessage) ([]any, error) {
 		system = b
 	}
 	return []any{string(m.RoomID), sqlrow.Kept(m.CreatedAt), m.ID, string(m.SenderID), m.ClientID,
-		string(m.Kind), m.Text, m.ReplyTo, system}, nil
+		string(m.Kind), m.Text, m.ReplyTo, system, m.Member != nil}, nil
 }
 
 // scanAppend reads appendSQL's answer: the message, and whether it was
-// already there (then without its mentions and attachments).
-func scanAppend(row pgx.Row) (chat.Message, bool, error) {
+// already there (then without its mentions and attachments), and for a
+// member's send the membership into m.Member.
+func scanAppend(row pgx.Row, m *chat.NewMessage) (chat.Message, bool, error) {
 	var (
-		dup bool
-		r   sqlrow.MessageRow
+		dup     bool
+		r       sqlrow.MessageRow
+		readSeq *int64
+		lone    *bool
 	)
-	err := row.Scan(append([]any{&dup}, r.Dest()...)...)
+	err := row.Scan(append(append([]any{&dup}, r.Dest()...), &readSeq, &lone)...)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return chat.Message{}, false, sqlrow.NotFound("room")
@@ -160,8 +176,33 @@ func scanAppend(row pgx.Row) (chat.Message, bool, error) {
 	case err != nil:
 		return chat.Message{}, false, translate(err, "message")
 	}
+	if m.Member != nil && readSeq != nil && lone != nil {
+		*m.Member = chat.Member{RoomID: m.RoomID, UserID: m.SenderID, LastReadSeq: *readSeq, Lone: *lone}
+	}
 	msg, _, err := r.Message()
 	return msg, dup, err
+}
+
+// refusal is the error of a member's send that stored nothing (notFound,
+// from scanAppend): ErrUnreachable when its sender is a member blocked in
+// the room, notFound otherwise. Refusals are rare, so appendSQL leaves the
+// reason to this second look.
+func refusal(ctx context.Context, q querier, m chat.NewMessage, notFound error) error {
+	if m.Member == nil {
+		return notFound
+	}
+	var blocked bool
+	err := q.QueryRow(ctx, `SELECT blocked FROM members WHERE room_id = $1 AND user_id = $2`,
+		string(m.RoomID), string(m.SenderID)).Scan(&blocked)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return notFound
+	case err != nil:
+		return translate(err, "member")
+	case blocked:
+		return chat.ErrUnreachable()
+	}
+	return notFound
 }
 
 // Messages returns a page of history. Limit applies in the requested order:
