@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"parley/internal/chat"
+	"parley/internal/password"
 	"parley/internal/push"
 	"parley/internal/server"
 )
@@ -191,6 +192,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	hashSlots := f.Int("hash-slots", "PARLEY_HASH_SLOTS", d.HashSlots, "password hashes of signups and password changes running at once (default: half the cores)")
 	hashQueue := f.Int("hash-queue", "PARLEY_HASH_QUEUE", d.HashQueue, "requests waiting for a hashing slot, per pool; more are refused with 503")
 	hashWait := f.Duration("hash-wait", "PARLEY_HASH_WAIT", d.HashWait, "longest wait for a hashing slot before 503")
+	hp := password.DefaultParams()
+	hashMemory := f.Int("hash-memory-kib", "PARLEY_HASH_MEMORY_KIB", int(hp.MemoryKiB), "argon2id memory of a new password hash, in KiB (at least the default); each running hash holds it")
+	hashPasses := f.Int("hash-passes", "PARLEY_HASH_PASSES", int(hp.Passes), "argon2id passes of a new password hash (at least the default)")
 	sessionTTL := f.Duration("session-ttl", "PARLEY_SESSION_TTL", d.SessionTTL, "a session ends this long after its login, used or not")
 	sessionIdle := f.Duration("session-idle-timeout", "PARLEY_SESSION_IDLE_TIMEOUT", d.SessionIdleTimeout, "a session unused this long (no request, no live connection) ends")
 	maxSessions := f.Int("max-sessions-per-user", "PARLEY_MAX_SESSIONS_PER_USER", d.MaxSessionsPerUser, "a login past this many sessions ends the user's least recently used one")
@@ -255,13 +259,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	lim.LoginFailures, lim.LoginAddressFailures, lim.LoginUserFailures, lim.LoginWindow = *loginFailures, *loginAddrFailures, *loginUserFailures, *loginWindow
 	lim.SignupsPerAddress, lim.Signups, lim.SignupWindow = *signupsPerAddr, *signups, *signupWindow
 	lim.LoginHashSlots, lim.HashSlots, lim.HashQueue, lim.HashWait = *loginSlots, *hashSlots, *hashQueue, *hashWait
+	hashParams, err := passwordParams(*hashMemory, *hashPasses)
+	if err != nil {
+		return err
+	}
 	lim.SessionTTL, lim.SessionIdleTimeout, lim.MaxSessionsPerUser, lim.TicketTTL = *sessionTTL, *sessionIdle, *maxSessions, *ticketTTL
 	cfg := server.Config{
 		Addr: *addr, DB: *db, Redis: *redisURL, PresenceLease: *lease, AllowedOrigins: list(*origins), TrustedProxies: list(*proxies),
 		MaxBodyBytes: int64(*maxBody), MaxImageMemory: int64(*maxImageMem), ImageDecodeMemory: int64(*imageMem),
 		HeaderTimeout: *headerTimeout, BodyTimeout: *bodyTimeout, MinBodyRate: int64(*minBodyRate), IdleTimeout: *idleTimeout,
 		SessionCheckInterval: *sessionCheck, ShutdownTimeout: *shutdown, Limits: lim, DebugAddr: *debugAddr, MetricsAddr: *metricsAddr,
-		BlobURL: *blobURL, DefaultWhoMayAdd: policy,
+		BlobURL: *blobURL, DefaultWhoMayAdd: policy, PasswordHash: hashParams,
 		Push: push.Config{MaxSubscriptionsPerUser: *maxPushSubs, AllowLoopbackHTTP: *pushLoopback,
 			Subject: *pushSubject, CoalesceWindow: *pushWindow, MaxAge: *pushMaxAge},
 	}
@@ -276,6 +284,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	cfg.Realtime.MaxInFlight = *maxInFlight
 	cfg.Realtime.AllowedOrigins = cfg.AllowedOrigins
 	return server.Run(ctx, cfg, log, nil)
+}
+
+// passwordParams reads the argon2id flags. An operator may raise them (new
+// hashes get dearer; existing ones keep verifying with their own), never go
+// below the floor.
+func passwordParams(memoryKiB, passes int) (password.Params, error) {
+	p := password.Params{MemoryKiB: uint32(max(0, min(memoryKiB, math.MaxUint32))), Passes: uint32(max(0, min(passes, math.MaxUint32)))}
+	if err := p.CheckFloor(); err != nil {
+		return password.Params{}, fmt.Errorf("--hash-memory-kib, --hash-passes: %w", err)
+	}
+	return p, nil
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -75,7 +75,8 @@ func TestMigrateAndBadArguments(t *testing.T) {
 	if err := run(context.Background(), []string{"migrate", "--db", db}, noEnv, &out, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"frobnicate"}, {"serve", "--no-such-flag"}, {"serve", "--log-format", "xml"}} {
+	for _, args := range [][]string{{"frobnicate"}, {"serve", "--no-such-flag"}, {"serve", "--log-format", "xml"},
+		{"serve", "--hash-passes", "1"}, {"serve", "--hash-memory-kib", "16384"}, {"serve", "--hash-memory-kib", "-1"}} {
 		if err := run(context.Background(), args, noEnv, &out, &bytes.Buffer{}); err == nil {
 			t.Errorf("run %v succeeded, want an error", args)
 		}

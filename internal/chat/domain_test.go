@@ -41,6 +41,10 @@ type domain struct {
 	accts *chat.Accounts
 }
 
+// cheapHashes makes the domain tests' password hashes cost microseconds
+// instead of tens of milliseconds; internal/password tests the real ones.
+func cheapHashes() password.Params { return password.Params{MemoryKiB: 64, Passes: 1} }
+
 func newDomain(t *testing.T, limits chat.Limits) *domain {
 	t.Helper()
 	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "parley.db"))
@@ -50,7 +54,7 @@ func newDomain(t *testing.T, limits chat.Limits) *domain {
 	t.Cleanup(func() { store.Close() })
 	clock := newFakeClock()
 	c := chat.Config{Store: store, Bus: inmem.NewBus(), Limits: limits, Now: clock.Now,
-		RateLimiters: ratelimit.Local(clock.Now), Passwords: password.New(limits), Presence: inmem.NewPresence(clock.Now)}
+		RateLimiters: ratelimit.Local(clock.Now), Passwords: password.New(limits, cheapHashes()), Presence: inmem.NewPresence(clock.Now)}
 	d := &domain{t: t, store: store, svc: chat.NewService(c), clock: clock, cfg: c}
 	t.Cleanup(d.svc.Close)
 	return d

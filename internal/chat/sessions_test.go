@@ -40,7 +40,7 @@ func TestLastSeenIsWrittenAtMostOncePerInterval(t *testing.T) {
 	clock.Store(start.UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
 	accounts := chat.NewAccounts(chat.Config{Store: counted, Bus: inmem.NewBus(), Now: now,
-		RateLimiters: ratelimit.Local(now), Passwords: password.New(chat.Limits{})})
+		RateLimiters: ratelimit.Local(now), Passwords: password.New(chat.Limits{}, cheapHashes())})
 	u, err := store.CreateUser(t.Context(), chat.NewUser{ID: "u1", Username: "alice", DisplayName: "a", PasswordHash: "x", CreatedAt: start})
 	if err != nil {
 		t.Fatal(err)

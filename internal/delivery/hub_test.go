@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -452,4 +453,23 @@ func TestResyncCatchesUpAfterAnOutage(t *testing.T) {
 	if got := slices.Compact(bob.seqs()); len(got) != 2 {
 		t.Fatal("duplicates after resync")
 	}
+}
+
+// A resync whose store read fails leaves the room catching up on its own
+// until the store answers: the messages the bus lost do not wait for the
+// room's next message.
+func TestResyncThatCannotReadTheStoreKeepsTrying(t *testing.T) {
+	x := newHarness(t, Config{})
+	bob := x.connect("bob", 1)
+	x.st.commit(2, nil) // published while the bus was down
+	x.st.commit(3, nil)
+	x.st.setDown(true)
+	x.h.Resync(context.Background(), func(context.Context, chat.UserID) ([]chat.RoomSummary, error) {
+		return nil, errors.New("store down")
+	})
+	x.clock.Advance(time.Second)
+	wantSeqs(t, "bob, store down", bob)
+	x.st.setDown(false)
+	x.clock.Advance(time.Second)
+	wantSeqs(t, "bob", bob, 2, 3)
 }

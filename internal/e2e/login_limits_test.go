@@ -167,7 +167,7 @@ func TestSignupIsLimitedPerAddressAndOverall(t *testing.T) {
 // TestFullHashingPoolAnswers503: past the slots and the queue, a request is
 // refused at once with 503, code unavailable and Retry-After.
 func TestFullHashingPoolAnswers503(t *testing.T) {
-	srv := testserver.Start(t, func(c *server.Config) {
+	srv := testserver.Start(t, testserver.RealHashing, func(c *server.Config) {
 		c.Limits.HashSlots = 1
 		c.Limits.HashQueue = 1
 		c.Limits.HashWait = time.Minute
@@ -226,7 +226,7 @@ func TestFullHashingPoolAnswers503(t *testing.T) {
 // -race one argon2 run takes hundreds of milliseconds). Measured here: 24–150
 // ms alone, 41–527 ms during the flood; with -race 0.25–0.55 s and 0.46–2.1 s.
 func TestLoginAnswersDuringASignupFlood(t *testing.T) {
-	srv := testserver.Start(t, func(c *server.Config) {
+	srv := testserver.Start(t, testserver.RealHashing, func(c *server.Config) {
 		c.Limits.HashSlots = 1
 		c.Limits.HashQueue = 200
 		c.Limits.HashWait = 5 * time.Minute

@@ -18,12 +18,36 @@ import (
 	"parley/internal/chat"
 )
 
-// argon2id with the OWASP-recommended minimum (19 MiB, 2 passes, 1 lane).
+// Params are argon2id's costs for new hashes. Every hash carries the ones
+// it was made with and is checked with those, so changing them never
+// invalidates a password: raising them makes new hashes (signups, password
+// changes) dearer and leaves the old ones as they were. One lane: the pools
+// give each hash one core (their slots are sized by cores), and more lanes
+// would take cores from the other slots.
+type Params struct {
+	MemoryKiB uint32 // argon2's m: what one hash holds while it runs
+	Passes    uint32 // argon2's t: passes over that memory
+}
+
+// DefaultParams is OWASP's recommended minimum for argon2id: 19 MiB, 2
+// passes, 1 lane. It is also the floor a server's configuration may not go
+// below (CheckFloor).
+func DefaultParams() Params { return Params{MemoryKiB: 19 * 1024, Passes: 2} }
+
+// CheckFloor refuses parameters cheaper than DefaultParams in either cost.
+// A server's flags pass through it; only tests, which hash thousands of
+// throwaway passwords, use cheaper ones (internal/testserver).
+func (p Params) CheckFloor() error {
+	d := DefaultParams()
+	if p.MemoryKiB < d.MemoryKiB || p.Passes < d.Passes {
+		return fmt.Errorf("argon2id parameters m=%d KiB, t=%d are below the floor m=%d KiB, t=%d (OWASP's minimum)", p.MemoryKiB, p.Passes, d.MemoryKiB, d.Passes)
+	}
+	return nil
+}
+
 const (
-	argonMemory  = 19 * 1024
-	argonTime    = 2
-	argonThreads = 1
-	argonKeyLen  = 32
+	argonLanes  = 1
+	argonKeyLen = 32
 )
 
 // Hasher holds two pools: logins check passwords in one of their own, and
@@ -37,12 +61,20 @@ type Hasher struct {
 var _ chat.Passwords = (*Hasher)(nil)
 
 // New returns a Hasher sized by l's LoginHashSlots, HashSlots, HashQueue and
-// HashWait (defaults for the ones not set).
-func New(l chat.Limits) *Hasher {
+// HashWait (defaults for the ones not set) that makes new hashes with p
+// (DefaultParams' for a zero field).
+func New(l chat.Limits, p Params) *Hasher {
 	l = l.WithDefaults()
+	d := DefaultParams()
+	if p.MemoryKiB == 0 {
+		p.MemoryKiB = d.MemoryKiB
+	}
+	if p.Passes == 0 {
+		p.Passes = d.Passes
+	}
 	h := &Hasher{}
-	h.logins = newPool(l.LoginHashSlots, l.HashQueue, l.HashWait, &h.checks)
-	h.others = newPool(l.HashSlots, l.HashQueue, l.HashWait, &h.checks)
+	h.logins = newPool(l.LoginHashSlots, l.HashQueue, l.HashWait, p, &h.checks)
+	h.others = newPool(l.HashSlots, l.HashQueue, l.HashWait, p, &h.checks)
 	return h
 }
 
@@ -79,8 +111,8 @@ func (h *Hasher) Stats() Stats {
 	}
 }
 
-// pool bounds concurrent hashing: each hash holds 19 MiB and a core for
-// tens of milliseconds. Past its slots a bounded number of requests wait,
+// pool bounds concurrent hashing: each hash holds its memory (19 MiB by
+// default) and a core for tens of milliseconds. Past its slots a bounded number of requests wait,
 // each at most wait; the rest are refused at once with Unavailable (503 and
 // Retry-After).
 type pool struct {
@@ -90,10 +122,11 @@ type pool struct {
 	waiting atomic.Int64
 	refused atomic.Int64
 	checks  *atomic.Int64
+	params  Params // of new hashes
 }
 
-func newPool(slots, queue int, wait time.Duration, checks *atomic.Int64) *pool {
-	return &pool{slots: make(chan struct{}, max(slots, 1)), queue: int64(max(queue, 0)), wait: wait, checks: checks}
+func newPool(slots, queue int, wait time.Duration, params Params, checks *atomic.Int64) *pool {
+	return &pool{slots: make(chan struct{}, max(slots, 1)), queue: int64(max(queue, 0)), wait: wait, params: params, checks: checks}
 }
 
 func (p *pool) busy() error {
@@ -135,10 +168,11 @@ func (p *pool) hash(ctx context.Context, password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	m, t := p.params.MemoryKiB, p.params.Passes
+	key := argon2.IDKey([]byte(password), salt, t, m, argonLanes, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		argon2.Version, m, t, argonLanes, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
 // verify compares in constant time. Parameters are read from the encoded hash

@@ -58,9 +58,13 @@ type Config struct {
 	// even if its session_ended event was lost.
 	SessionCheckInterval time.Duration
 	Limits               chat.Limits
-	Realtime             realtime.Config
-	Delivery             delivery.Config
-	DebugAddr            string // where to serve /debug/pprof/; empty = nowhere
+	// PasswordHash is argon2id's cost for new hashes (zero fields:
+	// password.DefaultParams). cmd/parley refuses less than the default;
+	// tests set less, since every test user's signup is a hash.
+	PasswordHash password.Params
+	Realtime     realtime.Config
+	Delivery     delivery.Config
+	DebugAddr    string // where to serve /debug/pprof/; empty = nowhere
 	// MetricsAddr, when set, serves /metrics there instead of on Addr (and
 	// /debug/pprof/ too when DebugAddr is the same address).
 	MetricsAddr string
@@ -101,7 +105,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, onListen func(addr s
 		return err
 	}
 	defer blobs.Close()
-	passwords := password.New(cfg.Limits)
+	passwords := password.New(cfg.Limits, cfg.PasswordHash)
 	dc := chat.Config{Store: store, Bus: bus, Log: log, Limits: cfg.Limits, RateLimiters: bk.Limiters, Passwords: passwords,
 		Images: media.Images{Budget: media.NewBudget(cfg.MaxImageMemory, cfg.ImageDecodeMemory, 0)}, Presence: bk.Presence, Blobs: blobs, DefaultWhoMayAdd: cfg.DefaultWhoMayAdd}
 	svc := chat.NewService(dc)

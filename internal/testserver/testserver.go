@@ -16,6 +16,7 @@ import (
 
 	"parley/client"
 	"parley/internal/chat"
+	"parley/internal/password"
 	"parley/internal/server"
 	"parley/internal/testenv"
 )
@@ -76,6 +77,11 @@ func Config(addr, db string) server.Config {
 	// own tests.
 	cfg.Limits.SignupsPerAddress = 100000
 	cfg.Limits.Signups = 100000
+	// Every test user is a signup, and at the production parameters each
+	// signup is tens of milliseconds of argon2 (hundreds under -race).
+	// Hashes carry their parameters, so nothing else changes; tests of the
+	// hashing pools take RealHashing.
+	cfg.PasswordHash = password.Params{MemoryKiB: 64, Passes: 1}
 	// Push subscriptions point at internal/pushtest's push service, which
 	// listens on http://127.0.0.1.
 	cfg.Push.AllowLoopbackHTTP = true
@@ -85,6 +91,10 @@ func Config(addr, db string) server.Config {
 	cfg.Push.RetryBase = 50 * time.Millisecond
 	return cfg
 }
+
+// RealHashing gives the node the production argon2id parameters, for tests
+// that need a hash to take as long as it does in production.
+func RealHashing(c *server.Config) { c.PasswordHash = password.DefaultParams() }
 
 // Strict makes new accounts keep the server's real default: only friends
 // add them directly, everyone else's invitations wait for them.
