@@ -22,34 +22,25 @@ type SendRequest struct {
 // acknowledgement: it is durable when Send returns. A repeated client_id gets
 // the original message back and publishes nothing new.
 func (s *Service) Send(ctx context.Context, caller UserID, r SendRequest) (Message, error) {
-	return s.QueueSend(ctx, caller, r, nil)()
+	return s.QueueSend(ctx, caller, r)()
 }
-
-// Pipelined is what the sends one sender queues behind each other need from
-// each other: a store may read each one's membership before the ones ahead
-// of it commit (PostgreSQL does; SQLite reads it in the commit), so the read position it moves its sender from is the one the send
-// ahead of it in the room left, which only this knows. The waits of its
-// sends are called one at a time, in the order queued. Empty it whenever no
-// send is queued: then a membership read is current again.
-type Pipelined struct{ left map[RoomID]int64 }
-
-func (p *Pipelined) Reset() { clear(p.left) }
 
 // QueueSend is Send in two steps: it checks the send and queues it for the
 // store, then returns the wait for the outcome, which publishes it. Sends
 // queued one after another are stored in that order and may share a commit
 // (Store.QueueAppend); their waits must be called in the same order, so
-// that their events go out in seq order too, and the sends share p (nil for
-// a send alone).
-func (s *Service) QueueSend(ctx context.Context, caller UserID, r SendRequest, p *Pipelined) func() (Message, error) {
-	queued, err := s.queueSend(ctx, caller, r, p)
+// that their events go out in seq order too. Each one's read position before
+// it is the one the send ahead of it left: the store reads it as it stores
+// the message (NewMessage.Member), so read receipts stay right.
+func (s *Service) QueueSend(ctx context.Context, caller UserID, r SendRequest) func() (Message, error) {
+	queued, err := s.queueSend(ctx, caller, r)
 	if err != nil {
 		return func() (Message, error) { return Message{}, err }
 	}
 	return queued
 }
 
-func (s *Service) queueSend(ctx context.Context, caller UserID, r SendRequest, p *Pipelined) (func() (Message, error), error) {
+func (s *Service) queueSend(ctx context.Context, caller UserID, r SendRequest) (func() (Message, error), error) {
 	r.Text = stripInvisible(r.Text)
 	if err := s.validateSendText(r); err != nil {
 		return nil, err
@@ -106,13 +97,6 @@ func (s *Service) queueSend(ctx context.Context, caller UserID, r SendRequest, p
 		}
 		if err != nil {
 			return Message{}, err
-		}
-		if p != nil && !dup && msg.RoomID == r.RoomID {
-			if p.left == nil {
-				p.left = make(map[RoomID]int64)
-			}
-			me.LastReadSeq = max(me.LastReadSeq, p.left[r.RoomID])
-			p.left[r.RoomID] = msg.Seq
 		}
 		return s.sent(ctx, caller, r, *me, msg, dup)
 	}, nil

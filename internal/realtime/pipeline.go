@@ -22,13 +22,12 @@ import (
 
 type pipeline struct {
 	mu        sync.Mutex
-	frames    []inFrame      // read, not started
-	answers   []answer       // started, not answered, in frame order
-	inFlight  int            // frames read and not answered
-	starting  bool           // the starter goroutine runs
-	answering bool           // the answerer goroutine runs
-	changed   chan struct{}  // closed when inFlight falls, if someone waits for it
-	sends     chat.Pipelined // the answerer's
+	frames    []inFrame     // read, not started
+	answers   []answer      // started, not answered, in frame order
+	inFlight  int           // frames read and not answered
+	starting  bool          // the starter goroutine runs
+	answering bool          // the answerer goroutine runs
+	changed   chan struct{} // closed when inFlight falls, if someone waits for it
 }
 
 // inFrame is a decoded frame, or the error decoding it, to answer in turn.
@@ -123,7 +122,7 @@ func (s *Server) start(c *Conn, in inFrame) answer {
 			cancel()
 			return a
 		}
-		a.wait, a.cancel = s.svc.QueueSend(ctx, c.user, r, &c.work.sends), cancel
+		a.wait, a.cancel = s.svc.QueueSend(ctx, c.user, r), cancel
 		return a
 	}
 	a.reply, a.err = s.dispatch(ctx, c, in.f)
@@ -152,9 +151,6 @@ func (s *Server) answerFrames(c *Conn) {
 		s.reply(c, a.f, a.reply, a.err)
 		p.mu.Lock()
 		p.inFlight--
-		if p.inFlight == 0 {
-			p.sends.Reset() // nothing is queued: membership reads are current
-		}
 		if p.changed != nil {
 			close(p.changed)
 			p.changed = nil

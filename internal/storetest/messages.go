@@ -212,6 +212,11 @@ func testMemberSendChecked(t *testing.T, f *fixture) {
 			t.Errorf("send %d from %s: LastReadSeq before it %d, want 1", i, sends[i].sender.Username, got)
 		}
 	}
+	// Alice's second send was queued before her first committed, and
+	// still starts from the position that one left.
+	if got, want := members[5].LastReadSeq, before[room.ID]+1; got != want {
+		t.Errorf("alice's second send: LastReadSeq before it %d, want %d (her first send's seq)", got, want)
+	}
 	checkSeqs(t, "history", f.all(room.ID), seqRange(1, last[room.ID]))
 }
 
