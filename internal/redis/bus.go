@@ -28,8 +28,15 @@ const (
 	defaultPublishQueue = 16384
 	// publishBatch caps the PUBLISHes sent in one pipelined round trip.
 	publishBatch = 256
-	// publishTimeout bounds one round trip of PUBLISHes.
-	publishTimeout = 2 * time.Second
+	// defaultPublishTimeout bounds one round trip of PUBLISHes.
+	defaultPublishTimeout = 2 * time.Second
+	// maxUnsent bounds the channels whose newest unpublished message the bus
+	// keeps for republishing: the size of the publish queue, so the memory
+	// they hold is of the same order as a full queue's.
+	maxUnsent = defaultPublishQueue
+	// republishRetry paces the tries to republish while nothing else is
+	// being published.
+	republishRetry = time.Second
 	// commandTimeout bounds a (UN)SUBSCRIBE on the pub/sub connection; past
 	// it the connection is taken for dead and replaced.
 	commandTimeout = 5 * time.Second
@@ -46,6 +53,7 @@ var ErrClosed = errors.New("redis bus: closed")
 type BusStats struct {
 	Published     uint64 // events published to Redis
 	PublishFailed uint64 // events not published: Redis failed or did not answer in time, or the publish queue was full
+	Republished   uint64 // messages published again after their first publish failed (see Bus)
 	Received      uint64 // messages received from Redis (including dropped ones and this node's own)
 	Reconnects    uint64 // pub/sub connections re-established after a loss
 	Dropped       uint64 // received messages dropped because the delivery queue was full
@@ -55,9 +63,10 @@ type BusStats struct {
 type Option func(*busOptions)
 
 type busOptions struct {
-	prefix       string
-	queue        int
-	publishQueue int
+	prefix         string
+	queue          int
+	publishQueue   int
+	publishTimeout time.Duration
 }
 
 // WithChannelPrefix replaces the "parley:" prefix of the Redis channels, e.g.
@@ -85,6 +94,12 @@ func WithPublishQueue(n int) Option {
 	}
 }
 
+// withPublishTimeout shortens the wait for Redis to answer a batch of
+// PUBLISHes, so tests see a frozen Redis fail a batch quickly.
+func withPublishTimeout(d time.Duration) Option {
+	return func(o *busOptions) { o.publishTimeout = d }
+}
+
 // Bus is a chat.Bus on Redis Pub/Sub: every node publishes to and subscribes
 // to the channels "parley:<topic>". On a Redis Cluster the channels are
 // sharded (SPUBLISH, SSUBSCRIBE): each topic's events go through the master
@@ -96,10 +111,19 @@ func WithPublishQueue(n int) Option {
 // never depends on Redis. Other nodes get it through Redis, published
 // asynchronously by one goroutine from a bounded queue, in pipelined batches:
 // Publish never waits for the network, so a send's ack waits for the store
-// alone, and a frozen or unreachable Redis costs the other nodes the events
-// (counted, and repaired from the store when the bus reconnects or the next
-// message shows the gap), never this node its latency. The node's own events
-// coming back from Redis are recognised by their Origin and skipped.
+// alone, and a frozen or unreachable Redis delays the other nodes' events,
+// never this node's latency. An event that could not be published (Redis
+// failed or did not answer in time, or the queue was full) is counted and
+// not retried, except a channel's newest message (chat.EvMessage), which is
+// kept and published again once publishing succeeds (or on a retry every
+// republishRetry): other nodes that missed messages repair the gap from the
+// store up to it, those that did not skip it as already delivered, so a
+// room's last message does not wait for the next one. Other event types are
+// not kept: receipts and counts carry absolute values that the next event
+// corrects, typing and presence are ephemeral. Past maxUnsent channels the
+// newest messages of further channels are logged and not kept; their rooms
+// repair on their next message or the bus's next reconnect. The node's own
+// events coming back from Redis are recognised by their Origin and skipped.
 //
 // One dedicated connection carries this node's subscriptions (on a cluster,
 // one to each master, carrying the channels of its slots). Subscribe and
@@ -151,6 +175,12 @@ type Bus struct {
 	connected bool          // a pub/sub connection is up and in line with applied
 	changed   chan struct{} // closed and replaced when applied or connected change
 
+	publishTimeout time.Duration
+
+	unsentMu sync.Mutex
+	unsent   map[string]outEvent // by channel: the newest message not published
+	overMax  atomic.Bool         // unsent was full since the publisher last said so
+
 	kick   chan struct{} // (cap 1) the set of topics changed
 	notify chan struct{} // (cap 1) run the OnReconnect functions
 	queue  chan rueidis.PubSubMessage
@@ -158,6 +188,7 @@ type Bus struct {
 	origin string        // this bus's Origin on the events it publishes
 
 	published, received, reconnects, dropped atomic.Uint64
+	republished                              atomic.Uint64
 	publishFailed                            atomic.Uint64
 	overflow                                 atomic.Bool
 	outFull                                  atomic.Bool // the publish queue overflowed since the publisher last said so
@@ -166,6 +197,7 @@ type Bus struct {
 type outEvent struct {
 	channel string
 	payload []byte
+	seq     int64 // a message's seq; 0 for the other events
 }
 
 type busSub struct {
@@ -177,7 +209,7 @@ type busSub struct {
 // subscription and delivery goroutines. ctx bounds the first connection only;
 // the bus runs until Close.
 func NewBus(ctx context.Context, url string, log *slog.Logger, opts ...Option) (*Bus, error) {
-	o := busOptions{prefix: defaultChannelPrefix, queue: defaultQueueSize, publishQueue: defaultPublishQueue}
+	o := busOptions{prefix: defaultChannelPrefix, queue: defaultQueueSize, publishQueue: defaultPublishQueue, publishTimeout: defaultPublishTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -204,6 +236,9 @@ func NewBus(ctx context.Context, url string, log *slog.Logger, opts ...Option) (
 		closing: make(chan struct{}),
 		pubDone: make(chan struct{}),
 		origin:  uuid.NewString(),
+
+		publishTimeout: o.publishTimeout,
+		unsent:         make(map[string]outEvent),
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	c, err := b.connect(ctx)
@@ -220,7 +255,7 @@ func NewBus(ctx context.Context, url string, log *slog.Logger, opts ...Option) (
 	return b, nil
 }
 
-// Close publishes what is queued (for up to publishTimeout), stops the
+// Close publishes what is queued (for up to the publish timeout), stops the
 // goroutines and closes the connections. It must not be called from a
 // subscriber or an OnReconnect function.
 func (b *Bus) Close() {
@@ -228,7 +263,7 @@ func (b *Bus) Close() {
 		close(b.closing)
 		select {
 		case <-b.pubDone:
-		case <-time.After(publishTimeout):
+		case <-time.After(b.publishTimeout):
 		}
 		b.cancel()
 		<-b.pubDone
@@ -261,13 +296,57 @@ func (b *Bus) Publish(_ context.Context, topic string, ev chat.Event) error {
 		return fmt.Errorf("redis bus: encode event: %w", err)
 	}
 	b.deliverLocal(topic, ev)
+	out := outEvent{channel: b.prefix + topic, payload: payload}
+	if ev.Type == chat.EvMessage {
+		out.seq = ev.Seq
+	}
 	select {
-	case b.out <- outEvent{channel: b.prefix + topic, payload: payload}:
+	case b.out <- out:
 	default:
 		b.publishFailed.Add(1)
 		b.outFull.Store(true)
+		b.keepUnsent(out)
 	}
 	return nil
+}
+
+// keepUnsent remembers ev for republishing if it is its channel's newest
+// message not published (see Bus).
+func (b *Bus) keepUnsent(ev outEvent) {
+	if ev.seq == 0 {
+		return
+	}
+	b.unsentMu.Lock()
+	defer b.unsentMu.Unlock()
+	old, ok := b.unsent[ev.channel]
+	switch {
+	case ok && old.seq >= ev.seq:
+	case ok || len(b.unsent) < maxUnsent:
+		b.unsent[ev.channel] = ev
+	default:
+		b.overMax.Store(true)
+	}
+}
+
+// takeUnsent returns the kept messages and forgets them.
+func (b *Bus) takeUnsent() []outEvent {
+	b.unsentMu.Lock()
+	defer b.unsentMu.Unlock()
+	if len(b.unsent) == 0 {
+		return nil
+	}
+	evs := make([]outEvent, 0, len(b.unsent))
+	for _, ev := range b.unsent {
+		evs = append(evs, ev)
+	}
+	clear(b.unsent)
+	return evs
+}
+
+func (b *Bus) hasUnsent() bool {
+	b.unsentMu.Lock()
+	defer b.unsentMu.Unlock()
+	return len(b.unsent) > 0
 }
 
 func (b *Bus) deliverLocal(topic string, ev chat.Event) {
@@ -283,57 +362,119 @@ func (b *Bus) deliverLocal(topic string, ev chat.Event) {
 
 // publishLoop sends the queued events to Redis in pipelined batches, in
 // queue order. While Redis fails it tries each batch once and drops it,
-// logging when publishing starts failing and when it recovers, with the
-// count lost in between — not a line per event. After Close it sends what is
-// still queued, then returns.
+// keeping each channel's newest message to republish after the next batch
+// that succeeds, or on a retry every republishRetry while nothing is queued
+// (see Bus). It logs when publishing starts failing and when it recovers,
+// with the count lost in between — not a line per event. After Close it
+// sends what is still queued and tries the kept messages once, then returns.
 func (b *Bus) publishLoop() {
 	defer close(b.pubDone)
-	cmds := make(rueidis.Commands, 0, publishBatch)
-	failing, lost := false, uint64(0)
-	var fullLogged time.Time
+	st := publishState{cmds: make(rueidis.Commands, 0, publishBatch)}
+	batch := make([]outEvent, 0, publishBatch)
+	var fullLogged, overLogged time.Time
 	for {
+		var retry <-chan time.Time
+		if b.hasUnsent() {
+			retry = time.After(republishRetry)
+		}
 		var first outEvent
 		select {
 		case first = <-b.out:
+		case <-retry:
+			b.republish(&st)
+			continue
 		case <-b.closing:
 			if len(b.out) == 0 {
+				b.republish(&st)
 				return
 			}
 			first = <-b.out
 		}
-		cmds = append(cmds[:0], b.publishCmd(first))
-		for len(cmds) < publishBatch && len(b.out) > 0 {
-			cmds = append(cmds, b.publishCmd(<-b.out))
+		batch = append(batch[:0], first)
+		for len(batch) < publishBatch && len(b.out) > 0 {
+			batch = append(batch, <-b.out)
 		}
-		ctx, cancel := context.WithTimeout(b.ctx, publishTimeout)
-		var err error
-		for _, r := range b.client.DoMulti(ctx, cmds...) {
-			if e := r.Error(); e != nil {
-				err = e
-			}
-		}
-		cancel()
-		if err != nil {
-			b.publishFailed.Add(uint64(len(cmds)))
-			lost += uint64(len(cmds))
-			if !failing && b.ctx.Err() == nil {
-				failing = true
-				b.log.Warn("redis bus: publishing failed; other nodes miss this node's events until it recovers", "err", err)
-			}
-			continue
-		}
-		b.published.Add(uint64(len(cmds)))
-		if failing {
-			failing = false
-			b.log.Info("redis bus: publishing recovered", "events_lost", lost)
-			lost = 0
+		if b.send(batch, false, &st) {
+			b.republish(&st)
 		}
 		if b.outFull.Load() && time.Since(fullLogged) > 10*time.Second {
 			b.outFull.Store(false)
 			fullLogged = time.Now()
 			b.log.Warn("redis bus: publish queue full, events to other nodes dropped", "capacity", cap(b.out), "failed_total", b.publishFailed.Load())
 		}
+		if b.overMax.Load() && time.Since(overLogged) > 10*time.Second {
+			b.overMax.Store(false)
+			overLogged = time.Now()
+			b.log.Error("redis bus: too many rooms with unpublished messages; other nodes get the newest messages of the rooms past the limit only with their next message", "limit", maxUnsent)
+		}
 	}
+}
+
+// publishState is publishLoop's: the buffer of commands and what to log.
+type publishState struct {
+	cmds    rueidis.Commands
+	failing bool
+	lost    uint64 // events not published since publishing started failing
+}
+
+// republish sends the kept messages (see Bus) in batches, keeping again
+// those that fail.
+func (b *Bus) republish(st *publishState) {
+	evs := b.takeUnsent()
+	for len(evs) > 0 && b.ctx.Err() == nil {
+		n := min(len(evs), publishBatch)
+		if !b.send(evs[:n], true, st) {
+			for _, ev := range evs[n:] {
+				b.keepUnsent(ev)
+			}
+			return
+		}
+		evs = evs[n:]
+	}
+	for _, ev := range evs {
+		b.keepUnsent(ev)
+	}
+}
+
+// send publishes evs in one pipelined round trip, counts them and keeps the
+// messages among those that failed. again says evs are kept messages, counted
+// as failed already. It reports whether every event was published.
+func (b *Bus) send(evs []outEvent, again bool, st *publishState) bool {
+	st.cmds = st.cmds[:0]
+	for _, ev := range evs {
+		st.cmds = append(st.cmds, b.publishCmd(ev))
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, b.publishTimeout)
+	defer cancel()
+	var err error
+	failed := 0
+	for i, r := range b.client.DoMulti(ctx, st.cmds...) {
+		if e := r.Error(); e != nil {
+			err = e
+			failed++
+			b.keepUnsent(evs[i])
+		}
+	}
+	if again {
+		b.republished.Add(uint64(len(evs) - failed))
+	} else {
+		b.published.Add(uint64(len(evs) - failed))
+		b.publishFailed.Add(uint64(failed))
+		st.lost += uint64(failed)
+	}
+	if err != nil {
+		if !st.failing && b.ctx.Err() == nil {
+			st.failing = true
+			b.log.Warn("redis bus: publishing failed; other nodes miss this node's events until it recovers, then get each room's newest message", "err", err)
+		}
+		return false
+	}
+	if st.failing {
+		st.failing = false
+		b.log.Info("redis bus: publishing recovered", "events_lost", st.lost)
+		st.lost = 0
+	}
+	return true
 }
 
 func (b *Bus) publishCmd(ev outEvent) rueidis.Completed {
@@ -429,6 +570,7 @@ func (b *Bus) Stats() BusStats {
 	return BusStats{
 		Published:     b.published.Load(),
 		PublishFailed: b.publishFailed.Load(),
+		Republished:   b.republished.Load(),
 		Received:      b.received.Load(),
 		Reconnects:    b.reconnects.Load(),
 		Dropped:       b.dropped.Load(),

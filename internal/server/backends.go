@@ -92,6 +92,7 @@ func redisBackends(ctx context.Context, cfg Config, log *slog.Logger, m *metrics
 	m.CounterFunc("parley_bus_reconnects_total", "Times the Redis bus reconnected.", func() float64 { return float64(bus.Stats().Reconnects) })
 	m.CounterFunc("parley_bus_published_total", "Events this node published to Redis for the other nodes.", func() float64 { return float64(bus.Stats().Published) })
 	m.CounterFunc("parley_bus_publish_failed_total", "Events this node could not publish to Redis (Redis failing, or the publish queue full): the other nodes backfill their messages from the store.", func() float64 { return float64(bus.Stats().PublishFailed) })
+	m.CounterFunc("parley_bus_republished_total", "Rooms' newest messages this node published to Redis again after their first publish failed, so other nodes repair the gap without waiting for the room's next message.", func() float64 { return float64(bus.Stats().Republished) })
 	m.CounterFunc("parley_bus_dropped_total", "Events received from Redis and dropped because this node's delivery queue was full (followed by a resync from the store).", func() float64 { return float64(bus.Stats().Dropped) })
 
 	b.Bus = bus

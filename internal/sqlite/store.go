@@ -111,8 +111,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// outside the Go heap (up to about 2.5 MiB): a burst (15,000 clients
 	// loading their rooms) opens them all, and at rest one or two are used.
 	// database/sql hands out the most recently used reader first, so under
-	// load the pool stays open and only the burst's surplus is closed.
-	r.SetConnMaxIdleTime(30 * time.Second)
+	// load the pool stays open and only the burst's surplus is closed; at 30 s
+	// some were still open a minute after the burst (docs/BENCHMARKS.md, idle).
+	r.SetConnMaxIdleTime(10 * time.Second)
 	if err := r.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
