@@ -157,7 +157,7 @@ func (s *Service) History(ctx context.Context, caller UserID, room RoomID, p Pag
 	if err != nil || len(msgs) == 0 {
 		return msgs, err
 	}
-	hist, err := s.store.ReadCounts(ctx, room, nil)
+	hist, err := s.store.ReadCounts(ctx, room)
 	if err != nil {
 		return nil, err
 	}

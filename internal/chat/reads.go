@@ -44,13 +44,13 @@ func (s *Service) Receipts(ctx context.Context, caller UserID, room RoomID) ([]R
 	if _, err := s.member(ctx, room, caller); err != nil {
 		return nil, err
 	}
-	return s.store.ReadCounts(ctx, room, nil)
+	return s.store.ReadCounts(ctx, room)
 }
 
 func (s *Service) flushReceipts(room RoomID, seqs []int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	got, err := s.store.ReadCounts(ctx, room, seqs)
+	got, err := s.counts.get(ctx, s.store, room, seqs)
 	if s.outages.Observe("receipts flush", err, "room", room); err != nil {
 		return
 	}
@@ -65,6 +65,72 @@ func (s *Service) flushReceipts(room RoomID, seqs []int64) {
 		counts = append(counts, c)
 	}
 	s.publish(ctx, RoomTopic(room), Event{Type: EvReceipts, Room: room, Data: raw(ReceiptsData{RoomID: room, Counts: counts})})
+}
+
+// readCountBatch lets the receipt flushes of many rooms share one query
+// (Store.ReadCountsOf): under load nearly every send opens its room's
+// window and flushes at once, a read each. A flush that finds no query
+// running runs one, for itself and every flush that queued meanwhile; the
+// others wait for it, and when it is done the first flush queued since leads
+// the next one. A flush alone waits for nobody, and every count is read
+// after its flush was asked for, so it is as exact as a read of its own.
+type readCountBatch struct {
+	mu      sync.Mutex
+	running bool
+	queued  []*countWait
+}
+
+type countWait struct {
+	room RoomID
+	seqs []int64
+	done chan countResult // buffered: the lead, then the result, each read before the next is sent
+}
+
+type countResult struct {
+	lead   bool // run the queue now
+	counts []ReadCount
+	err    error
+}
+
+func (b *readCountBatch) get(ctx context.Context, store Store, room RoomID, seqs []int64) ([]ReadCount, error) {
+	w := &countWait{room: room, seqs: seqs, done: make(chan countResult, 1)}
+	b.mu.Lock()
+	b.queued = append(b.queued, w)
+	lead := !b.running
+	b.running = true
+	b.mu.Unlock()
+	if !lead {
+		if r := <-w.done; !r.lead {
+			return r.counts, r.err
+		}
+	}
+	b.run(ctx, store)
+	r := <-w.done
+	return r.counts, r.err
+}
+
+// run answers what is queued, w's own flush among it, with one query, then
+// hands the lead to the first flush queued since, if any.
+func (b *readCountBatch) run(ctx context.Context, store Store) {
+	b.mu.Lock()
+	batch := b.queued
+	b.queued = nil
+	b.mu.Unlock()
+	want := make(map[RoomID][]int64, len(batch))
+	for _, w := range batch {
+		want[w.room] = append(want[w.room], w.seqs...)
+	}
+	got, err := store.ReadCountsOf(ctx, want)
+	for _, w := range batch {
+		w.done <- countResult{counts: got[w.room], err: err}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queued) == 0 {
+		b.running = false
+		return
+	}
+	b.queued[0].done <- countResult{lead: true}
 }
 
 // receiptCoalescer throttles a room's receipts events to one per window. A

@@ -244,6 +244,7 @@ type Service struct {
 	now      func() time.Time
 	sends    RateLimiter
 	receipts *receiptCoalescer
+	counts   readCountBatch // the receipts' counts, shared by concurrent flushes
 	presence Presence
 
 	reactions     RateLimiter

@@ -81,9 +81,13 @@ type Store interface {
 	// room.LastSeq); it never moves back. It returns the position before and
 	// after (equal when nothing changed). NotFound for a non-member.
 	MarkRead(ctx context.Context, room RoomID, user UserID, seq int64) (before, after int64, err error)
-	// ReadCounts returns the histogram of read positions, restricted to seqs when
-	// seqs is non-empty (entries with a zero count are omitted).
-	ReadCounts(ctx context.Context, room RoomID, seqs []int64) ([]ReadCount, error)
+	// ReadCounts returns the histogram of read positions (positions nobody
+	// is at are omitted).
+	ReadCounts(ctx context.Context, room RoomID) ([]ReadCount, error)
+	// ReadCountsOf is the histograms of several rooms in one query, each
+	// restricted to its seqs (none empty; positions nobody is at, and rooms
+	// with none left, are omitted).
+	ReadCountsOf(ctx context.Context, want map[RoomID][]int64) (map[RoomID][]ReadCount, error)
 	// Unread counts the messages of room with after < seq <= through that are
 	// not system lines, through being one of the room's seqs: a member's
 	// unread count from their read position (docs/protocol.md, "Unread").

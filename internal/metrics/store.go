@@ -68,10 +68,17 @@ func (s *store) MarkRead(ctx context.Context, room chat.RoomID, user chat.UserID
 	return b, a, err
 }
 
-func (s *store) ReadCounts(ctx context.Context, room chat.RoomID, seqs []int64) ([]chat.ReadCount, error) {
+func (s *store) ReadCounts(ctx context.Context, room chat.RoomID) ([]chat.ReadCount, error) {
 	start := time.Now()
-	rc, err := s.Store.ReadCounts(ctx, room, seqs)
+	rc, err := s.Store.ReadCounts(ctx, room)
 	s.observe("read_counts", start, err)
+	return rc, err
+}
+
+func (s *store) ReadCountsOf(ctx context.Context, want map[chat.RoomID][]int64) (map[chat.RoomID][]chat.ReadCount, error) {
+	start := time.Now()
+	rc, err := s.Store.ReadCountsOf(ctx, want)
+	s.observe("read_counts_of", start, err)
 	return rc, err
 }
 

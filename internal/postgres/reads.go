@@ -47,16 +47,9 @@ func (s *Store) MarkRead(ctx context.Context, room chat.RoomID, user chat.UserID
 }
 
 // ReadCounts is the histogram of the room's read positions, ascending by seq.
-func (s *Store) ReadCounts(ctx context.Context, room chat.RoomID, seqs []int64) ([]chat.ReadCount, error) {
-	q := `SELECT last_read_seq, count(*) FROM members WHERE room_id = $1
-	      GROUP BY last_read_seq ORDER BY last_read_seq`
-	args := []any{string(room)}
-	if len(seqs) > 0 {
-		q = `SELECT last_read_seq, count(*) FROM members WHERE room_id = $1 AND last_read_seq = ANY ($2)
-		     GROUP BY last_read_seq ORDER BY last_read_seq`
-		args = append(args, seqs)
-	}
-	rows, err := s.pool.Query(ctx, q, args...)
+func (s *Store) ReadCounts(ctx context.Context, room chat.RoomID) ([]chat.ReadCount, error) {
+	rows, err := s.pool.Query(ctx, `SELECT last_read_seq, count(*) FROM members WHERE room_id = $1
+		GROUP BY last_read_seq ORDER BY last_read_seq`, string(room))
 	return collect(rows, err, "read counts", sqlrow.ScanReadCount)
 }
 
@@ -69,4 +62,35 @@ func (s *Store) Unread(ctx context.Context, room chat.RoomID, after, through int
 		COALESCE((SELECT counted FROM messages WHERE room_id = $1 AND seq = $2), 0), 0)::bigint`,
 		string(room), after, through).Scan(&n)
 	return n, translate(err, "messages")
+}
+
+// ReadCountsOf: the pairs go in as two arrays, each looked up by the
+// members' primary key prefix (room_id), as ReadCounts does for one room.
+func (s *Store) ReadCountsOf(ctx context.Context, want map[chat.RoomID][]int64) (map[chat.RoomID][]chat.ReadCount, error) {
+	var rooms []string
+	var seqs []int64
+	for room, ss := range want {
+		for _, seq := range ss {
+			rooms = append(rooms, string(room))
+			seqs = append(seqs, seq)
+		}
+	}
+	rows, err := s.pool.Query(ctx, `SELECT m.room_id, m.last_read_seq, count(*)
+		FROM (SELECT DISTINCT room_id, seq FROM unnest($1::text[], $2::bigint[]) AS k (room_id, seq)) k
+		JOIN members m ON m.room_id = k.room_id AND m.last_read_seq = k.seq
+		GROUP BY m.room_id, m.last_read_seq ORDER BY m.room_id, m.last_read_seq`, rooms, seqs)
+	if err != nil {
+		return nil, translate(err, "read counts")
+	}
+	defer rows.Close()
+	out := make(map[chat.RoomID][]chat.ReadCount, len(want))
+	for rows.Next() {
+		var room string
+		var rc chat.ReadCount
+		if err := rows.Scan(&room, &rc.Seq, &rc.Count); err != nil {
+			return nil, translate(err, "read counts")
+		}
+		out[chat.RoomID(room)] = append(out[chat.RoomID(room)], rc)
+	}
+	return out, translate(rows.Err(), "read counts")
 }

@@ -3,7 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strings"
+	"encoding/json"
+	"fmt"
 
 	"parley/internal/chat"
 	"parley/internal/sqlrow"
@@ -35,32 +36,21 @@ func (s *Store) MarkRead(ctx context.Context, room chat.RoomID, user chat.UserID
 	return before, after, nil
 }
 
-// readCountsQuery is the histogram of a room's read positions, restricted to
-// n positions when n > 0.
-func readCountsQuery(n int) string {
-	var q strings.Builder
-	q.WriteString(`SELECT last_read_seq, count(*) FROM members WHERE room_id = ?`)
-	if n > 0 {
-		q.WriteString(` AND last_read_seq IN (?` + strings.Repeat(",?", n-1) + `)`)
-	}
-	q.WriteString(` GROUP BY last_read_seq ORDER BY last_read_seq`)
-	return q.String()
-}
+// readCountsOfQuery is ReadCountsOf's: the pairs go in as JSON, each
+// looked up by the members' primary key prefix (room_id).
+const readCountsOfQuery = `SELECT m.room_id, m.last_read_seq, count(*)
+	FROM (SELECT DISTINCT value ->> 0 AS room_id, value ->> 1 AS seq FROM json_each(?)) k
+	CROSS JOIN members m
+	WHERE m.room_id = k.room_id AND m.last_read_seq = k.seq
+	GROUP BY m.room_id, m.last_read_seq ORDER BY m.room_id, m.last_read_seq`
+
+// readCountsQuery is the histogram of a room's read positions.
+const readCountsQuery = `SELECT last_read_seq, count(*) FROM members WHERE room_id = ?
+	GROUP BY last_read_seq ORDER BY last_read_seq`
 
 // ReadCounts is the histogram of the room's read positions, ascending by seq.
-func (s *Store) ReadCounts(ctx context.Context, room chat.RoomID, seqs []int64) ([]chat.ReadCount, error) {
-	args := make([]any, 0, 1+len(seqs))
-	args = append(args, string(room))
-	for _, seq := range seqs {
-		args = append(args, seq)
-	}
-	var rows *sql.Rows
-	var err error
-	if len(seqs) < len(s.readCounts) {
-		rows, err = s.readCounts[len(seqs)].QueryContext(ctx, args...)
-	} else {
-		rows, err = s.r.QueryContext(ctx, readCountsQuery(len(seqs)), args...)
-	}
+func (s *Store) ReadCounts(ctx context.Context, room chat.RoomID) ([]chat.ReadCount, error) {
+	rows, err := s.readCounts.QueryContext(ctx, string(room))
 	return collect(rows, err, "read counts", sqlrow.ScanReadCount)
 }
 
@@ -73,4 +63,33 @@ func (s *Store) Unread(ctx context.Context, room chat.RoomID, after, through int
 		COALESCE((SELECT counted FROM messages WHERE room_id = ?1 AND seq = ?2), 0), 0)`,
 		string(room), after, through).Scan(&n)
 	return n, translate(err, "messages")
+}
+
+// ReadCountsOf runs readCountsOfQuery, prepared once.
+func (s *Store) ReadCountsOf(ctx context.Context, want map[chat.RoomID][]int64) (map[chat.RoomID][]chat.ReadCount, error) {
+	keys := make([][2]any, 0, len(want)*2)
+	for room, seqs := range want {
+		for _, seq := range seqs {
+			keys = append(keys, [2]any{room, seq})
+		}
+	}
+	b, err := json.Marshal(keys)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read counts keys: %w", err)
+	}
+	rows, err := s.readCountsOf.QueryContext(ctx, string(b))
+	if err != nil {
+		return nil, translate(err, "read counts")
+	}
+	defer rows.Close()
+	out := make(map[chat.RoomID][]chat.ReadCount, len(want))
+	for rows.Next() {
+		var room chat.RoomID
+		var rc chat.ReadCount
+		if err := rows.Scan(&room, &rc.Seq, &rc.Count); err != nil {
+			return nil, translate(err, "read counts")
+		}
+		out[room] = append(out[room], rc)
+	}
+	return out, translate(rows.Err(), "read counts")
 }

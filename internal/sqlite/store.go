@@ -38,13 +38,12 @@ type Store struct {
 	w *sql.DB // the single writer connection
 	r *sql.DB // read-only pool
 
-	stmts  *appendStmts
-	member *sql.Stmt // the membership check of every send, on the readers
-	// readCounts[n] is ReadCounts for n positions (0 = the whole histogram):
-	// a receipts flush runs after nearly every send, with one to three.
-	readCounts [4]*sql.Stmt
-	appends    *groupcommit.Queue // group commit (commit.go)
-	stopping   chan struct{}      // closed by Close
+	stmts        *appendStmts
+	member       *sql.Stmt          // the membership check of every send, on the readers
+	readCounts   *sql.Stmt          // a room's histogram, for history pages
+	readCountsOf *sql.Stmt          // the receipts of many rooms' sends at once
+	appends      *groupcommit.Queue // group commit (commit.go)
+	stopping     chan struct{}      // closed by Close
 
 	shortWindow int // docs a short search scans before turning to rooms (message_search.go)
 
@@ -129,19 +128,22 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: prepare: %w", err)
 	}
 	opened = append(opened, member)
-	var counts [4]*sql.Stmt
-	for n := range counts {
-		if counts[n], err = r.PrepareContext(ctx, readCountsQuery(n)); err != nil {
-			return nil, fmt.Errorf("sqlite: prepare: %w", err)
-		}
-		opened = append(opened, counts[n])
+	counts, err := r.PrepareContext(ctx, readCountsQuery)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
 	}
+	opened = append(opened, counts)
+	countsOf, err := r.PrepareContext(ctx, readCountsOfQuery)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
+	}
+	opened = append(opened, countsOf)
 	ck, err := sql.Open("sqlite", dsn(path, roleCheckpointer))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open checkpointer: %w", err)
 	}
 	ck.SetMaxOpenConns(1)
-	s := &Store{w: w, r: r, stmts: stmts, member: member, readCounts: counts,
+	s := &Store{w: w, r: r, stmts: stmts, member: member, readCounts: counts, readCountsOf: countsOf,
 		stopping: make(chan struct{}), ck: ck, checkpointed: make(chan struct{}),
 		shortWindow: shortWindow}
 	s.appends = groupcommit.Start(s.stopping, errClosed, func(err error) error { return translate(err, "message") }, s.commitBatch)
@@ -229,10 +231,7 @@ func (s *Store) Close() error {
 	close(s.stopping)
 	<-s.appends.Done()
 	<-s.checkpointed
-	errs := []error{s.member.Close(), s.ck.Close()}
-	for _, st := range s.readCounts {
-		errs = append(errs, st.Close())
-	}
+	errs := []error{s.member.Close(), s.readCounts.Close(), s.readCountsOf.Close(), s.ck.Close()}
 	return errors.Join(append(errs, s.r.Close(), s.w.Close())...)
 }
 

@@ -60,28 +60,47 @@ func testReadCounts(t *testing.T, f *fixture) {
 		t.Fatal(err)
 	}
 	// Read positions: alice 4, bob 3, carol 1, dave 1.
+	got, err := f.s.ReadCounts(f.ctx, room.ID)
+	if want := []chat.ReadCount{{Seq: 1, Count: 2}, {Seq: 3, Count: 1}, {Seq: 4, Count: 1}}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("ReadCounts = %v, %v; want %v", got, err, want)
+	}
+	got, err = f.s.ReadCounts(f.ctx, chat.RoomID(newID()))
+	if err != nil || len(got) != 0 {
+		t.Errorf("ReadCounts of a missing room = %v, %v; want none", got, err)
+	}
 	for _, c := range []struct {
 		name string
 		seqs []int64
 		want []chat.ReadCount
 	}{
-		{"full histogram", nil, []chat.ReadCount{{Seq: 1, Count: 2}, {Seq: 3, Count: 1}, {Seq: 4, Count: 1}}},
 		{"restricted, zero counts omitted", []int64{4, 2, 1}, []chat.ReadCount{{Seq: 1, Count: 2}, {Seq: 4, Count: 1}}},
 		{"restricted to one", []int64{3}, []chat.ReadCount{{Seq: 3, Count: 1}}},
 		{"restricted to nobody's position", []int64{2, 99}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := f.s.ReadCounts(f.ctx, room.ID, c.seqs)
+			got, err := f.s.ReadCountsOf(f.ctx, map[chat.RoomID][]int64{room.ID: c.seqs})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(got, c.want) {
-				t.Errorf("ReadCounts(%v) = %v, want %v", c.seqs, got, c.want)
+			if !slices.Equal(got[room.ID], c.want) || (c.want == nil && len(got) != 0) {
+				t.Errorf("ReadCountsOf(%v) = %v, want %v", c.seqs, got, c.want)
 			}
 		})
 	}
-	got, err := f.s.ReadCounts(f.ctx, chat.RoomID(newID()), nil)
-	if err != nil || len(got) != 0 {
-		t.Errorf("ReadCounts of a missing room = %v, %v; want none", got, err)
+
+	// Several rooms at once: each as ReadCounts restricted to its seqs, a
+	// seq asked twice counted once, a missing room and nobody's positions
+	// left out.
+	other := f.group(bob, carol) // both at 1
+	missing := chat.RoomID(newID())
+	many, err := f.s.ReadCountsOf(f.ctx, map[chat.RoomID][]int64{
+		room.ID: {4, 1, 2, 4}, other.ID: {1}, missing: {1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[chat.RoomID][]chat.ReadCount{
+		room.ID: {{Seq: 1, Count: 2}, {Seq: 4, Count: 1}}, other.ID: {{Seq: 1, Count: 2}}}
+	if len(many) != len(want) || !slices.Equal(many[room.ID], want[room.ID]) || !slices.Equal(many[other.ID], want[other.ID]) {
+		t.Errorf("ReadCountsOf = %v, want %v", many, want)
 	}
 }
