@@ -111,7 +111,7 @@ func TestServeSetsTheRuntimeMemory(t *testing.T) {
 		gogc      uint64
 		limitWant uint64
 	}{
-		{map[string]string{"GOGC": "50"}, nil, 50, math.MaxInt64},
+		{map[string]string{"GOGC": "50"}, nil, 50, limit}, // the limit the runtime started with (GOMEMLIMIT, if the test has one)
 		{map[string]string{"GOGC": "50", "PARLEY_GC_PERCENT": "70"}, []string{"--memory-limit", "1073741824"}, 70, 1 << 30},
 		{nil, []string{"--gc-percent", "80", "--memory-limit", "0"}, 80, math.MaxInt64},
 	} {
