@@ -59,8 +59,23 @@ func (s *Service) Run(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		s.expand(ctx)
-		s.deliver(ctx)
+		s.pass(ctx)
+	}
+}
+
+// claimBatch is how many outbox entries, or deliveries, one claim takes.
+const claimBatch = 100
+
+// pass expands and sends until a claim comes back short: a full one means
+// more is waiting, and one claim per tick would cap a node at 400 messages
+// a second, letting the outbox grow without end under a heavier load.
+func (s *Service) pass(ctx context.Context) {
+	for ctx.Err() == nil {
+		expanded := s.expand(ctx)
+		sent := s.deliver(ctx)
+		if expanded < claimBatch && sent < claimBatch {
+			return
+		}
 	}
 }
 
@@ -73,12 +88,13 @@ func newClaim() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// expand works out who each claimed outbox entry notifies.
-func (s *Service) expand(ctx context.Context) {
+// expand works out who each claimed outbox entry notifies, and says how
+// many it claimed.
+func (s *Service) expand(ctx context.Context) int {
 	claim, now := newClaim(), s.now()
-	entries, err := s.store.ClaimPushOutbox(ctx, claim, now, now.Add(s.cfg.Lease), 100)
+	entries, err := s.store.ClaimPushOutbox(ctx, claim, now, now.Add(s.cfg.Lease), claimBatch)
 	if s.outages.Observe("push: claim outbox", err); err != nil {
-		return
+		return 0
 	}
 	oldest := time.Duration(0)
 	for _, e := range entries {
@@ -101,6 +117,7 @@ func (s *Service) expand(ctx context.Context) {
 		}
 	}
 	s.stats.QueueAge.Store(oldest.Milliseconds())
+	return len(entries)
 }
 
 // deliveriesFor applies the rules of who is notified of a message: the
@@ -225,12 +242,13 @@ func preview(text string) string {
 	return string(r[:previewLen-1]) + "…"
 }
 
-// deliver sends the claimed deliveries that are due, a few at once.
-func (s *Service) deliver(ctx context.Context) {
+// deliver sends the claimed deliveries that are due, a few at once, and
+// says how many it claimed.
+func (s *Service) deliver(ctx context.Context) int {
 	claim, now := newClaim(), s.now()
-	ds, err := s.store.ClaimPushDeliveries(ctx, claim, now, now.Add(s.cfg.Lease), 100)
+	ds, err := s.store.ClaimPushDeliveries(ctx, claim, now, now.Add(s.cfg.Lease), claimBatch)
 	if s.outages.Observe("push: claim deliveries", err); err != nil {
-		return
+		return 0
 	}
 	sem := make(chan struct{}, s.cfg.Concurrency)
 	var wg sync.WaitGroup
@@ -245,6 +263,7 @@ func (s *Service) deliver(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+	return len(ds)
 }
 
 // topic names a room's notifications so a newer one replaces an older one
