@@ -31,7 +31,10 @@ type PushStore interface {
 	// The outbox: every text message's insert adds an entry in its own
 	// transaction. ClaimPushOutbox leases up to limit entries that are not
 	// leased at now, oldest first, to claim until leaseUntil; nodes
-	// claiming at once get different entries.
+	// claiming at once get different entries. It never takes an entry
+	// behind one of the same room that is leased at now: a claim whose node
+	// died holds its room's later entries back until its lease runs out, so
+	// a room's notifications still go out in seq order.
 	ClaimPushOutbox(ctx context.Context, claim string, now, leaseUntil time.Time, limit int) ([]PushOutboxEntry, error)
 	// QueuePushDeliveries deletes the entry and folds ds into the pending
 	// deliveries (see PushDelivery) in one transaction, if claim still

@@ -74,7 +74,8 @@ func (s *Store) DeletePushEndpoint(ctx context.Context, endpoint string) error {
 // claiming at once; the others take the next ones.
 func (s *Store) ClaimPushOutbox(ctx context.Context, claim string, now, leaseUntil time.Time, limit int) ([]chat.PushOutboxEntry, error) {
 	rows, err := s.pool.Query(ctx, `UPDATE push_outbox SET claim = $1, lease_until = $2
-		WHERE (room_id, seq) IN (SELECT room_id, seq FROM push_outbox WHERE lease_until <= $3
+		WHERE (room_id, seq) IN (SELECT room_id, seq FROM push_outbox o WHERE lease_until <= $3
+			AND NOT EXISTS (SELECT 1 FROM push_outbox e WHERE e.room_id = o.room_id AND e.seq < o.seq AND e.lease_until > $3)
 			ORDER BY created_at, room_id, seq LIMIT $4 FOR UPDATE SKIP LOCKED)
 		RETURNING room_id, seq, created_at`, claim, sqlrow.Kept(leaseUntil), sqlrow.Kept(now), limit)
 	out, err := collect(rows, err, "push outbox", sqlrow.ScanPushOutboxEntry)

@@ -65,7 +65,9 @@ func (s *Store) DeletePushEndpoint(ctx context.Context, endpoint string) error {
 // never overlap.
 func (s *Store) ClaimPushOutbox(ctx context.Context, claim string, now, leaseUntil time.Time, limit int) ([]chat.PushOutboxEntry, error) {
 	rows, err := s.w.QueryContext(ctx, `UPDATE push_outbox SET claim = ?, lease_until = ?
-		WHERE (room_id, seq) IN (SELECT room_id, seq FROM push_outbox WHERE lease_until <= ? ORDER BY created_at, room_id, seq LIMIT ?)
+		WHERE (room_id, seq) IN (SELECT room_id, seq FROM push_outbox o WHERE lease_until <= ?3
+			AND NOT EXISTS (SELECT 1 FROM push_outbox e WHERE e.room_id = o.room_id AND e.seq < o.seq AND e.lease_until > ?3)
+			ORDER BY created_at, room_id, seq LIMIT ?4)
 		RETURNING room_id, seq, created_at`, claim, toMS(leaseUntil), toMS(now), limit)
 	out, err := collect(rows, err, "push outbox", sqlrow.ScanPushOutboxEntry)
 	slices.SortFunc(out, sqlrow.ComparePushOutboxEntries)

@@ -169,7 +169,8 @@ func testPushOutbox(t *testing.T, f *fixture) {
 		claimed = map[int64]string{}
 		wg      sync.WaitGroup
 	)
-	for c := range 4 {
+	// Two claims of three cannot take all ten entries.
+	for c := range 2 {
 		wg.Go(func() {
 			claim := "claim" + string(rune('a'+c))
 			es, err := f.s.ClaimPushOutbox(f.ctx, claim, now, now.Add(time.Minute), 3)
@@ -187,32 +188,43 @@ func testPushOutbox(t *testing.T, f *fixture) {
 		})
 	}
 	wg.Wait()
+	if len(claimed) == 0 {
+		t.Fatal("no claim took an entry")
+	}
+	// The entries the claims left are all behind one they hold: a claim
+	// now takes none of them (a dead node's claim holds its room back until
+	// its lease runs out), but it does take another room's.
+	other := f.group(alice, bob)
+	otherSeq := f.send(other.ID, bob.ID, "elsewhere").Seq
 	rest, err := f.s.ClaimPushOutbox(f.ctx, "last", now, now.Add(time.Minute), 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range rest {
-		claimed[e.Seq] = "last"
+	if len(rest) != 1 || rest[0].RoomID != other.ID || rest[0].Seq != otherSeq {
+		t.Fatalf("a claim behind leased entries took %+v, want only the other room's seq %d", rest, otherSeq)
+	}
+	// Once every lease has run out the room's entries come back, in order.
+	all, err := f.s.ClaimPushOutbox(f.ctx, "all", now.Add(2*time.Minute), now.Add(3*time.Minute), 100)
+	if err != nil {
+		t.Fatal(err)
 	}
 	var got []int64
-	for seq := range claimed {
-		got = append(got, seq)
+	for _, e := range all {
+		if e.RoomID == room.ID {
+			got = append(got, e.Seq)
+		}
 	}
-	slices.Sort(got)
 	if !slices.Equal(got, seqs) {
 		t.Fatalf("outbox held seqs %v, want the text messages' %v", got, seqs)
 	}
-	if again, _ := f.s.ClaimPushOutbox(f.ctx, "x", now, now.Add(time.Minute), 100); len(again) != 0 {
-		t.Fatalf("leased entries claimed again: %v", again)
-	}
-	// After the lease, another claim takes an entry over; the first
+	// After that lease, another claim takes an entry over; the first
 	// claimant's queuing then does nothing.
-	later := now.Add(2 * time.Minute)
+	later := now.Add(4 * time.Minute)
 	taken, err := f.s.ClaimPushOutbox(f.ctx, "new", later, later.Add(time.Minute), 1)
 	if err != nil || len(taken) != 1 {
 		t.Fatalf("claim after the lease: %v, %v", taken, err)
 	}
-	if held, err := f.s.QueuePushDeliveries(f.ctx, taken[0], claimed[taken[0].Seq], nil); err != nil || held {
+	if held, err := f.s.QueuePushDeliveries(f.ctx, taken[0], "all", nil); err != nil || held {
 		t.Fatalf("queuing with a lost claim = %v, %v; want false", held, err)
 	}
 	if held, err := f.s.QueuePushDeliveries(f.ctx, taken[0], "new", nil); err != nil || !held {
